@@ -89,6 +89,9 @@ export interface Rejection {
 /** Long or flat: the only two states of a paper strategy (STRATEGIES.md). */
 export type Side = 'long' | 'flat';
 
+/** What a strategy's rule says at a candle close (STRATEGIES.md): act only when flat/long fits. */
+export type Signal = 'enter' | 'exit' | 'hold';
+
 /** Drawdown breaker states (DESIGN.md phase 5). */
 export type BreakerState = 'NORMAL' | 'REDUCING' | 'HALTED';
 
@@ -146,6 +149,8 @@ export interface Ensemble {
   readonly usable: boolean;
   /** Confidence-weighted share of members that are long, in [0, 1]. */
   readonly exposure: number;
+  /** True when phase 4 holds this ensemble as the symbol's active one. */
+  readonly active: boolean;
 }
 
 /** Phase 5 output for one symbol. Sizes are fractions of equity (notional / equity). */
@@ -228,4 +233,45 @@ export interface Decision {
   readonly reason: string;
   /** Decision-specific details (ids, sizes, prices); plain JSON values only. */
   readonly details: Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
+}
+
+/** The registry's view of one strategy, emitted when it is accepted, rediscovered or retired. */
+export interface StrategyRecord {
+  readonly kind: 'strategy';
+  readonly time: Millis;
+  /** Identity: symbol, type and canonical parameters (see strategies/catalog). */
+  readonly strategyId: string;
+  readonly externalId: string | null;
+  readonly symbol: Symbol;
+  readonly type: string;
+  /** Canonical parameters, defaults filled in. */
+  readonly parameters: Readonly<Record<string, number | readonly number[]>>;
+  /** Latest backtest score. */
+  readonly score: number;
+  readonly window: BacktestWindow | null;
+  readonly firstSeenAt: Millis;
+  readonly lastSeenAt: Millis;
+  readonly seenCount: number;
+  readonly status: 'active' | 'retired';
+}
+
+/** Everything the pipeline hands to the sinks. */
+export type EngineOutput =
+  | Decision
+  | StrategyRecord
+  | ConfidenceScore
+  | Ensemble
+  | PositionSize
+  | Position
+  | Portfolio
+  | Rejection;
+
+/**
+ * The outputs caused by one input event, in the order they were produced. `seq` is the input's
+ * sequence: once a batch is committed to the state store, its input may be acknowledged.
+ */
+export interface OutputBatch {
+  readonly seq: number;
+  readonly time: Millis;
+  readonly outputs: readonly EngineOutput[];
 }

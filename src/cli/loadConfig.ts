@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
+import { EngineConfig } from '../../config/engine.js';
+
+/** A configuration that failed validation; `problems` lists every bad key at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Where configuration comes from, lowest precedence first: defaults < file < env < flags. */
+export interface ConfigSources {
+  /** Path of a JSON config file, or undefined. */
+  readonly file?: string | undefined;
+  /** Usually process.env; only TRADESTREAM_* keys are read. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Dotted config paths to raw values, e.g. { 'server.port': '0' } (from command-line flags). */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Short names shared by command-line flags and environment variables (`--nats-url`,
+ * `TRADESTREAM_NATS_URL`) for the keys people set most. Any key can also be set by its dotted path:
+ * `--set sizing.method=kelly` or `TRADESTREAM_SIZING__METHOD=kelly`.
+ */
+export const SHORT_KEYS: Readonly<Record<string, string>> = {
+  source: 'source',
+  db: 'store.db',
+  host: 'server.host',
+  port: 'server.port',
+  token: 'server.token',
+  'nats-url': 'nats.url',
+  consumer: 'nats.consumer',
+  stream: 'nats.stream',
+  seed: 'demo.seed',
+  speed: 'demo.speed',
+  strategies: 'demo.strategies',
+  candles: 'demo.candles',
+  capital: 'capital',
+  'log-level': 'logLevel',
+  'decision-log': 'store.decisionLog',
+};
+
+const compiled = Compile(EngineConfig);
+
+/** The default configuration: every key of config/engine.ts at its documented default. */
+export function defaultConfig(): EngineConfig {
+  return Value.Default(EngineConfig, {}) as EngineConfig;
+}
+
+/**
+ * Builds and validates the engine configuration. Returns the config, or throws a ConfigError that
+ * names every bad key with its value and the allowed range (exit code 2 at the CLI).
+ */
+export function loadConfig(sources: ConfigSources = {}): EngineConfig {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  if (sources.file !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(sources.file, 'utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`config file ${sources.file}: must hold a JSON object`);
+      else Object.assign(raw, parsed);
+    } catch (error) {
+      problems.push(`config file ${sources.file}: ${(error as Error).message}`);
+    }
+  }
+  for (const [name, value] of Object.entries(sources.env ?? {})) {
+    if (!name.startsWith('TRADESTREAM_') || value === undefined) continue;
+    const key = name.slice('TRADESTREAM_'.length);
+    const path = envKeyToPath(key);
+    if (path === null) problems.push(`environment ${name}: no such configuration key`);
+    else setPath(raw, path, coerce(path, value));
+  }
+  for (const [path, value] of Object.entries(sources.overrides ?? {})) {
+    if (schemaAt(path) === null) problems.push(`${path}: no such configuration key`);
+    else setPath(raw, path, typeof value === 'string' ? coerce(path, value) : value);
+  }
+  const config = Value.Default(EngineConfig, raw) as EngineConfig;
+  // One problem per key: a union reports one error per branch, an unknown key two.
+  const seen = new Set<string>();
+  for (const error of compiled.Errors(config)) {
+    if (error.keyword === 'additionalProperties' || seen.has(error.instancePath)) continue;
+    seen.add(error.instancePath);
+    problems.push(describe(error, config));
+  }
+  if (problems.length === 0) problems.push(...crossFieldProblems(config));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Rules a per-key schema cannot say: weights that must sum to 1, ordered pairs. */
+function crossFieldProblems(c: EngineConfig): string[] {
+  const problems: string[] = [];
+  const sumsToOne = (label: string, parts: Record<string, number>) => {
+    const sum = Object.values(parts).reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > 1e-9) {
+      const list = Object.entries(parts).map(([k, v]) => `${k}=${v}`).join(', ');
+      problems.push(`${label}: weights must sum to 1 (was ${sum.toFixed(6)}: ${list})`);
+    }
+  };
+  sumsToOne('confidence', {
+    performanceWeight: c.confidence.performanceWeight,
+    frequencyWeight: c.confidence.frequencyWeight,
+    recencyWeight: c.confidence.recencyWeight,
+  });
+  if (c.sizing.method === 'blend') {
+    sumsToOne('sizing', { kellyBlend: c.sizing.kellyBlend, riskParityBlend: c.sizing.riskParityBlend, volTargetBlend: c.sizing.volTargetBlend });
+  }
+  const ordered = (lowKey: string, low: number, highKey: string, high: number, strict: boolean) => {
+    if (strict ? !(low < high) : !(low <= high)) problems.push(`${lowKey} ${low} must be ${strict ? '<' : '<='} ${highKey} ${high}`);
+  };
+  ordered('ensembles.minMembers', c.ensembles.minMembers, 'ensembles.maxMembers', c.ensembles.maxMembers, false);
+  ordered('ensembles.minDistinctTypes', c.ensembles.minDistinctTypes, 'ensembles.maxMembers', c.ensembles.maxMembers, false);
+  ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
+  ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
+  if (!Number.isFinite(Date.parse(c.demo.start))) problems.push(`demo.start: "${c.demo.start}" is not an ISO 8601 time`);
+  return problems;
+}
+
+interface SchemaNode {
+  readonly type?: string;
+  readonly properties?: Record<string, SchemaNode>;
+  readonly anyOf?: readonly { const?: unknown }[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
+function schemaAt(path: string): SchemaNode | null {
+  let node: SchemaNode | undefined = EngineConfig as unknown as SchemaNode;
+  for (const part of path.split('.')) {
+    node = node?.properties?.[part];
+    if (node === undefined) return null;
+  }
+  return node;
+}
+
+/** `SIZING__MAX_RISK_PER_POSITION`, `SIZING__MAXRISKPERPOSITION` or a short key like `NATS_URL`. */
+function envKeyToPath(key: string): string | null {
+  const short = key.toLowerCase().replaceAll('_', '-');
+  if (SHORT_KEYS[short] !== undefined) return SHORT_KEYS[short];
+  const parts = key.split('__');
+  let node: SchemaNode | undefined = EngineConfig as unknown as SchemaNode;
+  const path: string[] = [];
+  for (const part of parts) {
+    const wanted = part.replaceAll('_', '').toLowerCase();
+    const match = Object.keys(node?.properties ?? {}).find((k) => k.toLowerCase() === wanted);
+    if (match === undefined) return null;
+    path.push(match);
+    node = node?.properties?.[match];
+  }
+  return path.join('.');
+}
+
+/** Strings from env and flags become numbers where the schema wants one; unparsable stays a string so validation names it. */
+function coerce(path: string, value: string): unknown {
+  const node = schemaAt(path);
+  if (node?.type === 'number' || node?.type === 'integer') {
+    const n = Number(value);
+    return value.trim() !== '' && Number.isFinite(n) ? n : value;
+  }
+  if (node?.type === 'boolean') return value === 'true' ? true : value === 'false' ? false : value;
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+interface ValidationError {
+  readonly keyword: string;
+  readonly instancePath: string;
+  readonly params: Record<string, unknown>;
+  readonly message: string;
+}
+
+function describe(error: ValidationError, config: unknown): string {
+  const path = error.instancePath.split('/').filter(Boolean).join('.');
+  if (error.keyword === 'boolean') return `${path}: no such configuration key`;
+  let value: unknown = config;
+  for (const part of path.split('.').filter(Boolean)) value = (value as Record<string, unknown>)?.[part];
+  const node = schemaAt(path);
+  const allowed =
+    node?.anyOf !== undefined
+      ? `one of ${node.anyOf.map((o) => JSON.stringify(o.const)).join(', ')}`
+      : node?.minimum !== undefined || node?.maximum !== undefined
+        ? `${node?.type === 'integer' ? 'an integer' : 'a number'} in ${node?.minimum ?? '-∞'}–${node?.maximum ?? '∞'}`
+        : `a ${node?.type ?? 'value'}`;
+  return `${path || '(root)'}: ${JSON.stringify(value)} is not allowed (expected ${allowed})`;
+}

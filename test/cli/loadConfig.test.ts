@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, loadConfig } from '../../src/cli/loadConfig.js';
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('returns the documented defaults when nothing overrides them', () => {
+    const c = defaultConfig();
+    expect(c.capital).toBe(100_000);
+    expect(c.confidence).toMatchObject({ performanceWeight: 0.6, frequencyWeight: 0.25, recencyWeight: 0.15, liveTradesPrior: 20 });
+    expect(c.timeFilter).toMatchObject({ maxAgeDays: 90, minWindowDays: 30, maxWindowDays: 365, decayHalfLifeDays: 30 });
+    expect(c.rotation).toEqual({ threshold: 0.1, minHold: 3_600_000, schedule: 86_400_000 });
+    expect(c.sizing).toMatchObject({ method: 'blend', maxRiskPerPosition: 0.02, maxPerStrategy: 0.05, drawdownReduce: 0.05, drawdownHalt: 0.1 });
+    expect(c.positions).toMatchObject({ stopLoss: 0.05, takeProfit: 0.15, feeBps: 10, slippageBps: 5 });
+    expect(loadConfig()).toEqual(c);
+  });
+
+  it('applies file < environment < overrides in that order of precedence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-config-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ server: { port: 9000, host: '127.0.0.2' }, sizing: { method: 'kelly' } }));
+    const c = loadConfig({
+      file,
+      env: { TRADESTREAM_PORT: '9001', TRADESTREAM_SIZING__MAX_RISK_PER_POSITION: '0.03', HOME: '/root' },
+      overrides: { 'server.port': '0' },
+    });
+    expect(c.server).toMatchObject({ port: 0, host: '127.0.0.2' });
+    expect(c.sizing.method).toBe('kelly');
+    expect(c.sizing.maxRiskPerPosition).toBe(0.03);
+  });
+
+  it('lists every bad key at once with its value and allowed range', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ overrides: { 'sizing.maxRiskPerPosition': '1.5', 'server.port': 'eighty', 'demo.speed': 'warp' } }),
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems).toContain('sizing.maxRiskPerPosition: 1.5 is not allowed (expected a number in 0–1)');
+    expect(problems).toContain('server.port: "eighty" is not allowed (expected an integer in 0–65535)');
+    expect(problems).toContain('demo.speed: "warp" is not allowed (expected one of "realtime", "max")');
+  });
+
+  it('refuses unknown keys from every source', () => {
+    const problems = problemsOf(() => loadConfig({ env: { TRADESTREAM_NOPE: '1' }, overrides: { 'sizing.nope': 1 } }));
+    expect(problems).toEqual(['environment TRADESTREAM_NOPE: no such configuration key', 'sizing.nope: no such configuration key']);
+  });
+
+  it('refuses confidence weights that do not sum to 1 and an inverted drawdown ladder', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ overrides: { 'confidence.recencyWeight': 0.2, 'sizing.drawdownReduce': 0.2 } }),
+    );
+    expect(problems).toEqual([
+      'confidence: weights must sum to 1 (was 1.050000: performanceWeight=0.6, frequencyWeight=0.25, recencyWeight=0.2)',
+      'sizing.drawdownReduce 0.2 must be < sizing.drawdownHalt 0.1',
+    ]);
+  });
+
+  it('names a config file that is not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-config-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{ nope');
+    const [problem] = problemsOf(() => loadConfig({ file }));
+    expect(problem).toMatch(/^config file .*bad\.json: /);
+  });
+});

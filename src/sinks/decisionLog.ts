@@ -1,0 +1,133 @@
+/**
+ * The decision log: every Decision as one canonical JSON line, hashed as it is appended, so a run's
+ * fingerprint (DESIGN.md, "The decision log") is available at any moment without re-reading
+ * anything. Two runs over the same input must print the same lines, hence the canonical form:
+ * the line depends only on the values, never on the order in which a phase happened to build the
+ * object's keys.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Decision } from '../domain/types.js';
+
+/**
+ * Canonical JSON of a plain JSON value (a Decision, strategy parameters): object keys sorted
+ * recursively by UTF-16 code unit order (Array.prototype.sort's default, the same on every
+ * platform), no whitespace, strings and numbers exactly as JSON.stringify prints them.
+ *
+ * Object properties whose value is `undefined` are left out, as JSON.stringify does, so an absent
+ * optional field and an undefined one print alike. Anything that JSON cannot carry faithfully is a
+ * bug in the producer and throws a TypeError naming where it sits (`details.size is NaN`): NaN and
+ * ±Infinity (JSON.stringify would silently print null), bigint, functions, symbols, undefined in an
+ * array or at the top, and objects that are not plain (Date, Map, class instances), which would
+ * serialize lossily.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, '$');
+}
+
+function write(value: unknown, path: string): string {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${path} is ${value}, not a finite number`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `[${value.map((item, i) => write(item, `${path}[${i}]`)).join(',')}]`;
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        throw new TypeError(`canonicalJson: ${path} is a ${value.constructor?.name ?? 'non-plain object'}, not a plain object`);
+      }
+      const record = value as Record<string, unknown>;
+      const fields: string[] = [];
+      for (const key of Object.keys(record).sort()) {
+        const field = record[key];
+        if (field === undefined) continue;
+        fields.push(`${JSON.stringify(key)}:${write(field, `${path}.${key}`)}`);
+      }
+      return `{${fields.join(',')}}`;
+    }
+    default:
+      throw new TypeError(`canonicalJson: ${path} is ${typeof value}, not a JSON value`);
+  }
+}
+
+/** Buffered bytes at which lines are written to the file: one write per ~64 KiB, not per line. */
+const WRITE_THRESHOLD = 64 * 1024;
+
+/**
+ * Appends decisions as canonical lines and keeps the incremental SHA-256 over them, each line
+ * followed by '\n' (so the fingerprint equals `sha256sum` of the log file).
+ *
+ * With a `filePath`, the lines are also appended to that file (created with its directory if
+ * missing, opened for append so a restarted run continues it). Lines are buffered and written in
+ * batches of about 64 KiB, and on `flush()` and `close()`; the engine calls `flush()` after each
+ * state-store commit so the file is never behind the database by more than one batch.
+ */
+export class DecisionLog {
+  private readonly hash: Hash = createHash('sha256');
+  private fd: number | null = null;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private lines = 0;
+  private closed = false;
+
+  /** @param filePath optional log file, appended to; no file when omitted or empty. */
+  constructor(private readonly filePath?: string) {
+    if (filePath) {
+      mkdirSync(dirname(filePath), { recursive: true });
+      this.fd = openSync(filePath, 'a');
+    }
+  }
+
+  /** Hashes (and queues for the file) one decision; returns its canonical line, without '\n'. */
+  append(decision: Decision): string {
+    if (this.closed) throw new Error(`DecisionLog.append after close${this.filePath ? ` (${this.filePath})` : ''}`);
+    const line = canonicalJson(decision);
+    const text = `${line}\n`;
+    this.hash.update(text);
+    this.lines++;
+    if (this.fd !== null) {
+      this.pending.push(text);
+      this.pendingBytes += text.length;
+      if (this.pendingBytes >= WRITE_THRESHOLD) this.flush();
+    }
+    return line;
+  }
+
+  /** Hex SHA-256 of every line appended so far; the hash keeps going (it digests a copy). */
+  fingerprint(): string {
+    return this.hash.copy().digest('hex');
+  }
+
+  /** Lines appended so far. */
+  count(): number {
+    return this.lines;
+  }
+
+  /** Writes the buffered lines to the file, if there is one. Synchronous: the lines are in the OS after it returns. */
+  flush(): void {
+    if (this.fd === null || this.pending.length === 0) return;
+    const bytes = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingBytes = 0;
+    // writeSync may write less than asked (it returns the count); loop so no line is ever cut.
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(this.fd, bytes, offset);
+  }
+
+  /** Writes what is buffered and closes the file. Idempotent; `fingerprint()` and `count()` still answer. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fd === null) return;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+}

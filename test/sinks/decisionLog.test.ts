@@ -1,0 +1,159 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Decision } from '../../src/domain/types.js';
+import { canonicalJson, DecisionLog } from '../../src/sinks/decisionLog.js';
+
+// Keys deliberately out of order, so the canonical form has to sort them.
+const opened: Decision = {
+  time: 1_700_000_000_000,
+  symbol: 'BTC/USD',
+  seq: 7,
+  reason: 'target 0.12 > 0',
+  kind: 'decision',
+  details: { size: 0.12, price: 37_000.5, ensembleId: 'e1' },
+  decision: 'position.opened',
+};
+const breaker: Decision = {
+  kind: 'decision',
+  decision: 'breaker.changed',
+  time: 1_700_000_060_000,
+  seq: 9,
+  symbol: null,
+  reason: 'drawdown 5.1% reached 5%',
+  details: { to: 'REDUCING', from: 'NORMAL', drawdown: 0.051 },
+};
+const openedLine =
+  '{"decision":"position.opened","details":{"ensembleId":"e1","price":37000.5,"size":0.12},"kind":"decision","reason":"target 0.12 > 0","seq":7,"symbol":"BTC/USD","time":1700000000000}';
+const breakerLine =
+  '{"decision":"breaker.changed","details":{"drawdown":0.051,"from":"NORMAL","to":"REDUCING"},"kind":"decision","reason":"drawdown 5.1% reached 5%","seq":9,"symbol":null,"time":1700000060000}';
+// Computed outside Node, once:
+//   printf '%s\n' "$openedLine" "$breakerLine" | sha256sum
+const bothLinesSha256 = '8de9184be478d60b214ff5c1e97f946863654735a8f62738b1f4a83a32d001d2';
+//   printf '' | sha256sum
+const emptySha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and prints no whitespace', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}',
+    );
+  });
+
+  it('prints the same line for equal values built in different key orders', () => {
+    const reordered = JSON.parse(JSON.stringify(opened)) as Decision;
+    const shuffled = Object.fromEntries(Object.entries(reordered).reverse());
+    expect(canonicalJson(shuffled)).toBe(canonicalJson(opened));
+    expect(canonicalJson(opened)).toBe(openedLine);
+  });
+
+  it('prints numbers and strings exactly as JSON.stringify does', () => {
+    expect(canonicalJson([0.1 + 0.2, 1e21, -0, 5e-7, 'quote " and \n newline', 'é'])).toBe(
+      JSON.stringify([0.1 + 0.2, 1e21, -0, 5e-7, 'quote " and \n newline', 'é']),
+    );
+  });
+
+  it('leaves out object properties that are undefined', () => {
+    expect(canonicalJson({ a: 1, b: undefined })).toBe('{"a":1}');
+  });
+
+  it.each([
+    ['NaN', { details: { size: Number.NaN } }, '$.details.size is NaN'],
+    ['Infinity', { pnl: Number.POSITIVE_INFINITY }, '$.pnl is Infinity'],
+    ['a bigint', { n: 1n }, '$.n is bigint'],
+    ['undefined in an array', { ids: ['a', undefined] }, '$.ids[1] is undefined'],
+    ['a Date', { at: new Date(0) }, '$.at is a Date'],
+    ['a function', { f: () => 1 }, '$.f is function'],
+  ])('throws on %s, naming where it sits', (_label, value, message) => {
+    expect(() => canonicalJson(value)).toThrow(message);
+  });
+});
+
+describe('DecisionLog', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'decision-log-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fingerprints known lines as the SHA-256 computed by sha256sum', () => {
+    const log = new DecisionLog();
+    expect(log.fingerprint()).toBe(emptySha256);
+    expect(log.append(opened)).toBe(openedLine);
+    expect(log.append(breaker)).toBe(breakerLine);
+    expect(log.fingerprint()).toBe(bothLinesSha256);
+    expect(log.count()).toBe(2);
+  });
+
+  it('keeps hashing after a fingerprint is taken', () => {
+    const log = new DecisionLog();
+    log.append(opened);
+    const afterOne = log.fingerprint();
+    expect(log.fingerprint()).toBe(afterOne);
+    log.append(breaker);
+    expect(log.fingerprint()).toBe(bothLinesSha256);
+    expect(afterOne).not.toBe(bothLinesSha256);
+  });
+
+  it('gives the same fingerprint to two logs of the same decisions', () => {
+    const first = new DecisionLog();
+    const second = new DecisionLog();
+    for (const log of [first, second]) {
+      log.append(opened);
+      log.append(breaker);
+    }
+    expect(second.fingerprint()).toBe(first.fingerprint());
+  });
+
+  it('appends the lines to a file whose SHA-256 is the fingerprint', () => {
+    const path = join(dir, 'nested', 'decisions.jsonl');
+    const log = new DecisionLog(path);
+    log.append(opened);
+    log.append(breaker);
+    log.close();
+    expect(readFileSync(path, 'utf8')).toBe(`${openedLine}\n${breakerLine}\n`);
+    expect(log.fingerprint()).toBe(bothLinesSha256);
+  });
+
+  it('writes buffered lines to the file on flush, before close', () => {
+    const path = join(dir, 'decisions.jsonl');
+    const log = new DecisionLog(path);
+    log.append(opened);
+    log.flush();
+    expect(readFileSync(path, 'utf8')).toBe(`${openedLine}\n`);
+    log.close();
+  });
+
+  it('writes in batches once enough lines are buffered, without a flush', () => {
+    const path = join(dir, 'decisions.jsonl');
+    const log = new DecisionLog(path);
+    // Each line is about 190 bytes, so 1,000 of them cross the 64 KiB write threshold.
+    for (let i = 0; i < 1000; i++) log.append({ ...opened, seq: i });
+    const written = readFileSync(path, 'utf8');
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.endsWith('\n')).toBe(true);
+    log.close();
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(1001);
+  });
+
+  it('appends to an existing file instead of truncating it', () => {
+    const path = join(dir, 'decisions.jsonl');
+    const first = new DecisionLog(path);
+    first.append(opened);
+    first.close();
+    const second = new DecisionLog(path);
+    second.append(breaker);
+    second.close();
+    expect(readFileSync(path, 'utf8')).toBe(`${openedLine}\n${breakerLine}\n`);
+  });
+
+  it('refuses appends after close and closes only once', () => {
+    const log = new DecisionLog(join(dir, 'decisions.jsonl'));
+    log.close();
+    log.close();
+    expect(() => log.append(opened)).toThrow('DecisionLog.append after close');
+  });
+});

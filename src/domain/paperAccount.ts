@@ -1,0 +1,213 @@
+/**
+ * One strategy's paper account (DESIGN.md "Live evaluation", STRATEGIES.md "Semantics shared by all
+ * types"): long or flat, all of its own paper equity in one unit, fees paid on every fill. It keeps
+ * the statistics the live score and the sizing phase read, as running totals, so reading them is
+ * O(1) for each of 10,000+ strategies on every candle close.
+ */
+import { ReturnWindow } from './returnWindow.js';
+import type { Candle, Millis, Side, Signal } from './types.js';
+
+/** A round trip, closed at `exitTime`. `return` is net of both fees, as a fraction of the equity put in. */
+export interface TradeClosed {
+  readonly entryTime: Millis;
+  readonly exitTime: Millis;
+  readonly entryPrice: number;
+  readonly exitPrice: number;
+  /** (1 − fee)² · exitPrice / entryPrice − 1: both fills charge `feeRate` of the notional. */
+  readonly return: number;
+}
+
+/**
+ * The paper equity curve of one strategy, marked at candle closes.
+ *
+ * Equity starts at 1. Entering charges `feeRate` of the equity, holding multiplies it by
+ * close / previous close, exiting charges `feeRate` of the marked equity. Each candle after the
+ * first pushes one sample to `returns`: the equity's change over the candle, fills at its close
+ * included, so Sharpe and annualized return see the fees a churning strategy pays (the live score is
+ * "computed on the strategy's own paper equity"). Trade statistics and drawdown cover the account's
+ * whole life; `returns` only its last `returnsWindow` candles.
+ */
+export class PaperAccount {
+  /** Per-candle returns of the paper equity (fraction), stamped with the candle's open time. */
+  readonly returns: ReturnWindow;
+  #side: Side = 'flat';
+  #trades = 0;
+  #wins = 0;
+  #losses = 0;
+  #grossWin = 0;
+  #grossLoss = 0;
+  #sumAbsTradeReturn = 0;
+  #equity = 1;
+  #peakEquity = 1;
+  #maxDrawdown = 0;
+  #entryPrice: number | null = null;
+  #entryTime: Millis = 0;
+  /** Equity just before the entry fee: the base of the open trade's return. */
+  #equityBeforeEntry = 1;
+  #realizedEquity = 1;
+  #candles = 0;
+  #lastTs: Millis = Number.NEGATIVE_INFINITY;
+  #lastClose = 0;
+  /**
+   * Σ ln(1 + r) over the samples in `returns`, for the geometric annualized return. Recomputed from
+   * the window each time it has turned over once, so add/subtract rounding cannot accumulate.
+   */
+  #sumLogReturn = 0;
+  #pushesSinceResum = 0;
+
+  /**
+   * @param feeRate fee per fill as a fraction of notional (0.001 = 10 bps), in [0, 1).
+   * @param returnsWindow candles of returns kept (capacity of `returns`).
+   */
+  constructor(
+    readonly feeRate: number,
+    returnsWindow: number,
+  ) {
+    if (!(feeRate >= 0 && feeRate < 1)) throw new RangeError(`PaperAccount: feeRate must be in [0, 1) (was ${feeRate})`);
+    this.returns = new ReturnWindow(returnsWindow);
+  }
+
+  /**
+   * Applies one closed candle: marks the position held since the previous close to this close, then
+   * acts on the signal at the close (`enter` when flat, `exit` when long; anything else, or a
+   * signal that does not fit the side, changes nothing). Pushes the candle's equity return, fills
+   * included (the first candle seen pushes nothing, having no previous close). Returns the trade
+   * this candle closed, or null. Throws on a non-positive or non-finite close, or a candle not
+   * after the previous one: both are pipeline bugs, since inputs are validated at the source.
+   */
+  onCandle(candle: Candle, signal: Signal | null): TradeClosed | null {
+    const close = candle.close;
+    if (!(close > 0 && Number.isFinite(close))) throw new RangeError(`PaperAccount.onCandle: close must be positive (was ${close})`);
+    if (!(candle.ts > this.#lastTs)) throw new RangeError(`PaperAccount.onCandle: candle ts ${candle.ts} not after ${this.#lastTs}`);
+    const first = this.#candles === 0;
+    const equityBefore = this.#equity;
+    if (!first && this.#side === 'long') this.#equity *= close / this.#lastClose;
+
+    let closed: TradeClosed | null = null;
+    if (signal === 'enter' && this.#side === 'flat') {
+      this.#equityBeforeEntry = this.#equity;
+      this.#equity *= 1 - this.feeRate;
+      this.#side = 'long';
+      this.#entryPrice = close;
+      this.#entryTime = candle.ts;
+    } else if (signal === 'exit' && this.#side === 'long') {
+      this.#equity *= 1 - this.feeRate;
+      closed = this.#closeTrade(candle.ts, close);
+    }
+
+    if (!first) this.#pushReturn(candle.ts, this.#equity / equityBefore - 1);
+    this.#markDrawdown();
+    this.#candles++;
+    this.#lastTs = candle.ts;
+    this.#lastClose = close;
+    return closed;
+  }
+
+  #closeTrade(exitTime: Millis, exitPrice: number): TradeClosed {
+    const tradeReturn = this.#equity / this.#equityBeforeEntry - 1;
+    this.#trades++;
+    if (tradeReturn > 0) {
+      this.#wins++;
+      this.#grossWin += tradeReturn;
+    } else if (tradeReturn < 0) {
+      this.#losses++;
+      this.#grossLoss -= tradeReturn;
+    }
+    this.#sumAbsTradeReturn += Math.abs(tradeReturn);
+    this.#realizedEquity = this.#equity;
+    const trade: TradeClosed = {
+      entryTime: this.#entryTime,
+      exitTime,
+      entryPrice: this.#entryPrice as number,
+      exitPrice,
+      return: tradeReturn,
+    };
+    this.#side = 'flat';
+    this.#entryPrice = null;
+    return trade;
+  }
+
+  #pushReturn(ts: Millis, value: number): void {
+    const window = this.returns;
+    if (window.length === window.capacity) this.#sumLogReturn -= Math.log1p(window.valueAt(0));
+    window.push(ts, value);
+    this.#sumLogReturn += Math.log1p(value);
+    if (++this.#pushesSinceResum >= window.capacity) {
+      let exact = 0;
+      for (let i = 0; i < window.length; i++) exact += Math.log1p(window.valueAt(i));
+      this.#sumLogReturn = exact;
+      this.#pushesSinceResum = 0;
+    }
+  }
+
+  #markDrawdown(): void {
+    if (this.#equity > this.#peakEquity) this.#peakEquity = this.#equity;
+    const drawdown = 1 - this.#equity / this.#peakEquity;
+    if (drawdown > this.#maxDrawdown) this.#maxDrawdown = drawdown;
+  }
+
+  /** `long` while a trade is open, else `flat`. */
+  get side(): Side {
+    return this.#side;
+  }
+  /** Closed trades. */
+  get trades(): number {
+    return this.#trades;
+  }
+  /** Closed trades with a net return above 0. */
+  get wins(): number {
+    return this.#wins;
+  }
+  /** Closed trades with a net return below 0 (a trade at exactly 0 is neither). */
+  get losses(): number {
+    return this.#losses;
+  }
+  /** Sum of winning trades' net returns (fraction). */
+  get grossWin(): number {
+    return this.#grossWin;
+  }
+  /** Sum of |losing trades' net returns| (fraction, ≥ 0). */
+  get grossLoss(): number {
+    return this.#grossLoss;
+  }
+  /** Sum of |net return| over all closed trades (fraction); / trades gives the mean trade size. */
+  get sumAbsTradeReturn(): number {
+    return this.#sumAbsTradeReturn;
+  }
+  /** Paper equity marked at the last close, after fees; starts at 1. */
+  get equity(): number {
+    return this.#equity;
+  }
+  /** Highest equity seen at a candle close. */
+  get peakEquity(): number {
+    return this.#peakEquity;
+  }
+  /** Largest fall from a previous peak, 1 − equity / peak, over the account's life, in [0, 1). */
+  get maxDrawdown(): number {
+    return this.#maxDrawdown;
+  }
+  /** Price of the open trade's entry fill, null when flat. */
+  get entryPrice(): number | null {
+    return this.#entryPrice;
+  }
+  /** Compounded net return of the closed trades: equity after the last exit − 1. */
+  get realizedReturn(): number {
+    return this.#realizedEquity - 1;
+  }
+  /**
+   * Net return of the open trade at the last close, entry fee paid, exit fee not yet (fraction);
+   * 0 when flat. equity = (1 + realizedReturn) · (1 + unrealizedReturn).
+   */
+  get unrealizedReturn(): number {
+    return this.#side === 'long' ? this.#equity / this.#equityBeforeEntry - 1 : 0;
+  }
+  /** Candles applied. */
+  get candles(): number {
+    return this.#candles;
+  }
+  /** Mean of ln(1 + r) over the samples in `returns`; 0 when empty. For the geometric annualized return. */
+  meanLogReturn(): number {
+    const n = this.returns.length;
+    return n === 0 ? 0 : this.#sumLogReturn / n;
+  }
+}

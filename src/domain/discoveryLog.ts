@@ -1,0 +1,95 @@
+/**
+ * Discovery timestamps of one symbol, per strategy type: the input of phase 1's frequency term
+ * (DESIGN.md "1. Confidence"). Every discovery message counts, rediscoveries of a known strategy
+ * included, because the frequency measures how often the discovery system keeps finding a type for
+ * this symbol, not how many distinct strategies it found.
+ */
+import type { Millis } from './types.js';
+
+/**
+ * Per-type sorted timestamps, counted over a lookback by binary search. All strategies of a symbol
+ * are scored at the same candle close, so the per-type counts of the last (now, lookback) asked are
+ * cached until the next `record`: a candle close costs O(types · log discoveries) once, then O(1)
+ * per strategy.
+ */
+export class DiscoveryLog {
+  readonly #times = new Map<string, number[]>();
+  #cacheValid = false;
+  #cacheNow = 0;
+  #cacheLookback = 0;
+  readonly #cacheCounts = new Map<string, number>();
+  #cacheMax = 0;
+
+  /** Records one discovery of `type` at event time `ts` (ms). Out-of-order timestamps are kept sorted. */
+  record(type: string, ts: Millis): void {
+    if (!Number.isFinite(ts)) throw new RangeError(`DiscoveryLog.record: ts is not finite (was ${ts})`);
+    let times = this.#times.get(type);
+    if (times === undefined) {
+      times = [];
+      this.#times.set(type, times);
+    }
+    if (times.length === 0 || ts >= (times[times.length - 1] as number)) times.push(ts);
+    else times.splice(upperBound(times, ts), 0, ts);
+    this.#cacheValid = false;
+  }
+
+  /**
+   * How often `type` was discovered in (now − lookbackMs, now], relative to the most frequently
+   * discovered type of this symbol in the same interval: a ratio in [0, 1], 1 for the most frequent
+   * type(s), 0 when `type` has no discovery in the interval (or nothing has).
+   */
+  frequency(type: string, now: Millis, lookbackMs: number): number {
+    if (!Number.isFinite(now)) throw new RangeError(`DiscoveryLog.frequency: now is not finite (was ${now})`);
+    if (!(lookbackMs >= 0)) throw new RangeError(`DiscoveryLog.frequency: lookbackMs must be >= 0 (was ${lookbackMs})`);
+    if (!this.#cacheValid || now !== this.#cacheNow || lookbackMs !== this.#cacheLookback) this.#count(now, lookbackMs);
+    if (this.#cacheMax === 0) return 0;
+    return (this.#cacheCounts.get(type) ?? 0) / this.#cacheMax;
+  }
+
+  /** Discoveries of `type` in (now − lookbackMs, now]. */
+  count(type: string, now: Millis, lookbackMs: number): number {
+    const times = this.#times.get(type);
+    return times === undefined ? 0 : countIn(times, now - lookbackMs, now);
+  }
+
+  /** Drops every discovery at or before `cutoff` (ms): call with now − lookback to bound memory. */
+  forgetUpTo(cutoff: Millis): void {
+    for (const [type, times] of this.#times) {
+      const keep = upperBound(times, cutoff);
+      if (keep === times.length) this.#times.delete(type);
+      else if (keep > 0) times.splice(0, keep);
+    }
+    this.#cacheValid = false;
+  }
+
+  #count(now: Millis, lookbackMs: number): void {
+    this.#cacheCounts.clear();
+    let max = 0;
+    for (const [type, times] of this.#times) {
+      const n = countIn(times, now - lookbackMs, now);
+      this.#cacheCounts.set(type, n);
+      if (n > max) max = n;
+    }
+    this.#cacheMax = max;
+    this.#cacheNow = now;
+    this.#cacheLookback = lookbackMs;
+    this.#cacheValid = true;
+  }
+}
+
+/** Timestamps t with from < t <= to in a sorted array. */
+function countIn(times: readonly number[], from: number, to: number): number {
+  return Math.max(0, upperBound(times, to) - upperBound(times, from));
+}
+
+/** Index of the first element greater than `x` in a sorted array. */
+function upperBound(times: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { DiscoveryLog } from '../../src/domain/discoveryLog.js';
+
+const DAY = 86_400_000;
+const LOOKBACK = 90 * DAY;
+
+/** A log holding `counts[type]` discoveries of each type, one a day from day 1. */
+function logOf(counts: Record<string, number>): DiscoveryLog {
+  const log = new DiscoveryLog();
+  for (const [type, n] of Object.entries(counts)) for (let i = 1; i <= n; i++) log.record(type, i * DAY);
+  return log;
+}
+
+describe('DiscoveryLog', () => {
+  it('gives each type its count relative to the most frequent type', () => {
+    // SMA_RSI 4, EMA_MACD 2, PIVOT 1 at days 1..4; now = day 10: 4/4, 2/4, 1/4.
+    const log = logOf({ SMA_RSI: 4, EMA_MACD: 2, PIVOT: 1 });
+    const now = 10 * DAY;
+    expect(log.frequency('SMA_RSI', now, LOOKBACK)).toBe(1);
+    expect(log.frequency('EMA_MACD', now, LOOKBACK)).toBe(0.5);
+    expect(log.frequency('PIVOT', now, LOOKBACK)).toBe(0.25);
+  });
+
+  it('counts rediscoveries: every record is one discovery', () => {
+    const log = new DiscoveryLog();
+    log.record('SMA_RSI', DAY);
+    log.record('SMA_RSI', DAY);
+    log.record('SMA_RSI', 2 * DAY);
+    log.record('PIVOT', 2 * DAY);
+    // SMA_RSI 3, PIVOT 1 → 1/3.
+    expect(log.frequency('PIVOT', 3 * DAY, LOOKBACK)).toBeCloseTo(1 / 3, 15);
+  });
+
+  it('is 0 for a type never discovered and for an empty log', () => {
+    expect(logOf({ SMA_RSI: 2 }).frequency('PIVOT', 10 * DAY, LOOKBACK)).toBe(0);
+    expect(new DiscoveryLog().frequency('PIVOT', 10 * DAY, LOOKBACK)).toBe(0);
+  });
+
+  it('drops discoveries that fall out of the lookback, which can change the most frequent type', () => {
+    // SMA_RSI at days 1..4, EMA_MACD at days 1..2, PIVOT at day 50.
+    const log = logOf({ SMA_RSI: 4, EMA_MACD: 2 });
+    log.record('PIVOT', 50 * DAY);
+    // At day 92 the interval is (day 2, day 92]: SMA_RSI days 3, 4 → 2; EMA_MACD none; PIVOT 1 → 1/2.
+    expect(log.count('SMA_RSI', 92 * DAY, LOOKBACK)).toBe(2);
+    expect(log.frequency('EMA_MACD', 92 * DAY, LOOKBACK)).toBe(0);
+    expect(log.frequency('PIVOT', 92 * DAY, LOOKBACK)).toBe(0.5);
+    // At day 94, (day 4, day 94]: SMA_RSI's last discovery sits on the open edge and is out; PIVOT is the most frequent.
+    expect(log.frequency('SMA_RSI', 94 * DAY, LOOKBACK)).toBe(0);
+    expect(log.frequency('PIVOT', 94 * DAY, LOOKBACK)).toBe(1);
+  });
+
+  it('includes a discovery at exactly now and excludes one after now', () => {
+    const log = new DiscoveryLog();
+    log.record('SMA_RSI', 10 * DAY);
+    log.record('PIVOT', 10 * DAY);
+    log.record('PIVOT', 10 * DAY + 1);
+    // At now = day 10: both types have 1 in (day 10 − 90 days, day 10] → 1 and 1.
+    expect(log.frequency('SMA_RSI', 10 * DAY, LOOKBACK)).toBe(1);
+    // One ms later, PIVOT has 2 → SMA_RSI 1/2.
+    expect(log.frequency('SMA_RSI', 10 * DAY + 1, LOOKBACK)).toBe(0.5);
+  });
+
+  it('keeps out-of-order discoveries sorted', () => {
+    const log = new DiscoveryLog();
+    log.record('SMA_RSI', 100 * DAY);
+    log.record('SMA_RSI', 5 * DAY);
+    log.record('SMA_RSI', 50 * DAY);
+    // (day 10, day 100] holds days 50 and 100.
+    expect(log.count('SMA_RSI', 100 * DAY, LOOKBACK)).toBe(2);
+  });
+
+  it('sees a new record after answering at the same now (the cached counts are refreshed)', () => {
+    const log = logOf({ SMA_RSI: 2, PIVOT: 1 });
+    const now = 10 * DAY;
+    expect(log.frequency('PIVOT', now, LOOKBACK)).toBe(0.5);
+    log.record('PIVOT', 3 * DAY);
+    expect(log.frequency('PIVOT', now, LOOKBACK)).toBe(1);
+  });
+
+  it('forgets discoveries at or before a cutoff', () => {
+    const log = logOf({ SMA_RSI: 4, PIVOT: 1 });
+    log.forgetUpTo(2 * DAY);
+    // Left: SMA_RSI days 3, 4; PIVOT none. Even with an unbounded lookback, PIVOT is gone.
+    expect(log.count('SMA_RSI', 10 * DAY, 1000 * DAY)).toBe(2);
+    expect(log.frequency('PIVOT', 10 * DAY, 1000 * DAY)).toBe(0);
+  });
+
+  it('refuses a NaN time and a negative lookback', () => {
+    const log = new DiscoveryLog();
+    expect(() => log.record('SMA_RSI', Number.NaN)).toThrow(RangeError);
+    expect(() => log.frequency('SMA_RSI', Number.NaN, LOOKBACK)).toThrow(RangeError);
+    expect(() => log.frequency('SMA_RSI', DAY, -1)).toThrow(RangeError);
+  });
+});

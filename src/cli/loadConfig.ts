@@ -146,7 +146,7 @@ function envKeyToPath(key: string): string | null {
   const path: string[] = [];
   for (const part of parts) {
     const wanted = part.replaceAll('_', '').toLowerCase();
-    const match = Object.keys(node?.properties ?? {}).find((k) => k.toLowerCase() === wanted);
+    const match: string | undefined = Object.keys(node?.properties ?? {}).find((k) => k.toLowerCase() === wanted);
     if (match === undefined) return null;
     path.push(match);
     node = node?.properties?.[match];

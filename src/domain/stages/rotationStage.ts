@@ -1,0 +1,50 @@
+import type { EnsembleConfig, RotationConfig } from '../../../config/engine.js';
+import { type EnsembleCandidate, scoreEnsemble } from '../ensembles.js';
+import { initialRotation, type RotationState, rotate } from '../rotation.js';
+import type { Ensemble, Millis } from '../types.js';
+import type { Frame } from './frame.js';
+
+/**
+ * Phase 4, rotation: per symbol one active ensemble. On a refresh frame the active member set is
+ * re-scored on current inputs (null when a member no longer survives) and compared with phase 3's
+ * best by the rotation rules. Every frame of the symbol carries the active ensemble onward.
+ */
+export class RotationStage {
+  private readonly states = new Map<string, RotationState>();
+
+  constructor(
+    private readonly rotation: RotationConfig,
+    private readonly ensembles: EnsembleConfig,
+  ) {}
+
+  step(frame: Frame): Frame {
+    const book = frame.book;
+    if (book === null) return frame;
+    let state = this.states.get(book.symbol) ?? initialRotation;
+    if (frame.refresh && frame.survivors !== null) {
+      const before = state.active;
+      const current = this.rescore(book.symbol, before, frame.survivors, frame.time);
+      const result = rotate(state, frame.best, current, frame.time, this.rotation);
+      state = result.state;
+      this.states.set(book.symbol, state);
+      if (result.decision !== null) frame.outputs.push({ ...result.decision, seq: frame.seq });
+      const after = state.active;
+      if (after !== null && (before === null || before.id !== after.id || before.total !== after.total || before.exposure !== after.exposure)) {
+        frame.outputs.push(after);
+      }
+      if (before !== null && (after === null || after.id !== before.id)) frame.outputs.push({ ...before, time: frame.time, active: false });
+    }
+    return { ...frame, active: state.active };
+  }
+
+  private rescore(symbol: string, active: Ensemble | null, survivors: ReadonlyMap<string, EnsembleCandidate>, time: Millis): Ensemble | null {
+    if (active === null) return null;
+    const members: EnsembleCandidate[] = [];
+    for (const member of active.members) {
+      const candidate = survivors.get(member.strategyId);
+      if (candidate === undefined) return null;
+      members.push(candidate);
+    }
+    return scoreEnsemble(symbol, members, time, this.ensembles);
+  }
+}

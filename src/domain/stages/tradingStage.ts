@@ -1,0 +1,151 @@
+import type { EngineConfig } from '../../../config/engine.js';
+import { type BreakerStatus, initialBreaker, updateBreaker } from '../drawdownBreaker.js';
+import { PortfolioBook } from '../portfolioBook.js';
+import { scaleForDrawdown } from '../riskLimits.js';
+import { type SymbolRiskInput, sizePositions, type TradeStats } from '../sizing.js';
+import type { SymbolBook } from '../strategyBook.js';
+import type { Ensemble, Millis, PositionSize } from '../types.js';
+import type { Frame } from './frame.js';
+
+/**
+ * Phase 5 and the positions of phase 4, on every applied price of a symbol, in this order:
+ * mark the portfolio; stop-loss / take-profit on the symbol; the drawdown breaker on marked equity
+ * (HALTED flattens everything); sizes (all symbols when a candle closed or an ensemble changed,
+ * otherwise the breaker's scale on the cached sizes, so a tick costs O(1) in the strategies);
+ * then the symbol's position moves to exposure × size. Positions trade only on their own symbol's
+ * prices, except the breaker's flattening.
+ */
+export class TradingStage {
+  private readonly portfolio: PortfolioBook;
+  private breaker: BreakerStatus;
+  private readonly books = new Map<string, SymbolBook>();
+  private readonly active = new Map<string, Ensemble>();
+  /** Sizes under every limit but the breaker's, from the last full sizing. */
+  private readonly baseSizes = new Map<string, PositionSize>();
+  private readonly emitted = new Map<string, PositionSize>();
+
+  constructor(private readonly cfg: EngineConfig) {
+    this.portfolio = new PortfolioBook(cfg.capital, cfg.positions);
+    this.breaker = initialBreaker(cfg.capital);
+  }
+
+  step(frame: Frame): Frame {
+    const book = frame.book;
+    if (book === null || frame.event === null || frame.event.kind === 'strategy') return frame;
+    const symbol = book.symbol;
+    this.books.set(symbol, book);
+    const activeBefore = this.active.get(symbol) ?? null;
+    if (frame.active === null) this.active.delete(symbol);
+    else this.active.set(symbol, frame.active);
+    if (!frame.priced || book.mark === null) return frame;
+
+    const { time, seq, outputs } = frame;
+    this.portfolio.mark(symbol, book.mark, time);
+    const exit = this.portfolio.checkRiskExit(symbol, time, seq);
+    if (exit !== null) outputs.push(exit);
+
+    const update = updateBreaker(this.breaker, this.portfolio.equity(), time, this.cfg.sizing);
+    const stateChanged = update.change !== null;
+    this.breaker = update.status;
+    const touched = new Set<string>([symbol]);
+    if (update.change !== null) {
+      outputs.push({
+        kind: 'decision',
+        decision: 'breaker.changed',
+        time,
+        seq,
+        symbol: null,
+        reason: update.change.reason,
+        details: { from: update.change.from, to: update.change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark },
+      });
+      if (update.change.to === 'HALTED') {
+        for (const decision of this.portfolio.flattenAll(time, seq, update.change.reason)) {
+          outputs.push(decision);
+          if (decision.symbol !== null) touched.add(decision.symbol);
+        }
+      }
+    }
+
+    const ensembleChanged = (activeBefore?.id ?? null) !== (frame.active?.id ?? null) || activeBefore?.total !== frame.active?.total;
+    if (frame.refresh || ensembleChanged || this.baseSizes.size === 0) this.resizeAll(time);
+    const emitAll = frame.refresh || stateChanged;
+    for (const name of emitAll ? [...this.baseSizes.keys()].sort() : [symbol]) this.emitSize(name, time, outputs);
+
+    const size = this.finalSize(symbol, time);
+    const ensemble = this.active.get(symbol) ?? null;
+    const target = ensemble === null || size === null ? 0 : ensemble.exposure * size.size;
+    const why =
+      ensemble === null
+        ? 'no active ensemble'
+        : `exposure ${ensemble.exposure.toFixed(4)} × size ${(size?.size ?? 0).toFixed(4)} of ensemble ${ensemble.id}`;
+    const trade = this.portfolio.rebalance(symbol, target, ensemble?.id ?? 'none', size?.binding ?? 'noEnsemble', why, time, seq);
+    if (trade !== null) outputs.push(trade);
+
+    for (const name of [...touched].sort()) {
+      const position = this.portfolio.position(name);
+      if (position !== null && (position.status === 'open' || position.exitTime === time)) outputs.push(position);
+    }
+    outputs.push(this.portfolio.portfolio(time, this.breaker));
+    return frame;
+  }
+
+  /** Phase 5 over every symbol, with the breaker left out (it is applied per tick in finalSize). */
+  private resizeAll(time: Millis): void {
+    const held = new Set(this.portfolio.heldSymbols());
+    const inputs: SymbolRiskInput[] = [];
+    for (const [name, book] of this.books) {
+      const ensemble = this.active.get(name) ?? null;
+      const usable = ensemble !== null && ensemble.usable;
+      inputs.push({
+        symbol: name,
+        ensembleTotal: usable ? ensemble.total : null,
+        maxMemberWeight: usable ? Math.max(...ensemble.members.map((m) => m.weight)) : 0,
+        pooled: usable ? pooledStats(book, ensemble) : NO_TRADES,
+        returns: book.returns,
+        held: held.has(name),
+      });
+    }
+    const normal: BreakerStatus = { ...this.breaker, state: 'NORMAL', sizeScale: 1, drawdown: 0, haltedAt: null };
+    const ctx = { time, breaker: normal, stopLoss: this.cfg.positions.stopLoss, periodsPerYear: this.cfg.evaluation.periodsPerYear };
+    for (const size of sizePositions(inputs, ctx, this.cfg.sizing)) this.baseSizes.set(size.symbol, size);
+  }
+
+  /** The cached size with the breaker's current scale applied. */
+  private finalSize(symbol: string, time: Millis): PositionSize | null {
+    const base = this.baseSizes.get(symbol);
+    if (base === undefined) return null;
+    const cut = scaleForDrawdown(base.size, this.breaker);
+    if (cut.reason === null) return base.time === time ? base : { ...base, time };
+    return { ...base, time, size: cut.size, binding: this.breaker.state === 'HALTED' ? 'halted' : 'drawdown', reason: `${base.reason}; ${cut.reason}` };
+  }
+
+  private emitSize(symbol: string, time: Millis, outputs: Frame['outputs']): void {
+    const size = this.finalSize(symbol, time);
+    if (size === null) return;
+    const last = this.emitted.get(symbol);
+    if (last !== undefined && last.size === size.size && last.binding === size.binding && last.combined === size.combined) return;
+    this.emitted.set(symbol, size);
+    outputs.push(size);
+  }
+}
+
+const NO_TRADES: TradeStats = { trades: 0, wins: 0, grossWin: 0, grossLoss: 0, sumAbsReturn: 0 };
+
+/** The active ensemble members' live paper trades, pooled (phase 5's Kelly input). */
+function pooledStats(book: SymbolBook, ensemble: Ensemble): TradeStats {
+  let trades = 0;
+  let wins = 0;
+  let grossWin = 0;
+  let grossLoss = 0;
+  let sumAbsReturn = 0;
+  for (const member of ensemble.members) {
+    const account = book.byId.get(member.strategyId)?.account;
+    if (account === undefined) continue;
+    trades += account.trades;
+    wins += account.wins;
+    grossWin += account.grossWin;
+    grossLoss += account.grossLoss;
+    sumAbsReturn += account.sumAbsTradeReturn;
+  }
+  return { trades, wins, grossWin, grossLoss, sumAbsReturn };
+}

@@ -1,0 +1,243 @@
+import type { EvaluationConfig } from '../../config/engine.js';
+import { CandleBuilder } from './candleBuilder.js';
+import { DiscoveryLog } from './discoveryLog.js';
+import { IndicatorHub } from './indicators/indicatorHub.js';
+import { PaperAccount } from './paperAccount.js';
+import { ReturnWindow } from './returnWindow.js';
+import { createRule, parseStrategy, type StrategyRule } from './strategies/catalog.js';
+import type { TimeVerdict } from './timeFilter.js';
+import type {
+  BacktestWindow,
+  Candle,
+  ConfidenceScore,
+  Decision,
+  Millis,
+  PriceEvent,
+  Rejection,
+  StrategyEvent,
+  StrategyRecord,
+} from './types.js';
+
+/** One registered strategy: identity, discovery history, its rule and its live paper account. */
+export interface StrategyEntry {
+  readonly id: string;
+  readonly symbol: string;
+  readonly type: string;
+  readonly parameters: Readonly<Record<string, number | readonly number[]>>;
+  externalId: string | null;
+  score: number;
+  window: BacktestWindow | null;
+  readonly firstSeenAt: Millis;
+  lastSeenAt: Millis;
+  seenCount: number;
+  rule: StrategyRule;
+  account: PaperAccount;
+  /** Phase 1's latest score, set by the confidence stage. */
+  confidence: ConfidenceScore | null;
+  /** Phase 2's latest verdict, set by the time-filter stage. */
+  verdict: TimeVerdict | null;
+}
+
+/** Everything the engine keeps per symbol: its strategies, candles, shared indicators and returns. */
+export class SymbolBook {
+  /** Active strategies in registration order (the order every stage iterates them in). */
+  readonly strategies: StrategyEntry[] = [];
+  readonly byId = new Map<string, StrategyEntry>();
+  readonly hub = new IndicatorHub();
+  readonly candles: CandleBuilder;
+  readonly discoveries = new DiscoveryLog();
+  /** Per-candle close-to-close returns of the symbol's price. */
+  readonly returns: ReturnWindow;
+  /** Latest applied trade price or candle close. */
+  mark: number | null = null;
+  lastClose: number | null = null;
+  /** The strategy set changed since phases 1–3 last ran for this symbol. */
+  dirty = false;
+
+  constructor(
+    readonly symbol: string,
+    cfg: EvaluationConfig,
+  ) {
+    this.candles = new CandleBuilder(symbol, cfg.interval);
+    this.returns = new ReturnWindow(cfg.returnsWindow);
+  }
+}
+
+/** What a strategy message did to the registry. */
+export interface StrategyChange {
+  readonly record: StrategyRecord | null;
+  readonly decision: Decision;
+  readonly rejection: Rejection | null;
+}
+
+/**
+ * The live-evaluation registry: strategies by symbol, each run on its symbol's closed candles as a
+ * long/flat paper strategy with fees, on indicators shared per symbol. A strategy's identity is
+ * (symbol, type, canonical parameters); a repeat discovery updates it instead of adding one.
+ */
+export class StrategyBook {
+  private readonly books = new Map<string, SymbolBook>();
+
+  constructor(private readonly cfg: EvaluationConfig) {}
+
+  /** The book of `symbol`, created on first use. */
+  book(symbol: string): SymbolBook {
+    let book = this.books.get(symbol);
+    if (book === undefined) {
+      book = new SymbolBook(symbol, this.cfg);
+      this.books.set(symbol, book);
+    }
+    return book;
+  }
+
+  /** Symbols seen so far, in ascending order. */
+  symbols(): string[] {
+    return [...this.books.keys()].sort();
+  }
+
+  /** Count of active strategies over all symbols. */
+  size(): number {
+    let n = 0;
+    for (const book of this.books.values()) n += book.strategies.length;
+    return n;
+  }
+
+  /**
+   * Registers, updates or retires the strategy of a discovery message. A bad type or parameter is a
+   * rejection (with a 'strategy.rejected' decision), never an exception.
+   */
+  applyStrategy(event: StrategyEvent, time: Millis): StrategyChange {
+    const parsed = parseStrategy(event.type, event.parameters);
+    if (!parsed.ok) {
+      const rejection: Rejection = {
+        kind: 'rejection',
+        seq: event.seq,
+        source: 'strategy',
+        code: parsed.code,
+        reason: parsed.reason,
+        field: parsed.field,
+        symbol: event.symbol,
+      };
+      return { record: null, rejection, decision: this.decision('strategy.rejected', event, time, parsed.reason, { code: parsed.code, field: parsed.field, type: event.type }) };
+    }
+    const book = this.book(event.symbol);
+    const id = `${event.symbol}:${parsed.value.canonicalKey}`;
+    const existing = book.byId.get(id);
+    if (event.retired) {
+      if (existing === undefined) {
+        const reason = `retirement of ${id}, which is not registered`;
+        const rejection: Rejection = { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'not_registered', reason, field: 'retired', symbol: event.symbol };
+        return { record: null, rejection, decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code: 'not_registered' }) };
+      }
+      existing.rule.dispose();
+      book.byId.delete(id);
+      book.strategies.splice(book.strategies.indexOf(existing), 1);
+      book.dirty = true;
+      return {
+        record: recordOf(existing, time, 'retired'),
+        rejection: null,
+        decision: this.decision('strategy.retired', event, time, `retired after ${existing.seenCount} discoveries`, { strategyId: id }),
+      };
+    }
+    book.discoveries.record(event.type, event.ts);
+    book.dirty = true;
+    if (existing !== undefined) {
+      existing.lastSeenAt = Math.max(existing.lastSeenAt, event.ts);
+      existing.seenCount++;
+      existing.score = event.score;
+      existing.window = event.window;
+      existing.externalId = event.externalId ?? existing.externalId;
+      return {
+        record: recordOf(existing, time, 'active'),
+        rejection: null,
+        decision: this.decision('strategy.updated', event, time, `rediscovered (seen ${existing.seenCount} times), backtest score ${event.score}`, {
+          strategyId: id,
+          score: event.score,
+          seenCount: existing.seenCount,
+        }),
+      };
+    }
+    const entry: StrategyEntry = {
+      id,
+      symbol: event.symbol,
+      type: parsed.value.type,
+      parameters: parsed.value.parameters,
+      externalId: event.externalId,
+      score: event.score,
+      window: event.window,
+      firstSeenAt: event.ts,
+      lastSeenAt: event.ts,
+      seenCount: 1,
+      rule: createRule(parsed.value, book.hub),
+      account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow),
+      confidence: null,
+      verdict: null,
+    };
+    book.byId.set(id, entry);
+    book.strategies.push(entry);
+    return {
+      record: recordOf(entry, time, 'active'),
+      rejection: null,
+      decision: this.decision('strategy.accepted', event, time, `new ${entry.type} strategy, backtest score ${event.score}`, { strategyId: id, score: event.score }),
+    };
+  }
+
+  /**
+   * Applies a price: a tick builds candles and marks; an explicit candle closes one. Every candle it
+   * closes is evaluated at once. Returns the closed candles (oldest first) and whether the price was
+   * applied (a late tick is not).
+   */
+  applyPrice(event: PriceEvent): { readonly closed: readonly Candle[]; readonly applied: boolean } {
+    const book = this.book(event.symbol);
+    let closed: readonly Candle[];
+    let applied: boolean;
+    if (event.kind === 'tick') {
+      const result = book.candles.onTick(event);
+      closed = result.closed === null ? [] : [result.closed];
+      applied = result.applied;
+      if (applied) book.mark = event.price;
+    } else {
+      closed = book.candles.onCandle(event);
+      applied = closed.length > 0;
+      if (applied) book.mark = (closed[closed.length - 1] as Candle).close;
+    }
+    for (const candle of closed) evaluateCandle(book, candle);
+    return { closed, applied };
+  }
+
+  private decision(kind: Decision['decision'], event: StrategyEvent, time: Millis, reason: string, details: Decision['details']): Decision {
+    return { kind: 'decision', decision: kind, time, seq: event.seq, symbol: event.symbol, reason, details };
+  }
+}
+
+/**
+ * Feeds one closed candle to a symbol: the shared indicators once, then every strategy's rule and
+ * paper account, then the symbol's own close-to-close return. Cost O(strategies of the symbol).
+ */
+export function evaluateCandle(book: SymbolBook, candle: Candle): void {
+  book.hub.update(candle);
+  for (const entry of book.strategies) {
+    const signal = entry.rule.evaluate(candle, entry.account.side);
+    entry.account.onCandle(candle, signal);
+  }
+  if (book.lastClose !== null) book.returns.push(candle.ts, candle.close / book.lastClose - 1);
+  book.lastClose = candle.close;
+}
+
+function recordOf(entry: StrategyEntry, time: Millis, status: 'active' | 'retired'): StrategyRecord {
+  return {
+    kind: 'strategy',
+    time,
+    strategyId: entry.id,
+    externalId: entry.externalId,
+    symbol: entry.symbol,
+    type: entry.type,
+    parameters: entry.parameters,
+    score: entry.score,
+    window: entry.window,
+    firstSeenAt: entry.firstSeenAt,
+    lastSeenAt: entry.lastSeenAt,
+    seenCount: entry.seenCount,
+    status,
+  };
+}

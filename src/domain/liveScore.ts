@@ -29,7 +29,7 @@ import type { PaperAccount } from './paperAccount.js';
 /** N(x) = clamp((x + 1) / 3, 0, 1): maps −1 → 0 and 2 → 1; +∞ → 1. */
 export function normalizeScoreTerm(x: number): number {
   const y = (x + 1) / 3;
-  return y <= 0 ? 0 : y >= 1 ? 1 : y;
+  return Math.min(1, Math.max(0, y));
 }
 
 /** Annualized Sharpe ratio of the account's per-candle returns (risk-free 0); 0 below two samples or with no variance. */

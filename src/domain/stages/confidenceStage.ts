@@ -46,6 +46,8 @@ export class ConfidenceStage {
         frame.outputs.push(score);
       }
     }
+    // Discoveries older than the lookback can never count again: drop them so memory stays bounded.
+    book.discoveries.forgetUpTo(frame.time - lookback);
     return frame;
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * The hard limits of phase 5 (DESIGN.md), applied to combined sizes in a fixed order: position risk,
+ * strategy concentration, correlation of held pairs, then the drawdown breaker. Each limit that cuts
+ * a size says so in words that carry the numbers; a cut is a business "no", returned as a value.
+ * Sizes are fractions of equity at full ensemble exposure, so a limit that holds here holds for any
+ * exposure <= 1 the pipeline multiplies in later.
+ */
+import type { SizingConfig } from '../../config/engine.js';
+import type { BreakerStatus } from './drawdownBreaker.js';
+import { decimal, percent } from './riskFormat.js';
+import type { BindingLimit } from './types.js';
+
+/** The outcome of one limit on one size: the size it allows and, when it cut, why. */
+export interface LimitCut {
+  /** Size after the limit (fraction of equity). */
+  readonly size: number;
+  /** Why the size was cut, or null when the limit did not bind. */
+  readonly reason: string | null;
+}
+
+/** One sized symbol as the limits see it. */
+export interface LimitCandidate {
+  readonly symbol: string;
+  /** Total of the symbol's active ensemble (breaks correlation conflicts: the lower total is cut). */
+  readonly ensembleTotal: number;
+  /** Largest member weight of the active ensemble, in [0, 1]. */
+  readonly maxMemberWeight: number;
+  /** True when the symbol holds an open position. */
+  readonly held: boolean;
+  /** Size before any limit (fraction of equity). */
+  readonly combined: number;
+}
+
+/** A size after every limit, with the limit that cut it last and every cut's reason in order. */
+export interface LimitedSize {
+  readonly size: number;
+  readonly binding: BindingLimit;
+  readonly cuts: readonly string[];
+}
+
+/** Pairwise return statistics of the candidates, indexed like them (CovarianceMatrix fits). */
+export interface PairCorrelations {
+  correlation(i: number, j: number): number;
+  samples(i: number, j: number): number;
+}
+
+/**
+ * The largest size (fraction of equity) whose loss at the stop stays within maxRiskPerPosition. A
+ * stop distance of 0 means no stop, so the whole notional counts as at risk rather than none of it.
+ */
+export function maxSizeForRisk(stopLoss: number, cfg: SizingConfig): number {
+  if (!Number.isFinite(stopLoss) || stopLoss < 0) throw new RangeError(`maxSizeForRisk: stopLoss must be a fraction >= 0 (was ${stopLoss})`);
+  return cfg.maxRiskPerPosition / stopDistance(stopLoss);
+}
+
+/** Caps `size` so that size × stopLoss <= maxRiskPerPosition. Returns the allowed size (fraction of equity). */
+export function capPositionRisk(size: number, stopLoss: number, cfg: SizingConfig): LimitCut {
+  const cap = maxSizeForRisk(stopLoss, cfg);
+  if (withinLimit(size, cap)) return { size, reason: null };
+  const risk = size * stopDistance(stopLoss);
+  return {
+    size: cap,
+    reason: `position risk ${percent(risk)} (size ${decimal(size)} × stop ${percent(stopDistance(stopLoss))}) exceeds limit ${percent(cfg.maxRiskPerPosition)}: cut to ${decimal(cap)}`,
+  };
+}
+
+/** Caps `size` so that maxMemberWeight × size <= maxPerStrategy. Returns the allowed size (fraction of equity). */
+export function capStrategyConcentration(size: number, maxMemberWeight: number, cfg: SizingConfig): LimitCut {
+  if (!(maxMemberWeight >= 0 && maxMemberWeight <= 1)) throw new RangeError(`capStrategyConcentration: maxMemberWeight must be in [0, 1] (was ${maxMemberWeight})`);
+  const exposure = maxMemberWeight * size;
+  if (withinLimit(exposure, cfg.maxPerStrategy)) return { size, reason: null };
+  const cap = cfg.maxPerStrategy / maxMemberWeight;
+  return {
+    size: cap,
+    reason: `strategy concentration ${percent(exposure)} (largest member weight ${decimal(maxMemberWeight)} × size ${decimal(size)}) exceeds limit ${percent(cfg.maxPerStrategy)}: cut to ${decimal(cap)}`,
+  };
+}
+
+/**
+ * Scales `size` by the breaker: HALTED gives 0, REDUCING multiplies by sizeScale, NORMAL leaves it.
+ * Returns the allowed size (fraction of equity).
+ */
+export function scaleForDrawdown(size: number, breaker: BreakerStatus): LimitCut {
+  if (breaker.state === 'HALTED') {
+    return { size: 0, reason: `breaker HALTED since ${breaker.haltedAt} at drawdown ${percent(breaker.drawdown)}: size ${decimal(size)} cut to 0` };
+  }
+  if (breaker.sizeScale >= 1 || size === 0) return { size, reason: null };
+  const scaled = size * breaker.sizeScale;
+  return {
+    size: scaled,
+    reason: `breaker ${breaker.state} at drawdown ${percent(breaker.drawdown)}: size ${decimal(size)} scaled by ${decimal(breaker.sizeScale)} to ${decimal(scaled)}`,
+  };
+}
+
+/**
+ * Applies every hard limit to the candidates, in order: position risk, strategy concentration,
+ * correlation, drawdown. Returns one LimitedSize per candidate, in the candidates' order; `binding`
+ * is the last limit that cut the size ('halted' whenever the breaker is HALTED, 'none' if nothing cut).
+ *
+ * Correlation: for each pair of held candidates (in index order) with at least minVolSamples common
+ * returns and correlation above maxCorrelation, the one with the lower ensemble total (ties: the
+ * later symbol name) is cut to max(0, maxSizeForRisk − the other's current size), so the pair together
+ * risks no more than one position may.
+ */
+export function applyHardLimits(
+  candidates: readonly LimitCandidate[],
+  pairs: PairCorrelations,
+  breaker: BreakerStatus,
+  stopLoss: number,
+  cfg: SizingConfig,
+): LimitedSize[] {
+  const sizes: number[] = [];
+  const bindings: BindingLimit[] = [];
+  const cuts: string[][] = [];
+  const record = (i: number, cut: LimitCut, binding: BindingLimit): void => {
+    if (cut.reason === null) return;
+    sizes[i] = cut.size;
+    bindings[i] = binding;
+    (cuts[i] as string[]).push(cut.reason);
+  };
+
+  candidates.forEach((c, i) => {
+    if (!Number.isFinite(c.combined) || c.combined < 0) throw new RangeError(`applyHardLimits: ${c.symbol} combined size must be finite and >= 0 (was ${c.combined})`);
+    sizes.push(c.combined);
+    bindings.push('none');
+    cuts.push([]);
+    record(i, capPositionRisk(sizes[i] as number, stopLoss, cfg), 'positionRisk');
+    record(i, capStrategyConcentration(sizes[i] as number, c.maxMemberWeight, cfg), 'strategyConcentration');
+  });
+
+  const pairCap = maxSizeForRisk(stopLoss, cfg);
+  for (let i = 0; i < candidates.length; i++) {
+    for (let j = i + 1; j < candidates.length; j++) {
+      const a = candidates[i] as LimitCandidate;
+      const b = candidates[j] as LimitCandidate;
+      if (!a.held || !b.held || pairs.samples(i, j) < cfg.minVolSamples) continue;
+      const rho = pairs.correlation(i, j);
+      if (rho <= cfg.maxCorrelation) continue;
+      const [cut, keep] = yieldsTo(b, a) ? [j, i] : [i, j];
+      const loser = candidates[cut] as LimitCandidate;
+      const winner = candidates[keep] as LimitCandidate;
+      const allowed = Math.max(0, pairCap - (sizes[keep] as number));
+      const current = sizes[cut] as number;
+      if (withinLimit(current, allowed)) continue;
+      record(
+        cut,
+        {
+          size: allowed,
+          reason: `correlation ${decimal(rho)} with ${winner.symbol} exceeds ${decimal(cfg.maxCorrelation)} (ensemble total ${decimal(loser.ensembleTotal)} vs ${decimal(winner.ensembleTotal)}): size ${decimal(current)} cut to ${decimal(allowed)} so the pair risks at most ${percent(cfg.maxRiskPerPosition)}`,
+        },
+        'correlation',
+      );
+    }
+  }
+
+  return candidates.map((_, i) => {
+    const cut = scaleForDrawdown(sizes[i] as number, breaker);
+    record(i, cut, breaker.state === 'HALTED' ? 'halted' : 'drawdown');
+    return { size: sizes[i] as number, binding: bindings[i] as BindingLimit, cuts: cuts[i] as string[] };
+  });
+}
+
+/** True when `x` is the one cut in a correlated pair: the lower ensemble total, or on a tie the later symbol. */
+function yieldsTo(x: LimitCandidate, other: LimitCandidate): boolean {
+  if (x.ensembleTotal !== other.ensembleTotal) return x.ensembleTotal < other.ensembleTotal;
+  return x.symbol > other.symbol;
+}
+
+/**
+ * Limits are ratios (0.02 / 0.05 = 0.39999999999999997 in binary), so a size already at its cap can
+ * exceed it in the last bit; such a size is at the limit, not over it, and must not record a cut.
+ */
+function withinLimit(value: number, limit: number): boolean {
+  return value <= limit + 1e-9 * Math.abs(limit);
+}
+
+/** No stop (distance 0) puts the whole notional at risk. */
+function stopDistance(stopLoss: number): number {
+  return stopLoss > 0 ? stopLoss : 1;
+}

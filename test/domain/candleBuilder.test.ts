@@ -78,10 +78,7 @@ describe('CandleBuilder', () => {
     const b = new CandleBuilder('BTC/USD', MIN);
     b.onTick(tick(T0 + 1, 10, 2));
     const out = b.onCandle(candle(T0 + MIN, 11));
-    expect(out).toEqual([
-      { symbol: 'BTC/USD', ts: T0, interval: MIN, open: 10, high: 10, low: 10, close: 10, volume: 2 },
-      candle(T0 + MIN, 11),
-    ]);
+    expect(out).toEqual([{ symbol: 'BTC/USD', ts: T0, interval: MIN, open: 10, high: 10, low: 10, close: 10, volume: 2 }, candle(T0 + MIN, 11)]);
   });
 
   it('closes an explicit candle for a tickless minute before the one being built and keeps building', () => {

@@ -1,0 +1,203 @@
+/**
+ * Decodes and validates one input message (DESIGN.md, Inputs): bytes or text, its subject and its
+ * stream sequence in; a validated InputEvent or a Rejection out. Invalid input never enters the
+ * pipeline, and nothing here throws on bad input: every refusal is a Rejection value that names
+ * the field and the value, with a stable `code` for metrics.
+ */
+import type { BacktestWindow, Candle, CandleEvent, InputEvent, Millis, PriceEvent, Rejection, StrategyEvent, TickEvent } from '../domain/types.js';
+import { describeValue, type FieldFailure, FieldReader, isRecord, jsonTypeOf, SYMBOL_PATTERN } from './schemas.js';
+
+/** How messages are recognised and bounded. */
+export interface DecodeOptions {
+  /** Subject prefix, e.g. `tradestream` for `tradestream.prices.BTC-USD` (NatsConfig.subjectPrefix). */
+  readonly subjectPrefix: string;
+  /** Largest accepted message, in bytes of UTF-8 (NatsConfig.maxMessageBytes). */
+  readonly maxBytes: number;
+  /**
+   * When set, candle messages of another interval (ms) are refused (`out_of_range`): a candle
+   * builder keyed on one interval cannot merge them. Unset: any interval passes.
+   */
+  readonly candleInterval?: Millis;
+}
+
+type Source = Rejection['source'];
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const textEncoder = new TextEncoder();
+
+function reject(seq: number, source: Source, failure: FieldFailure, symbol: string | null): Rejection {
+  return { kind: 'rejection', seq, source, code: failure.code, reason: failure.reason, field: failure.field, symbol };
+}
+
+/** The body's symbol when it is at least a string, so that rejections can be counted per symbol. */
+function claimedSymbol(obj: unknown): string | null {
+  return isRecord(obj) && typeof obj.symbol === 'string' && SYMBOL_PATTERN.test(obj.symbol) ? obj.symbol : null;
+}
+
+function notAnObject(seq: number, source: Source, obj: unknown): Rejection {
+  return reject(seq, source, { code: 'not_an_object', field: null, reason: `message must be a JSON object (was ${jsonTypeOf(obj)})` }, null);
+}
+
+/** `BTC/USD` → `BTC-USD`, the symbol as written in subjects. */
+export function symbolToSubjectToken(symbol: string): string {
+  return symbol.replace('/', '-');
+}
+
+/** `BTC-USD` → `BTC/USD`; null when the token is not `BASE-QUOTE`. */
+export function subjectTokenToSymbol(token: string): string | null {
+  const symbol = token.replace('-', '/');
+  return SYMBOL_PATTERN.test(symbol) ? symbol : null;
+}
+
+/** The optional backtest window; a missing or null window passes (DESIGN.md, time filter). */
+function readWindow(r: FieldReader): BacktestWindow | null {
+  const raw = r.optionalRecord('window');
+  if (raw === null) return null;
+  const w = new FieldReader(raw, 'window.');
+  const start = w.timestamp('start');
+  const end = w.timestamp('end');
+  if (w.failure === null && !(start < end)) {
+    w.fail('out_of_range', 'window.start', `field "window.start" ${describeValue(raw.start)} is not before "window.end" ${describeValue(raw.end)}`);
+  }
+  if (w.failure !== null) r.fail(w.failure.code, w.failure.field, w.failure.reason);
+  return { start, end };
+}
+
+/**
+ * Validates an already-parsed strategy message (`{symbol, type, parameters, score, discoveredAt,
+ * window?, id?, retired?}`). Returns the StrategyEvent with times in epoch ms, or a Rejection
+ * naming the first bad field. `type` is only checked to be a non-empty string and `parameters` to
+ * be an object: the strategy catalog validates both later, with its own reasons.
+ */
+export function validateStrategy(obj: unknown, seq: number): StrategyEvent | Rejection {
+  if (!isRecord(obj)) return notAnObject(seq, 'strategy', obj);
+  const r = new FieldReader(obj);
+  const symbol = r.symbol('symbol');
+  const type = r.text('type');
+  const parameters = r.record('parameters');
+  const score = r.between('score', 0, 1);
+  const ts = r.timestamp('discoveredAt');
+  const window = readWindow(r);
+  const externalId = r.optionalText('id');
+  const retired = r.optionalFlag('retired', false);
+  if (r.failure !== null) return reject(seq, 'strategy', r.failure, claimedSymbol(obj));
+  return { kind: 'strategy', seq, ts, symbol, type, parameters, score, window, externalId, retired };
+}
+
+/** The first OHLC inconsistency of a candle, or null. */
+function ohlcFailure(c: Pick<Candle, 'open' | 'high' | 'low' | 'close'>): FieldFailure | null {
+  const below = (a: string, av: number, b: string, bv: number): FieldFailure => ({
+    code: 'inconsistent_ohlc',
+    field: a,
+    reason: `field "${a}" ${av} is below "${b}" ${bv}`,
+  });
+  const above = (a: string, av: number, b: string, bv: number): FieldFailure => ({
+    code: 'inconsistent_ohlc',
+    field: a,
+    reason: `field "${a}" ${av} is above "${b}" ${bv}`,
+  });
+  if (c.high < c.low) return below('high', c.high, 'low', c.low);
+  if (c.high < c.open) return below('high', c.high, 'open', c.open);
+  if (c.high < c.close) return below('high', c.high, 'close', c.close);
+  if (c.low > c.open) return above('low', c.low, 'open', c.open);
+  if (c.low > c.close) return above('low', c.low, 'close', c.close);
+  return null;
+}
+
+function validateCandle(obj: Record<string, unknown>, seq: number, expectedInterval: Millis | undefined): CandleEvent | Rejection {
+  const r = new FieldReader(obj);
+  const symbol = r.symbol('symbol');
+  const ts = r.timestamp('ts');
+  const open = r.positive('open');
+  const high = r.positive('high');
+  const low = r.positive('low');
+  const close = r.positive('close');
+  const volume = r.nonNegative('volume');
+  const interval = r.interval('interval');
+  if (r.failure !== null) return reject(seq, 'candle', r.failure, claimedSymbol(obj));
+  const ohlc = ohlcFailure({ open, high, low, close });
+  if (ohlc !== null) return reject(seq, 'candle', ohlc, symbol);
+  if (expectedInterval !== undefined && interval !== expectedInterval) {
+    const reason = `field "interval" ${describeValue(obj.interval)} (${interval} ms) does not match the engine's candle interval ${expectedInterval} ms`;
+    return reject(seq, 'candle', { code: 'out_of_range', field: 'interval', reason }, symbol);
+  }
+  return { kind: 'candle', seq, symbol, ts, interval, open, high, low, close, volume };
+}
+
+function validateTick(obj: Record<string, unknown>, seq: number): TickEvent | Rejection {
+  const r = new FieldReader(obj);
+  const symbol = r.symbol('symbol');
+  const ts = r.timestamp('ts');
+  const price = r.positive('price');
+  const size = r.nonNegative('size');
+  if (r.failure !== null) return reject(seq, 'tick', r.failure, claimedSymbol(obj));
+  return { kind: 'tick', seq, symbol, ts, price, size };
+}
+
+const CANDLE_FIELDS = ['open', 'high', 'low', 'close'] as const;
+
+/**
+ * Validates an already-parsed price message: a candle when it has any of open/high/low/close
+ * (`{symbol, ts, open, high, low, close, volume, interval}`), else a tick when it has `price`
+ * (`{symbol, ts, price, size}`). Returns the PriceEvent with `ts` in epoch ms and `interval` in
+ * ms, or a Rejection naming the first bad field. Extra fields are ignored.
+ */
+export function validatePrice(obj: unknown, seq: number, candleInterval?: Millis): PriceEvent | Rejection {
+  if (!isRecord(obj)) return notAnObject(seq, 'unknown', obj);
+  if (CANDLE_FIELDS.some((f) => obj[f] !== undefined)) return validateCandle(obj, seq, candleInterval);
+  if (obj.price !== undefined) return validateTick(obj, seq);
+  const reason = 'field "price" is missing: a price message is a tick with "price" or a candle with "open", "high", "low", "close"';
+  return reject(seq, 'unknown', { code: 'missing_field', field: 'price', reason }, claimedSymbol(obj));
+}
+
+function byteLength(data: Uint8Array | string): number {
+  if (typeof data !== 'string') return data.byteLength;
+  // A UTF-16 unit encodes to at most 3 UTF-8 bytes: most messages skip the encoding.
+  return data.length * 3 <= 1024 ? textEncoder.encode(data).byteLength : Buffer.byteLength(data, 'utf8');
+}
+
+/**
+ * Decodes one message of the input stream. `subject` must be `<prefix>.strategies.<SYM>` or
+ * `<prefix>.prices.<SYM>` (SYM written `BTC-USD`), the body valid JSON of the matching kind, at
+ * most `opts.maxBytes` bytes, and its `symbol` equal to the subject's. Returns the InputEvent
+ * stamped with `seq` (the stream sequence), or a Rejection; never throws on bad input.
+ */
+export function decodeMessage(data: Uint8Array | string, subject: string, seq: number, opts: DecodeOptions): InputEvent | Rejection {
+  const head = `${opts.subjectPrefix}.`;
+  const rest = subject.startsWith(head) ? subject.slice(head.length) : '';
+  const dot = rest.indexOf('.');
+  const family = dot < 0 ? '' : rest.slice(0, dot);
+  if (family !== 'strategies' && family !== 'prices') {
+    const reason = `subject ${describeValue(subject)} is not ${head}strategies.<SYMBOL> or ${head}prices.<SYMBOL>`;
+    return reject(seq, 'unknown', { code: 'unknown_subject', field: 'subject', reason }, null);
+  }
+  const claimed: Source = family === 'strategies' ? 'strategy' : 'unknown';
+  const token = rest.slice(dot + 1);
+  const subjectSymbol = subjectTokenToSymbol(token);
+  if (subjectSymbol === null) {
+    const reason = `subject ${describeValue(subject)} must end in a symbol like BTC-USD (was ${describeValue(token)})`;
+    return reject(seq, claimed, { code: 'bad_symbol', field: 'subject', reason }, null);
+  }
+
+  const bytes = byteLength(data);
+  if (bytes > opts.maxBytes) {
+    const reason = `message is ${bytes} bytes, above the limit of ${opts.maxBytes}`;
+    return reject(seq, claimed, { code: 'too_large', field: null, reason }, subjectSymbol);
+  }
+
+  let obj: unknown;
+  try {
+    obj = JSON.parse(typeof data === 'string' ? data : utf8.decode(data));
+  } catch (err) {
+    const reason = `invalid JSON: ${err instanceof Error ? err.message : String(err)}`;
+    return reject(seq, claimed, { code: 'invalid_json', field: null, reason }, subjectSymbol);
+  }
+
+  const event = family === 'strategies' ? validateStrategy(obj, seq) : validatePrice(obj, seq, opts.candleInterval);
+  if (event.kind === 'rejection') return event.symbol === null ? { ...event, symbol: subjectSymbol } : event;
+  if (event.symbol !== subjectSymbol) {
+    const reason = `field "symbol" ${describeValue(event.symbol)} does not match the subject's symbol ${describeValue(subjectSymbol)} (subject ${describeValue(subject)})`;
+    return reject(seq, event.kind, { code: 'subject_mismatch', field: 'symbol', reason }, subjectSymbol);
+  }
+  return event;
+}

@@ -1,0 +1,110 @@
+import { Aroon, MFI, RSI } from 'trading-signals';
+import type { Candle } from '../types.js';
+import { derived } from './combine.js';
+import { close, high, low } from './price.js';
+import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { highest, lowest } from './windows.js';
+
+class RsiNode extends SeriesNode {
+  private readonly rsi: RSI;
+  constructor(private readonly source: SeriesNode, period: number) {
+    super([source]);
+    this.rsi = new RSI(period);
+  }
+  next(): number {
+    const x = this.source.value;
+    if (x !== x) return Number.NaN;
+    return this.rsi.add(x) ?? Number.NaN;
+  }
+}
+
+/**
+ * Wilder's RSI of `source` in 0..100 (trading-signals `RSI`, Wilder smoothing seeded with the SMA
+ * of the first `period` gains and losses, like TA-Lib); first value after `period` + 1 inputs.
+ */
+export function rsi(source: SeriesSpec, period: number): SeriesSpec {
+  return { key: `rsi(${source.key},${period})`, create: (h) => new RsiNode(h.input(source), period) };
+}
+
+/**
+ * Stochastic %K of `value` within the range of `top`/`bottom` over `period` bars, 0..100:
+ * 100 · (value − lowest bottom) / (highest top − lowest bottom); 0 on a flat window (TA-Lib's
+ * convention). Built on the shared highest/lowest windows, so Donchian, Williams %R and Ichimoku
+ * reuse them.
+ */
+export function stochasticOf(value: SeriesSpec, top: SeriesSpec, bottom: SeriesSpec, period: number): SeriesSpec {
+  return derived('stoch', [value, highest(top, period), lowest(bottom, period)], (s) => {
+    const x = (s[0] as SeriesNode).value;
+    const hi = (s[1] as SeriesNode).value;
+    const lo = (s[2] as SeriesNode).value;
+    return hi - lo === 0 ? (hi !== hi ? Number.NaN : 0) : ((x - lo) / (hi - lo)) * 100;
+  });
+}
+
+/** Lane's raw %K of the close over `period` bars (TA-Lib STOCHF fast %K), 0..100. */
+export function stochasticK(period: number): SeriesSpec {
+  return stochasticOf(close, high, low, period);
+}
+
+/**
+ * Williams %R over `period` bars in −100..0: −100 · (highest high − close) / (highest − lowest);
+ * 0 on a flat window as in TA-Lib (trading-signals returns −100 there, hence composed here).
+ */
+export function williamsR(period: number): SeriesSpec {
+  return derived('willr', [close, highest(high, period), lowest(low, period)], (s) => {
+    const x = (s[0] as SeriesNode).value;
+    const hi = (s[1] as SeriesNode).value;
+    const lo = (s[2] as SeriesNode).value;
+    return hi - lo === 0 ? (hi !== hi ? Number.NaN : 0) : ((hi - x) / (hi - lo)) * -100;
+  });
+}
+
+class MfiNode extends SeriesNode {
+  private readonly mfi: MFI;
+  constructor(period: number) {
+    super();
+    this.mfi = new MFI(period);
+  }
+  next(candle: Candle): number {
+    return this.mfi.add(candle) ?? Number.NaN;
+  }
+}
+
+/**
+ * Money Flow Index over `period` bars in 0..100 (trading-signals `MFI`, same definition as TA-Lib:
+ * typical-price flows, equal typical prices count in neither); first value at bar `period`.
+ */
+export function moneyFlowIndex(period: number): SeriesSpec {
+  return { key: `mfi(${period})`, create: () => new MfiNode(period) };
+}
+
+/** Aroon up and down in 0..100 (trading-signals `Aroon`, latest extreme wins ties, as TA-Lib). */
+export class AroonNode extends SeriesNode {
+  private readonly aroon: Aroon;
+  up = Number.NaN;
+  down = Number.NaN;
+  constructor(period: number) {
+    super();
+    this.aroon = new Aroon(period);
+  }
+  next(candle: Candle): number {
+    const r = this.aroon.add(candle);
+    this.up = r === null ? Number.NaN : r.aroonUp;
+    this.down = r === null ? Number.NaN : r.aroonDown;
+    return this.up;
+  }
+}
+
+function aroon(period: number): SeriesSpec {
+  return { key: `aroon(${period})`, create: () => new AroonNode(period) };
+}
+
+/** Aroon Up over `period` bars, 0..100; first value at bar `period`. */
+export function aroonUp(period: number): SeriesSpec {
+  return derived('up', [aroon(period)], (s) => (s[0] as AroonNode).up);
+}
+
+/** Aroon Down over `period` bars, 0..100; first value at bar `period`. */
+export function aroonDown(period: number): SeriesSpec {
+  return derived('down', [aroon(period)], (s) => (s[0] as AroonNode).down);
+}

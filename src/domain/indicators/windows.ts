@@ -1,0 +1,133 @@
+import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+
+/** The last `length` values of a source series in a ring buffer; subclasses read it when full. */
+abstract class WindowNode extends SeriesNode {
+  protected readonly ring: Float64Array;
+  protected count = 0;
+  /** Index of the oldest value once full (and of the next write). */
+  protected head = 0;
+  constructor(
+    protected readonly source: SeriesNode,
+    protected readonly length: number,
+  ) {
+    super([source]);
+    this.ring = new Float64Array(length);
+  }
+  next(): number {
+    const x = this.source.value;
+    if (x !== x) return Number.NaN;
+    const leaving = this.count === this.length ? (this.ring[this.head] as number) : Number.NaN;
+    this.ring[this.head] = x;
+    this.head = (this.head + 1) % this.length;
+    if (this.count < this.length) this.count++;
+    return this.compute(x, leaving);
+  }
+  /** Value with `x` just added and `leaving` (NaN until full) just dropped; called every bar. */
+  protected abstract compute(x: number, leaving: number): number;
+}
+
+class Highest extends WindowNode {
+  protected compute(): number {
+    if (this.count < this.length) return Number.NaN;
+    let m = -Infinity;
+    for (let i = 0; i < this.length; i++) if ((this.ring[i] as number) > m) m = this.ring[i] as number;
+    return m;
+  }
+}
+
+class Lowest extends WindowNode {
+  protected compute(): number {
+    if (this.count < this.length) return Number.NaN;
+    let m = Infinity;
+    for (let i = 0; i < this.length; i++) if ((this.ring[i] as number) < m) m = this.ring[i] as number;
+    return m;
+  }
+}
+
+/** Highest value of `source` over the last `period` bars, current bar included. */
+export function highest(source: SeriesSpec, period: number): SeriesSpec {
+  return { key: `max(${source.key},${period})`, create: (h) => new Highest(h.input(source), period) };
+}
+
+/** Lowest value of `source` over the last `period` bars, current bar included. */
+export function lowest(source: SeriesSpec, period: number): SeriesSpec {
+  return { key: `min(${source.key},${period})`, create: (h) => new Lowest(h.input(source), period) };
+}
+
+class Delay extends WindowNode {
+  protected compute(_x: number, leaving: number): number {
+    return leaving;
+  }
+}
+
+/** `source` as it was `bars` bars ago (the value that just left a window of `bars` + 1 values). */
+export function delayed(source: SeriesSpec, bars: number): SeriesSpec {
+  if (bars === 0) return source;
+  // The ring holds `bars` values; the value leaving it on this bar was written `bars` bars ago.
+  return { key: `lag(${source.key},${bars})`, create: (h) => new Delay(h.input(source), bars) };
+}
+
+class Change extends WindowNode {
+  constructor(
+    source: SeriesNode,
+    bars: number,
+    private readonly percent: boolean,
+  ) {
+    super(source, bars);
+  }
+  protected compute(x: number, leaving: number): number {
+    if (leaving !== leaving) return Number.NaN;
+    if (!this.percent) return x - leaving;
+    return leaving === 0 ? 0 : ((x - leaving) / leaving) * 100;
+  }
+}
+
+/** Momentum: source now minus source `bars` bars ago (TA-Lib MOM), in source units. */
+export function momentum(source: SeriesSpec, bars: number): SeriesSpec {
+  return { key: `mom(${source.key},${bars})`, create: (h) => new Change(h.input(source), bars, false) };
+}
+
+/** Rate of change in percent over `bars` bars: (x − x[bars]) / x[bars] · 100 (TA-Lib ROC). */
+export function rateOfChange(source: SeriesSpec, bars: number): SeriesSpec {
+  return { key: `roc(${source.key},${bars})`, create: (h) => new Change(h.input(source), bars, true) };
+}
+
+class Sum extends WindowNode {
+  private total = 0;
+  protected compute(x: number, leaving: number): number {
+    this.total += x;
+    if (leaving === leaving) this.total -= leaving;
+    return this.count < this.length ? Number.NaN : this.total;
+  }
+}
+
+/** Sum of `source` over the last `period` bars (running sum), in source units. */
+export function rollingSum(source: SeriesSpec, period: number): SeriesSpec {
+  return { key: `sum(${source.key},${period})`, create: (h) => new Sum(h.input(source), period) };
+}
+
+class StdDev extends WindowNode {
+  private sum = 0;
+  private sumSquares = 0;
+  protected compute(x: number, leaving: number): number {
+    this.sum += x;
+    this.sumSquares += x * x;
+    if (leaving === leaving) {
+      this.sum -= leaving;
+      this.sumSquares -= leaving * leaving;
+    }
+    if (this.count < this.length) return Number.NaN;
+    const mean = this.sum / this.length;
+    const variance = this.sumSquares / this.length - mean * mean;
+    // Running sums can leave a tiny negative variance on a flat window; TA-Lib clamps the same way.
+    return variance > 0 ? Math.sqrt(variance) : 0;
+  }
+}
+
+/**
+ * Population standard deviation of `source` over `period` bars (divides by period, as Bollinger
+ * and TA-Lib STDDEV do), from running sums like TA-Lib. Units of the source.
+ */
+export function stdDev(source: SeriesSpec, period: number): SeriesSpec {
+  return { key: `std(${source.key},${period})`, create: (h) => new StdDev(h.input(source), period) };
+}

@@ -1,0 +1,157 @@
+import type { IndicatorHub } from '../indicators/indicatorHub.js';
+import type { SeriesNode } from '../indicators/seriesNode.js';
+import type { Candle, Side, Signal, StrategyParameters } from '../types.js';
+import type { ParameterSpec, RuleBody, StrategyDefinition } from './definition.js';
+import { movingAverageStrategies } from './movingAverageStrategies.js';
+import { oscillatorStrategies } from './oscillatorStrategies.js';
+import { trendStrategies } from './trendStrategies.js';
+
+/**
+ * Every strategy type, by name. A new type is one entry in one family file; a new family file is
+ * one more spread here.
+ */
+const definitions: ReadonlyMap<string, StrategyDefinition> = new Map(
+  [...oscillatorStrategies, ...movingAverageStrategies, ...trendStrategies].map((d) => [d.type, d]),
+);
+
+export interface ParsedStrategy {
+  readonly type: string;
+  /** Every parameter of the type, defaults filled, unknown extras dropped, integers checked. */
+  readonly parameters: Readonly<Record<string, number | readonly number[]>>;
+  /** Deterministic identity string: `${type}:${canonical JSON of parameters with sorted keys}`. */
+  readonly canonicalKey: string;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly value: ParsedStrategy }
+  | { readonly ok: false; readonly code: 'unknown_type' | 'bad_parameter'; readonly field: string; readonly reason: string };
+
+function bad(name: string, reason: string): ParseResult {
+  return { ok: false, code: 'bad_parameter', field: `parameters.${name}`, reason };
+}
+
+function show(v: unknown): string {
+  return typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+}
+
+function checkScalar(name: string, v: unknown, integerOnly: boolean, min: number, max: number): string | null {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return `parameter ${name} ${show(v)} is not a finite number`;
+  if (integerOnly && !Number.isInteger(v)) return `parameter ${name} ${v} must be an integer`;
+  if (v < min || v > max) return `parameter ${name} ${v} is out of range ${min}–${max}`;
+  return null;
+}
+
+function parseParameter(spec: ParameterSpec, raw: unknown): { value: number | readonly number[] } | { reason: string } {
+  if (spec.kind !== 'integerList') {
+    const reason = checkScalar(spec.name, raw, spec.kind === 'integer', spec.min, spec.max);
+    return reason === null ? { value: raw as number } : { reason };
+  }
+  if (!Array.isArray(raw) || raw.length !== spec.ranges.length) {
+    return { reason: `parameter ${spec.name} ${show(raw)} must be a list of ${spec.ranges.length} integers` };
+  }
+  for (let i = 0; i < spec.ranges.length; i++) {
+    const [min, max] = spec.ranges[i] as readonly [number, number];
+    const reason = checkScalar(`${spec.name}[${i}]`, raw[i], true, min, max);
+    if (reason !== null) return { reason };
+  }
+  return { value: Object.freeze([...(raw as number[])]) };
+}
+
+/**
+ * Validates a discovered strategy against its type's table row (STRATEGIES.md): returns the
+ * canonical parameters (defaults filled, extras dropped) and identity key, or the first bad input
+ * as a value naming the field and the value it had.
+ */
+export function parseStrategy(type: string, parameters: StrategyParameters): ParseResult {
+  const def = definitions.get(type);
+  if (def === undefined) return { ok: false, code: 'unknown_type', field: 'type', reason: `unknown strategy type ${type}` };
+  const out: Record<string, number | readonly number[]> = {};
+  for (const spec of def.parameters) {
+    const raw = Object.hasOwn(parameters, spec.name) ? parameters[spec.name] : undefined;
+    if (raw === undefined || raw === null) {
+      out[spec.name] = spec.default;
+      continue;
+    }
+    const parsed = parseParameter(spec, raw);
+    if ('reason' in parsed) return bad(spec.name, parsed.reason);
+    out[spec.name] = parsed.value;
+  }
+  for (const [a, b] of def.ordered ?? []) {
+    const va = out[a] as number;
+    const vb = out[b] as number;
+    if (!(va < vb)) return bad(a, `${a} ${va} must be < ${b} ${vb}`);
+  }
+  const sorted = Object.keys(out).sort();
+  const canonical: Record<string, number | readonly number[]> = {};
+  for (const k of sorted) canonical[k] = out[k] as number | readonly number[];
+  const value: ParsedStrategy = { type, parameters: Object.freeze(canonical), canonicalKey: `${type}:${JSON.stringify(canonical)}` };
+  return { ok: true, value };
+}
+
+export interface StrategyRule {
+  /** Called once per closed candle, AFTER hub.update(candle) for that candle. Returns null while any indicator is warming, else the signal for the strategy's current side (enter only meaningful when flat, exit when long). */
+  evaluate(candle: Candle, side: Side): Signal | null;
+  /** Releases the shared indicators this rule holds (strategy retired). */
+  dispose(): void;
+}
+
+class Rule implements StrategyRule {
+  private warm = false;
+  private disposed = false;
+  constructor(
+    private readonly hub: IndicatorHub,
+    private readonly held: readonly SeriesNode[],
+    private readonly needsPrevious: readonly SeriesNode[],
+    private readonly body: RuleBody,
+  ) {}
+
+  evaluate(candle: Candle, side: Side): Signal | null {
+    if (!this.warm && !(this.warm = this.isWarm())) return null;
+    this.body.observe?.(candle, side);
+    if (side === 'flat') return this.body.entry(candle) ? 'enter' : 'hold';
+    return this.body.exit(candle) ? 'exit' : 'hold';
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const node of this.held) this.hub.release(node);
+  }
+
+  /** Once every series has its values it keeps them, so the answer is latched by the caller. */
+  private isWarm(): boolean {
+    for (const n of this.held) if (n.value !== n.value) return false;
+    for (const n of this.needsPrevious) if (n.prev !== n.prev) return false;
+    return true;
+  }
+}
+
+/**
+ * Builds the live rule of a parsed strategy on `hub` (the strategy's symbol), acquiring the shared
+ * series it reads. The rule emits null until they are all warm, then a Signal per closed candle.
+ */
+export function createRule(parsed: ParsedStrategy, hub: IndicatorHub): StrategyRule {
+  const def = definitions.get(parsed.type);
+  if (def === undefined) throw new Error(`createRule: unknown strategy type ${parsed.type} (parse it first)`);
+  const held: SeriesNode[] = [];
+  const needsPrevious: SeriesNode[] = [];
+  const use = (spec: Parameters<typeof hub.acquire>[0]) => {
+    const node = hub.acquire(spec);
+    held.push(node);
+    return node;
+  };
+  const body = def.build(parsed.parameters, {
+    use,
+    cross: (spec) => {
+      const node = use(spec);
+      needsPrevious.push(node);
+      return node;
+    },
+  });
+  return new Rule(hub, held, needsPrevious, body);
+}
+
+/** Every strategy type the catalog knows, in catalog order. */
+export function strategyTypes(): readonly string[] {
+  return [...definitions.keys()];
+}

@@ -1,0 +1,354 @@
+/**
+ * The SQLite state store: the engine's durable state and its position in the input stream.
+ *
+ * The hot path only calls `enqueue`, which coalesces in memory. A wall-clock timer calls `flush`
+ * every `flushInterval` ms, which writes everything queued, and the consumer position, in one
+ * transaction; `onCommit` listeners then learn the committed seq, so JetStream acks always follow
+ * the commit that holds their effects (DESIGN.md, Outputs). After a crash the file holds a
+ * consistent prefix of the input: every input up to `lastSeq()` fully applied, none after it.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import type { ConfidenceScore, Decision, Ensemble, OutputBatch, Portfolio, Position, PositionSize, Rejection, StrategyRecord } from '../domain/types.js';
+import { canonicalJson } from './decisionLog.js';
+import { migrateSchema, NewerSchemaError, prepareStatements, type StateStatements } from './schema.js';
+
+/** A failure of the state file: names the file, keeps the underlying error as `cause`. */
+export class StateStoreError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`state file ${path}: ${message}`, options);
+    this.name = 'StateStoreError';
+  }
+}
+
+/** How the store batches. */
+export interface StateStoreOptions {
+  /** Wall time between flushes (ms), e.g. StoreConfig.flushInterval (default 100). */
+  readonly flushInterval: number;
+  /**
+   * Soft cap on a transaction (outputs queued since the last flush, default 5,000 ≈ 15 ms of
+   * writing). Reaching it schedules an early flush on a microtask, so the SQL runs right after the
+   * current pipeline step returns, never inside `enqueue`.
+   */
+  readonly maxBatchOutputs?: number;
+  /** Name of this engine's row in consumer_state (default 'engine'); one per durable consumer. */
+  readonly consumer?: string;
+}
+
+/** The wall-clock timer the flush runs on; tests pass fake timers. */
+export interface FlushTimers {
+  readonly setInterval: typeof setInterval;
+  readonly clearInterval: typeof clearInterval;
+}
+
+/** What one flush wrote: rows written (consumer_state excluded), the seq it committed, its wall duration (ms). */
+export interface FlushResult {
+  readonly rows: number;
+  readonly lastSeq: number | null;
+  readonly ms: number;
+}
+
+const DEFAULT_MAX_BATCH_OUTPUTS = 5000;
+const MINUTE = 60_000;
+
+/**
+ * The engine's SQLite state file (WAL, synchronous=NORMAL): strategies, confidence scores,
+ * ensembles, positions, sizes, the portfolio and its per-minute history, decisions, rejections and
+ * the consumer position. See schema.ts for the tables.
+ */
+export class StateStore {
+  private readonly strategies = new Map<string, StrategyRecord>();
+  private readonly scores = new Map<string, ConfidenceScore>();
+  private readonly ensembles = new Map<string, Ensemble>();
+  private readonly positions = new Map<string, Position>();
+  private readonly sizes = new Map<string, PositionSize>();
+  private readonly history = new Map<number, Portfolio>();
+  private portfolio: Portfolio | null = null;
+  private decisions: { readonly decision: Decision; readonly line: string }[] = [];
+  private rejections: Rejection[] = [];
+  private pendingSeq: number | null = null;
+  private pendingTime = 0;
+  private queuedOutputs = 0;
+  private earlyFlushScheduled = false;
+  private committedSeq: number | null;
+  private readonly commitListeners: ((lastSeq: number) => void)[] = [];
+  private readonly errorListeners: ((error: Error) => void)[] = [];
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly maxBatchOutputs: number;
+  private readonly consumer: string;
+  private readonly writeAll: () => void;
+  private closed = false;
+
+  private constructor(
+    private readonly path: string,
+    private readonly db: Database.Database,
+    private readonly sql: StateStatements,
+    opts: StateStoreOptions,
+    private readonly timers: FlushTimers,
+  ) {
+    this.maxBatchOutputs = opts.maxBatchOutputs ?? DEFAULT_MAX_BATCH_OUTPUTS;
+    this.consumer = opts.consumer ?? 'engine';
+    this.committedSeq = sql.consumerSeq(this.consumer);
+    this.writeAll = db.transaction(() => this.writePending());
+    this.timer = timers.setInterval(() => this.flushFromTimer(), opts.flushInterval);
+  }
+
+  /**
+   * Opens (creating the directory and file if missing) the SQLite state file in WAL mode with
+   * synchronous=NORMAL, creates or migrates the schema, and starts the flush timer (every
+   * `opts.flushInterval` ms of wall time, on `timers`). Throws StateStoreError naming the path when
+   * the file is not a database, cannot be written, or has a newer schema version than this engine;
+   * it never starts empty over a file it could not read.
+   */
+  static open(path: string, opts: StateStoreOptions, timers: FlushTimers = { setInterval, clearInterval }): StateStore {
+    if (!(Number.isFinite(opts.flushInterval) && opts.flushInterval > 0)) {
+      throw new RangeError(`StateStore flushInterval must be a positive number of ms (was ${opts.flushInterval})`);
+    }
+    if (opts.maxBatchOutputs !== undefined && !(Number.isInteger(opts.maxBatchOutputs) && opts.maxBatchOutputs > 0)) {
+      throw new RangeError(`StateStore maxBatchOutputs must be a positive integer (was ${opts.maxBatchOutputs})`);
+    }
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+      db = new Database(path);
+      // The first statement reads the header: a file that is not SQLite fails here.
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL could not be enabled`);
+      db.pragma('synchronous = NORMAL');
+      migrateSchema(db);
+      return new StateStore(path, db, prepareStatements(db), opts, timers);
+    } catch (error) {
+      db?.close();
+      if (error instanceof NewerSchemaError) throw new StateStoreError(path, `refused: ${error.message}`, { cause: error });
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StateStoreError(path, `cannot open as a writable state database: ${reason}`, { cause: error });
+    }
+  }
+
+  /**
+   * Queues one input's outputs. Coalesces the latest row per key in memory (strategies, scores,
+   * ensembles, positions, sizes, portfolio, portfolio history per minute); decisions and
+   * rejections are kept in order. No SQL runs here.
+   *
+   * A batch whose seq is already committed in this file is ignored: its effects are in the file,
+   * so re-feeding inputs after a restart (a redelivery, or a replay from the start to rebuild the
+   * engine's memory) can never apply them twice. Throws, queuing nothing, on a decision that has
+   * no canonical JSON (NaN, Infinity): that is a bug in the phase that built it.
+   */
+  enqueue(batch: OutputBatch): void {
+    if (this.closed) throw new StateStoreError(this.path, `enqueue of seq ${batch.seq} after close`);
+    if (this.committedSeq !== null && batch.seq <= this.committedSeq) return;
+    // Lines first, so a bad decision throws before anything of the batch is queued.
+    const lines = new Map<Decision, string>();
+    for (const output of batch.outputs) if (output.kind === 'decision') lines.set(output, canonicalJson(output));
+    for (const output of batch.outputs) {
+      switch (output.kind) {
+        case 'strategy':
+          queueLatest(this.strategies, output.strategyId, output);
+          break;
+        case 'score':
+          queueLatest(this.scores, output.strategyId, output);
+          break;
+        case 'ensemble':
+          // Write order matters here: the last active ensemble written for a symbol deactivates
+          // the others, so the map's order must be the order of the latest updates.
+          queueLatest(this.ensembles, output.id, output);
+          break;
+        case 'position':
+          queueLatest(this.positions, output.positionId, output);
+          break;
+        case 'size':
+          queueLatest(this.sizes, output.symbol, output);
+          break;
+        case 'portfolio': {
+          this.portfolio = output;
+          const minute = Math.floor(output.time / MINUTE) * MINUTE;
+          const previous = this.history.get(minute);
+          if (previous === undefined || output.time >= previous.time) this.history.set(minute, output);
+          break;
+        }
+        case 'decision':
+          this.decisions.push({ decision: output, line: lines.get(output) as string });
+          break;
+        case 'rejection':
+          this.rejections.push(output);
+          break;
+      }
+    }
+    if (this.pendingSeq === null || batch.seq >= this.pendingSeq) {
+      this.pendingSeq = batch.seq;
+      this.pendingTime = batch.time;
+    }
+    this.queuedOutputs += batch.outputs.length;
+    if (this.queuedOutputs >= this.maxBatchOutputs && !this.earlyFlushScheduled) {
+      this.earlyFlushScheduled = true;
+      queueMicrotask(() => {
+        this.earlyFlushScheduled = false;
+        if (!this.closed) this.flushFromTimer();
+      });
+    }
+  }
+
+  /**
+   * Writes everything queued in one transaction, together with consumer_state(name, last_seq =
+   * the highest batch seq queued), so the input position commits atomically with its effects.
+   * Then calls every onCommit listener with that seq. Called by the flush timer and by close();
+   * a no-op returning `lastSeq: null` when nothing is queued.
+   *
+   * On failure the transaction rolls back (nothing of it is in the file, consumer position
+   * included), the queue is kept as it was, no listener is called, and a StateStoreError is thrown.
+   */
+  flush(): FlushResult {
+    if (this.closed) throw new StateStoreError(this.path, 'flush after close');
+    const lastSeq = this.pendingSeq;
+    if (lastSeq === null) return { rows: 0, lastSeq: null, ms: 0 };
+    const rows = this.pendingRows();
+    const started = performance.now();
+    try {
+      this.writeAll();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StateStoreError(this.path, `flush of ${rows} rows up to seq ${lastSeq} rolled back: ${reason}`, { cause: error });
+    }
+    const ms = performance.now() - started;
+    this.clearPending();
+    this.committedSeq = lastSeq;
+    for (const listener of this.commitListeners) listener(lastSeq);
+    return { rows, lastSeq, ms };
+  }
+
+  /** Registers a listener called after each commit with the last input seq it made durable (ack up to it). */
+  onCommit(listener: (lastSeq: number) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  /**
+   * Registers a listener for failures of timer-driven (and early) flushes. A failed flush stops the
+   * timer; the queue is kept. Without a listener the error is rethrown from the timer callback and
+   * so crashes the process, which then restarts and resumes from `lastSeq()` (crash-only).
+   */
+  onError(listener: (error: Error) => void): void {
+    this.errorListeners.push(listener);
+  }
+
+  /** The last input seq committed for `consumer` (default: this store's consumer), or 0. */
+  lastSeq(consumer: string = this.consumer): number {
+    return this.sql.consumerSeq(consumer) ?? 0;
+  }
+
+  /** Committed open positions, by symbol. For the WebSocket snapshot. */
+  readOpenPositions(): Position[] {
+    return this.sql.openPositions();
+  }
+
+  /** Every committed position, open ones first, then by symbol and entry time. For `inspect`. */
+  readPositions(): Position[] {
+    return this.sql.positions();
+  }
+
+  /** Committed latest size per symbol, by symbol. */
+  readSizes(): PositionSize[] {
+    return this.sql.sizes();
+  }
+
+  /** Committed active ensembles, one per symbol at most, by symbol. */
+  readActiveEnsembles(): Ensemble[] {
+    return this.sql.activeEnsembles();
+  }
+
+  /** The committed portfolio, or null before the first one. */
+  readPortfolio(): Portfolio | null {
+    return this.sql.portfolio();
+  }
+
+  /** Committed row count of every table the store owns. */
+  tableCounts(): Record<string, number> {
+    return this.sql.tableCounts();
+  }
+
+  /** The committed decision lines (canonical JSON, no '\n'), in the order they were queued. */
+  readDecisionLines(): string[] {
+    return this.sql.decisionLines();
+  }
+
+  /**
+   * Flushes what is queued, stops the timer and closes the database. Idempotent. The database is
+   * closed even when the final flush fails; that failure is then thrown.
+   */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.closed = true;
+      this.timers.clearInterval(this.timer);
+      this.db.close();
+    }
+  }
+
+  private flushFromTimer(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      this.timers.clearInterval(this.timer);
+      if (this.errorListeners.length === 0) throw error;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const listener of this.errorListeners) listener(failure);
+    }
+  }
+
+  private pendingRows(): number {
+    return (
+      this.strategies.size +
+      this.scores.size +
+      this.ensembles.size +
+      this.positions.size +
+      this.sizes.size +
+      (this.portfolio === null ? 0 : 1) +
+      this.history.size +
+      this.decisions.length +
+      this.rejections.length
+    );
+  }
+
+  private clearPending(): void {
+    this.strategies.clear();
+    this.scores.clear();
+    this.ensembles.clear();
+    this.positions.clear();
+    this.sizes.clear();
+    this.history.clear();
+    this.portfolio = null;
+    this.decisions = [];
+    this.rejections = [];
+    this.pendingSeq = null;
+    this.queuedOutputs = 0;
+  }
+
+  /** Runs inside the flush transaction; any throw rolls all of it back. Ensembles go in update order (see enqueue). */
+  private writePending(): void {
+    const sql = this.sql;
+    for (const s of this.strategies.values()) sql.upsertStrategy(s);
+    for (const c of this.scores.values()) sql.upsertScore(c);
+    for (const e of this.ensembles.values()) sql.upsertEnsemble(e);
+    for (const p of this.positions.values()) sql.upsertPosition(p);
+    for (const z of this.sizes.values()) sql.upsertSize(z);
+    if (this.portfolio !== null) sql.upsertPortfolio(this.portfolio);
+    for (const [minute, p] of this.history) sql.upsertHistory(minute, p);
+    for (const { decision, line } of this.decisions) sql.insertDecision(decision, line);
+    for (const r of this.rejections) sql.insertRejection(r);
+    sql.upsertConsumer(this.consumer, this.pendingSeq as number, this.pendingTime);
+  }
+}
+
+/** Re-inserts the key so the map iterates in order of each key's latest update. */
+function queueLatest<T>(map: Map<string, T>, key: string, value: T): void {
+  map.delete(key);
+  map.set(key, value);
+}

@@ -103,7 +103,7 @@ export const RotationConfig = Type.Object(
 export const PositionConfig = Type.Object(
   {
     minRebalance: fraction(0.1, 'Resize only when the target moves by more than this share of the position.'),
-    stopLoss: fraction(0.05, 'Stop-loss distance below the entry price (fraction).'),
+    stopLoss: Type.Number({ minimum: 0.0001, maximum: 1, default: 0.05, description: 'Stop-loss distance below the entry price (fraction, > 0: it bounds the risk per position).' }),
     takeProfit: Type.Number({ minimum: 0, maximum: 100, default: 0.15, description: 'Take-profit distance above the entry price (fraction).' }),
     cooldown: positiveMs(HOUR, 'No re-entry on a symbol for this long after a risk exit'),
     feeBps: Type.Number({ minimum: 0, maximum: 1000, default: 10, description: 'Fee per fill (basis points of notional).' }),

@@ -120,7 +120,7 @@ export function combineSizes(sizes: MethodSizes, cfg: SizingConfig): { readonly 
  * Sizes every symbol. Returns one PositionSize per input, ordered by symbol, in fractions of equity
  * before the ensemble exposure is applied:
  * - no active usable ensemble: size 0, binding 'noEnsemble';
- * - fewer than minVolSamples returns, or no volatility: size 0 (binding 'none', the reason says
+ * - fewer than minVolSamples returns, or no volatility: size 0 (binding 'warmup', the reason says
  *   which), outside the risk-parity universe, because neither its volatility nor its correlations
  *   can be trusted yet;
  * - otherwise Kelly, risk parity over the universe, volatility targeting of the risk-parity weights,
@@ -142,7 +142,7 @@ export function sizePositions(inputs: readonly SymbolRiskInput[], ctx: SizingCon
 
   const universe: SymbolRiskInput[] = [];
   const universeKelly: number[] = [];
-  const excluded = new Map<string, { kelly: number; binding: 'noEnsemble' | 'none'; reason: string }>();
+  const excluded = new Map<string, { kelly: number; binding: 'noEnsemble' | 'warmup'; reason: string }>();
   for (const input of sorted) {
     if (input.ensembleTotal === null) {
       excluded.set(input.symbol, { kelly: 0, binding: 'noEnsemble', reason: 'no active usable ensemble: size 0' });
@@ -151,9 +151,9 @@ export function sizePositions(inputs: readonly SymbolRiskInput[], ctx: SizingCon
     if (!Number.isFinite(input.ensembleTotal)) throw new RangeError(`sizePositions: ${input.symbol} ensembleTotal is not finite (was ${input.ensembleTotal})`);
     const kelly = kellySize(input.pooled, cfg);
     if (input.returns.length < cfg.minVolSamples) {
-      excluded.set(input.symbol, { kelly, binding: 'none', reason: `warming up: ${input.returns.length} of ${cfg.minVolSamples} returns needed before sizing: size 0` });
+      excluded.set(input.symbol, { kelly, binding: 'warmup', reason: `warming up: ${input.returns.length} of ${cfg.minVolSamples} returns needed before sizing: size 0` });
     } else if (input.returns.stdDev() <= 0) {
-      excluded.set(input.symbol, { kelly, binding: 'none', reason: `no volatility in ${input.returns.length} returns, risk cannot be sized: size 0` });
+      excluded.set(input.symbol, { kelly, binding: 'warmup', reason: `no volatility in ${input.returns.length} returns, risk cannot be sized: size 0` });
     } else {
       universe.push(input);
       universeKelly.push(kelly);

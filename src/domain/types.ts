@@ -104,6 +104,7 @@ export type BindingLimit =
   | 'drawdown'
   | 'halted'
   | 'noEnsemble'
+  | 'warmup'
   | 'cooldown';
 
 /** Phase 1 output for one strategy. All components in [0, 1]. */
@@ -166,7 +167,7 @@ export interface PositionSize {
   /** After every hard limit. */
   readonly size: number;
   readonly binding: BindingLimit;
-  /** Share of portfolio variance, in [0, 1] (0 when the portfolio has no variance). */
+  /** Share of portfolio variance; the shares sum to 1 (one may leave [0, 1] under negative correlation; 0 without variance). */
   readonly riskContribution: number;
   readonly reason: string;
 }

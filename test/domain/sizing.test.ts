@@ -168,7 +168,7 @@ describe('sizePositions', () => {
     expect(b?.riskContribution).toBeCloseTo(12 / 19, 12);
     // C has no ensemble and D only 2 of 3 returns: both size 0 and outside the risk-parity universe (A, B keep 2/3, 1/3).
     expect(c).toMatchObject({ size: 0, combined: 0, riskParity: 0, binding: 'noEnsemble', riskContribution: 0 });
-    expect(d).toMatchObject({ size: 0, combined: 0, riskParity: 0, binding: 'none', reason: expect.stringContaining('warming up: 2 of 3 returns') });
+    expect(d).toMatchObject({ size: 0, combined: 0, riskParity: 0, binding: 'warmup', reason: expect.stringContaining('warming up: 2 of 3 returns') });
   });
 
   it('cuts the 5% strategy limit after position risk', () => {
@@ -212,7 +212,7 @@ describe('sizePositions', () => {
 
   it('leaves a symbol whose price never moved unsized', () => {
     const [a, flat] = sizePositions([input('A/USD', A), input('F/USD', [0, 0, 0])], ctx, cfg);
-    expect(flat).toMatchObject({ size: 0, binding: 'none', reason: expect.stringContaining('no volatility') });
+    expect(flat).toMatchObject({ size: 0, binding: 'warmup', reason: expect.stringContaining('no volatility') });
     // A is alone in the universe: risk parity gives it the whole budget 1.
     expect(a?.riskParity).toBeCloseTo(1, 12);
   });

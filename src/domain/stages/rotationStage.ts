@@ -1,7 +1,6 @@
 import type { EnsembleConfig, RotationConfig } from '../../../config/engine.js';
-import { type EnsembleCandidate, scoreEnsemble } from '../ensembles.js';
+import { rescoreActive } from '../ensembles.js';
 import { initialRotation, type RotationState, rotate } from '../rotation.js';
-import type { Ensemble, Millis } from '../types.js';
 import type { Frame } from './frame.js';
 
 /**
@@ -23,8 +22,8 @@ export class RotationStage {
     let state = this.states.get(book.symbol) ?? initialRotation;
     if (frame.refresh && frame.survivors !== null) {
       const before = state.active;
-      const current = this.rescore(book.symbol, before, frame.survivors, frame.time);
-      const result = rotate(state, frame.best, current, frame.time, this.rotation);
+      const { current, missing } = before === null ? { current: null, missing: [] } : rescoreActive(before, frame.survivors, frame.time, this.ensembles);
+      const result = rotate(state, frame.best, current, frame.time, this.rotation, missing);
       state = result.state;
       this.states.set(book.symbol, state);
       if (result.decision !== null) frame.outputs.push({ ...result.decision, seq: frame.seq });
@@ -35,16 +34,5 @@ export class RotationStage {
       if (before !== null && (after === null || after.id !== before.id)) frame.outputs.push({ ...before, time: frame.time, active: false });
     }
     return { ...frame, active: state.active };
-  }
-
-  private rescore(symbol: string, active: Ensemble | null, survivors: ReadonlyMap<string, EnsembleCandidate>, time: Millis): Ensemble | null {
-    if (active === null) return null;
-    const members: EnsembleCandidate[] = [];
-    for (const member of active.members) {
-      const candidate = survivors.get(member.strategyId);
-      if (candidate === undefined) return null;
-      members.push(candidate);
-    }
-    return scoreEnsemble(symbol, members, time, this.ensembles);
   }
 }

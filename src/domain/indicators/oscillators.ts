@@ -1,4 +1,4 @@
-import { Aroon, MFI, RSI } from 'trading-signals';
+import { Aroon, CCI, CMO, MFI, RSI } from 'trading-signals';
 import type { Candle } from '../types.js';
 import { derived } from './combine.js';
 import { close, high, low } from './price.js';
@@ -107,4 +107,41 @@ export function aroonUp(period: number): SeriesSpec {
 /** Aroon Down over `period` bars, 0..100; first value at bar `period`. */
 export function aroonDown(period: number): SeriesSpec {
   return derived('down', [aroon(period)], (s) => (s[0] as AroonNode).down);
+}
+
+class LibraryCandleNode extends SeriesNode {
+  constructor(private readonly indicator: { add(c: Candle): number | null }) {
+    super();
+  }
+  next(candle: Candle): number {
+    const v = this.indicator.add(candle);
+    // A zero mean deviation makes CCI 0/0; TA-Lib reports 0 there.
+    return v === null ? Number.NaN : Number.isFinite(v) ? v : 0;
+  }
+}
+
+/** Commodity channel index over `period` bars (trading-signals `CCI`: typical price, mean deviation, 0.015), as TA-Lib. */
+export function commodityChannelIndex(period: number): SeriesSpec {
+  return { key: `cci(${period})`, create: () => new LibraryCandleNode(new CCI(period)) };
+}
+
+class CmoNode extends SeriesNode {
+  private readonly cmo: CMO;
+  constructor(private readonly source: SeriesNode, period: number) {
+    super([source]);
+    this.cmo = new CMO(period);
+  }
+  next(): number {
+    const x = this.source.value;
+    if (x !== x) return Number.NaN;
+    return this.cmo.add(x) ?? Number.NaN;
+  }
+}
+
+/**
+ * Chande momentum oscillator of `source` over `period` changes, −100..100 (trading-signals `CMO`:
+ * Chande's plain sums of gains and losses; TA-Lib's CMO Wilder-smooths them instead).
+ */
+export function chandeMomentum(source: SeriesSpec, period: number): SeriesSpec {
+  return { key: `cmo(${source.key},${period})`, create: (h) => new CmoNode(h.input(source), period) };
 }

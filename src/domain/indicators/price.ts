@@ -30,3 +30,5 @@ export const typicalPrice: SeriesSpec = field('typical', (c) => (c.high + c.low 
 export const medianPrice: SeriesSpec = field('median', (c) => (c.high + c.low) / 2);
 /** Bar range H − L (quote currency). */
 export const barRange: SeriesSpec = field('range', (c) => c.high - c.low);
+/** Bar vigor (C − O)/(H − L), 0 on a zero-range bar (the Relative Vigor Index term). */
+export const barVigor: SeriesSpec = field('vigor', (c) => (c.high === c.low ? 0 : (c.close - c.open) / (c.high - c.low)));

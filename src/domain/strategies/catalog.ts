@@ -5,13 +5,15 @@ import type { ParameterSpec, RuleBody, StrategyDefinition } from './definition.j
 import { movingAverageStrategies } from './movingAverageStrategies.js';
 import { oscillatorStrategies } from './oscillatorStrategies.js';
 import { trendStrategies } from './trendStrategies.js';
+import { volatilityStrategies } from './volatilityStrategies.js';
+import { volumeStrategies } from './volumeStrategies.js';
 
 /**
  * Every strategy type, by name. A new type is one entry in one family file; a new family file is
  * one more spread here.
  */
 const definitions: ReadonlyMap<string, StrategyDefinition> = new Map(
-  [...oscillatorStrategies, ...movingAverageStrategies, ...trendStrategies].map((d) => [d.type, d]),
+  [...oscillatorStrategies, ...movingAverageStrategies, ...trendStrategies, ...volatilityStrategies, ...volumeStrategies].map((d) => [d.type, d]),
 );
 
 export interface ParsedStrategy {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ema } from '../../../src/domain/indicators/averages.js';
+import { averageTrueRange, parabolicSar } from '../../../src/domain/indicators/directional.js';
+import { IndicatorHub } from '../../../src/domain/indicators/indicatorHub.js';
+import { close } from '../../../src/domain/indicators/price.js';
+import type { SeriesSpec } from '../../../src/domain/indicators/seriesNode.js';
+import { delayed, stdDev } from '../../../src/domain/indicators/windows.js';
+import { type Bar, candlesOf } from '../strategies/runStrategy.js';
+
+/** Values of one series over `bars` (NaN while warming), fed through a hub. */
+function valuesOf(spec: SeriesSpec, bars: readonly Bar[]): number[] {
+  const hub = new IndicatorHub();
+  const node = hub.acquire(spec);
+  return candlesOf(bars).map((c) => {
+    hub.update(c);
+    return node.value;
+  });
+}
+
+describe('series values', () => {
+  it('seeds the EMA with the SMA of its first period inputs, as TA-Lib does', () => {
+    // EMA(3): seed (1 + 2 + 3)/3 = 2 at bar 2; bar 3: 2 + 0.5·(10 − 2) = 6.
+    expect(valuesOf(ema(close, 3), [1, 2, 3, 10])).toEqual([Number.NaN, Number.NaN, 2, 6]);
+  });
+
+  it('skips the first bar in the ATR and Wilder-smooths after the mean of the first true ranges', () => {
+    // TR from bar 1: bar1 max(2, |12−10|, |10−10|) = 2; bar2 max(4, |14−11|, |10−11|) = 4 → ATR(2) = 3;
+    // bar3 TR max(1, |12−12|, |11−12|) = 1 → ATR = (3·1 + 1)/2 = 2.
+    const bars: Bar[] = [
+      [10, 11, 9, 10, 1],
+      [10, 12, 10, 11, 1],
+      [11, 14, 10, 12, 1],
+      [12, 12, 11, 11.5, 1],
+    ];
+    expect(valuesOf(averageTrueRange(2), bars)).toEqual([Number.NaN, Number.NaN, 3, 2]);
+  });
+
+  it('computes the parabolic SAR step by step as TA-Lib SAREXT', () => {
+    // Bar 1 has no −DM (low rose) → long; SAR = bar-0 low 9, EP = 12.
+    // bar1: out 9; next = 9 + 0.02·(12 − 9) = 9.06.
+    // bar2: high 13 new EP, AF 0.04: out 9.06; next = 9.06 + 0.04·(13 − 9.06) = 9.2176.
+    // bar3: low 8 <= 9.2176 → short, SAR = max(EP 13, highs 13, 12) = 13; next = max(13 + 0.02·(8 − 13), 13) = 13.
+    // bar4: out 13; low 7 new EP, AF 0.04: next = 13 + 0.04·(7 − 13) = 12.76.
+    // bar5: high 14 >= 12.76 → long, SAR = min(EP 7, lows 7, 9) = 7.
+    const bars: Bar[] = [
+      [10, 11, 9, 10, 1],
+      [10, 12, 10, 11, 1],
+      [11, 13, 11, 12, 1],
+      [12, 12, 8, 8.5, 1],
+      [8.5, 9, 7, 8.8, 1],
+      [9, 14, 9, 13.5, 1],
+    ];
+    const sar = valuesOf(parabolicSar(0.02, 0.02, 0.2), bars);
+    expect(sar[0]).toBeNaN();
+    [9, 9.06, 13, 13, 7].forEach((v, i) => expect(sar[i + 1]).toBeCloseTo(v, 12));
+  });
+
+  it('uses the population standard deviation', () => {
+    // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squared deviations sum 32, /8 = 4 → 2 (population; sample would be 2.138).
+    expect(valuesOf(stdDev(close, 8), [2, 4, 4, 4, 5, 5, 7, 9])[7]).toBeCloseTo(2, 12);
+  });
+
+  it('reads a delayed series as the value computed that many bars ago', () => {
+    expect(valuesOf(delayed(close, 2), [1, 2, 3, 4])).toEqual([Number.NaN, Number.NaN, 1, 2]);
+  });
+});

@@ -29,7 +29,7 @@ class FramaNode extends SeriesNode {
     this.head = (this.head + 1) % n;
     if (this.count < n) this.count++;
     if (this.count < n) return Number.NaN;
-    if (this.frama !== this.frama) {
+    if (Number.isNaN(this.frama)) {
       this.frama = c.close;
       return this.frama;
     }

@@ -4,13 +4,16 @@ import { SeriesNode, type SeriesSpec } from './seriesNode.js';
 
 class SmaNode extends SeriesNode {
   private readonly sma: SMA;
-  constructor(private readonly source: SeriesNode, period: number) {
+  constructor(
+    private readonly source: SeriesNode,
+    period: number,
+  ) {
     super([source]);
     this.sma = new SMA(period);
   }
   next(): number {
     const x = this.source.value;
-    if (x !== x) return Number.NaN;
+    if (Number.isNaN(x)) return Number.NaN;
     return this.sma.add(x) ?? Number.NaN;
   }
 }
@@ -43,7 +46,7 @@ export class EmaNode extends SeriesNode {
   }
   next(_candle: Candle): number {
     const x = this.source.value;
-    if (x !== x) return Number.NaN;
+    if (Number.isNaN(x)) return Number.NaN;
     if (this.count < this.period) {
       this.sum += x;
       if (++this.count < this.period) return Number.NaN;

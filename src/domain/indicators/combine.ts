@@ -30,7 +30,7 @@ export function midpoint(a: SeriesSpec, b: SeriesSpec): SeriesSpec {
 
 /** a / b at each bar; 0 where b is 0 so a flat input does not poison the series with NaN. */
 export function ratio(a: SeriesSpec, b: SeriesSpec): SeriesSpec {
-  return combine2('div', a, b, (x, y) => (y === 0 ? (x !== x ? x : 0) : x / y));
+  return combine2('div', a, b, (x, y) => (y === 0 ? (Number.isNaN(x) ? x : 0) : x / y));
 }
 
 class CombinedN extends SeriesNode {
@@ -52,6 +52,10 @@ class CombinedN extends SeriesNode {
 export function derived(name: string, sources: readonly SeriesSpec[], f: (inputs: readonly SeriesNode[]) => number): SeriesSpec {
   return {
     key: `${name}(${sources.map((s) => s.key).join(',')})`,
-    create: (h) => new CombinedN(sources.map((s) => h.input(s)), f),
+    create: (h) =>
+      new CombinedN(
+        sources.map((s) => h.input(s)),
+        f,
+      ),
   };
 }

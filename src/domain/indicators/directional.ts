@@ -18,7 +18,7 @@ class AtrNode extends SeriesNode {
   next(c: Candle): number {
     const pc = this.prevClose;
     this.prevClose = c.close;
-    if (pc !== pc) return Number.NaN;
+    if (Number.isNaN(pc)) return Number.NaN;
     const tr = Math.max(c.high - c.low, Math.abs(c.high - pc), Math.abs(c.low - pc));
     if (this.count < this.period) {
       this.atr += tr;
@@ -60,7 +60,7 @@ export class DirectionalNode extends SeriesNode {
   }
   next(c: Candle): number {
     const n = this.period;
-    if (this.prevClose !== this.prevClose) {
+    if (Number.isNaN(this.prevClose)) {
       this.remember(c);
       return Number.NaN;
     }
@@ -90,12 +90,12 @@ export class DirectionalNode extends SeriesNode {
     const sum = this.plusDi + this.minusDi;
     const dx = sum === 0 ? Number.NaN : (100 * Math.abs(this.plusDi - this.minusDi)) / sum;
     if (this.dxCount < n) {
-      if (dx === dx) this.adx += dx;
+      if (!Number.isNaN(dx)) this.adx += dx;
       if (++this.dxCount < n) return Number.NaN;
       this.adx /= n;
       return this.adx;
     }
-    if (dx === dx) this.adx = (this.adx * (n - 1) + dx) / n;
+    if (!Number.isNaN(dx)) this.adx = (this.adx * (n - 1) + dx) / n;
     return this.adx;
   }
   private remember(c: Candle): void {

@@ -7,13 +7,16 @@ import { highest, lowest } from './windows.js';
 
 class RsiNode extends SeriesNode {
   private readonly rsi: RSI;
-  constructor(private readonly source: SeriesNode, period: number) {
+  constructor(
+    private readonly source: SeriesNode,
+    period: number,
+  ) {
     super([source]);
     this.rsi = new RSI(period);
   }
   next(): number {
     const x = this.source.value;
-    if (x !== x) return Number.NaN;
+    if (Number.isNaN(x)) return Number.NaN;
     return this.rsi.add(x) ?? Number.NaN;
   }
 }
@@ -37,7 +40,7 @@ export function stochasticOf(value: SeriesSpec, top: SeriesSpec, bottom: SeriesS
     const x = (s[0] as SeriesNode).value;
     const hi = (s[1] as SeriesNode).value;
     const lo = (s[2] as SeriesNode).value;
-    return hi - lo === 0 ? (hi !== hi ? Number.NaN : 0) : ((x - lo) / (hi - lo)) * 100;
+    return hi - lo === 0 ? (Number.isNaN(hi) ? Number.NaN : 0) : ((x - lo) / (hi - lo)) * 100;
   });
 }
 
@@ -55,7 +58,7 @@ export function williamsR(period: number): SeriesSpec {
     const x = (s[0] as SeriesNode).value;
     const hi = (s[1] as SeriesNode).value;
     const lo = (s[2] as SeriesNode).value;
-    return hi - lo === 0 ? (hi !== hi ? Number.NaN : 0) : ((hi - x) / (hi - lo)) * -100;
+    return hi - lo === 0 ? (Number.isNaN(hi) ? Number.NaN : 0) : ((hi - x) / (hi - lo)) * -100;
   });
 }
 
@@ -127,13 +130,16 @@ export function commodityChannelIndex(period: number): SeriesSpec {
 
 class CmoNode extends SeriesNode {
   private readonly cmo: CMO;
-  constructor(private readonly source: SeriesNode, period: number) {
+  constructor(
+    private readonly source: SeriesNode,
+    period: number,
+  ) {
     super([source]);
     this.cmo = new CMO(period);
   }
   next(): number {
     const x = this.source.value;
-    if (x !== x) return Number.NaN;
+    if (Number.isNaN(x)) return Number.NaN;
     return this.cmo.add(x) ?? Number.NaN;
   }
 }

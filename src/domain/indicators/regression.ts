@@ -20,7 +20,7 @@ export class RegressionNode extends SeriesNode {
   }
   next(): number {
     const x = this.source.value;
-    if (x !== x) return Number.NaN;
+    if (Number.isNaN(x)) return Number.NaN;
     const n = this.period;
     this.ring[this.head] = x;
     this.head = (this.head + 1) % n;

@@ -7,7 +7,7 @@ export class HeikinAshiNode extends SeriesNode {
   haOpen = Number.NaN;
   haClose = Number.NaN;
   next(c: Candle): number {
-    this.haOpen = this.haOpen !== this.haOpen ? (c.open + c.close) / 2 : (this.haOpen + this.haClose) / 2;
+    this.haOpen = Number.isNaN(this.haOpen) ? (c.open + c.close) / 2 : (this.haOpen + this.haClose) / 2;
     this.haClose = (c.open + c.high + c.low + c.close) / 4;
     return this.haClose;
   }
@@ -45,7 +45,7 @@ class RenkoNode extends SeriesNode {
     super();
   }
   next(c: Candle): number {
-    if (this.brick !== this.brick) this.brick = c.close;
+    if (Number.isNaN(this.brick)) this.brick = c.close;
     else if (c.close >= this.brick + this.size) this.brick += this.size * Math.floor((c.close - this.brick) / this.size);
     else if (c.close <= this.brick - this.size) this.brick -= this.size * Math.floor((this.brick - c.close) / this.size);
     return this.brick;

@@ -34,7 +34,7 @@ function closeLocation(c: Candle): number {
 }
 
 /** Chaikin accumulation/distribution line: running sum of close-location × volume (TA-Lib AD). */
-export const accumulationDistribution: SeriesSpec = pairSeries('adl', (c, _p, acc) => (acc !== acc ? 0 : acc) + closeLocation(c) * c.volume);
+export const accumulationDistribution: SeriesSpec = pairSeries('adl', (c, _p, acc) => (Number.isNaN(acc) ? 0 : acc) + closeLocation(c) * c.volume);
 
 /** Money-flow volume of each bar, close-location × volume (the CMF numerator term). */
 export const moneyFlowVolume: SeriesSpec = pairSeries('mfv', (c) => closeLocation(c) * c.volume);
@@ -85,7 +85,7 @@ class VolumeForce extends SeriesNode {
   next(c: Candle): number {
     const tp = c.high + c.low + c.close;
     const dm = c.high - c.low;
-    if (this.prevTp !== this.prevTp) {
+    if (Number.isNaN(this.prevTp)) {
       this.prevTp = tp;
       this.prevDm = dm;
       return Number.NaN;

@@ -15,7 +15,7 @@ abstract class WindowNode extends SeriesNode {
   }
   next(): number {
     const x = this.source.value;
-    if (x !== x) return Number.NaN;
+    if (Number.isNaN(x)) return Number.NaN;
     const leaving = this.count === this.length ? (this.ring[this.head] as number) : Number.NaN;
     this.ring[this.head] = x;
     this.head = (this.head + 1) % this.length;
@@ -76,7 +76,7 @@ class Change extends WindowNode {
     super(source, bars);
   }
   protected compute(x: number, leaving: number): number {
-    if (leaving !== leaving) return Number.NaN;
+    if (Number.isNaN(leaving)) return Number.NaN;
     if (!this.percent) return x - leaving;
     return leaving === 0 ? 0 : ((x - leaving) / leaving) * 100;
   }
@@ -96,7 +96,7 @@ class Sum extends WindowNode {
   private total = 0;
   protected compute(x: number, leaving: number): number {
     this.total += x;
-    if (leaving === leaving) this.total -= leaving;
+    if (!Number.isNaN(leaving)) this.total -= leaving;
     return this.count < this.length ? Number.NaN : this.total;
   }
 }
@@ -112,7 +112,7 @@ class StdDev extends WindowNode {
   protected compute(x: number, leaving: number): number {
     this.sum += x;
     this.sumSquares += x * x;
-    if (leaving === leaving) {
+    if (!Number.isNaN(leaving)) {
       this.sum -= leaving;
       this.sumSquares -= leaving * leaving;
     }

@@ -33,7 +33,7 @@ function bad(name: string, reason: string): ParseResult {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
 }
 
 function checkScalar(name: string, v: unknown, integerOnly: boolean, min: number, max: number): string | null {
@@ -108,7 +108,10 @@ class Rule implements StrategyRule {
   ) {}
 
   evaluate(candle: Candle, side: Side): Signal | null {
-    if (!this.warm && !(this.warm = this.isWarm())) return null;
+    if (!this.warm) {
+      if (!this.isWarm()) return null;
+      this.warm = true;
+    }
     this.body.observe?.(candle, side);
     if (side === 'flat') return this.body.entry(candle) ? 'enter' : 'hold';
     return this.body.exit(candle) ? 'exit' : 'hold';
@@ -122,8 +125,8 @@ class Rule implements StrategyRule {
 
   /** Once every series has its values it keeps them, so the answer is latched by the caller. */
   private isWarm(): boolean {
-    for (const n of this.held) if (n.value !== n.value) return false;
-    for (const n of this.needsPrevious) if (n.prev !== n.prev) return false;
+    for (const n of this.held) if (Number.isNaN(n.value)) return false;
+    for (const n of this.needsPrevious) if (Number.isNaN(n.prev)) return false;
     return true;
   }
 }

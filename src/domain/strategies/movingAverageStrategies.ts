@@ -1,8 +1,8 @@
 import { ema, sma } from '../indicators/averages.js';
 import { derived, difference } from '../indicators/combine.js';
 import { barVigor, close, high, low, medianPrice } from '../indicators/price.js';
-import { crossesAbove, crossesBelow, crossesDown, crossesUp, type SeriesNode } from '../indicators/seriesNode.js';
 import type { SeriesSpec } from '../indicators/seriesNode.js';
+import { crossesAbove, crossesBelow, crossesDown, crossesUp, type SeriesNode } from '../indicators/seriesNode.js';
 import { delayed, momentum, rateOfChange } from '../indicators/windows.js';
 import { integer, num, type Parameters, type RuleBody, type StrategyDefinition } from './definition.js';
 
@@ -31,7 +31,6 @@ function macdRule(p: Parameters, cross: (s: SeriesSpec) => SeriesNode): RuleBody
   const line = macdLine(num(p, 'shortEmaPeriod'), num(p, 'longEmaPeriod'));
   return crossover(cross(line), cross(ema(line, num(p, 'signalPeriod'))));
 }
-
 
 /** Moving-average, MACD-style and momentum crossover strategies. STRATEGIES.md rows 2, 7–9, 18, 19, 21, 23, 38, 40–44, 46, 50–52, 58–60. */
 export const movingAverageStrategies: readonly StrategyDefinition[] = [
@@ -140,7 +139,18 @@ export const movingAverageStrategies: readonly StrategyDefinition[] = [
   },
   {
     type: 'RAINBOW_OSCILLATOR',
-    parameters: [{ name: 'periods', kind: 'integerList', ranges: [[5, 20], [10, 50], [20, 100]], default: [10, 20, 50] }],
+    parameters: [
+      {
+        name: 'periods',
+        kind: 'integerList',
+        ranges: [
+          [5, 20],
+          [10, 50],
+          [20, 100],
+        ],
+        default: [10, 20, 50],
+      },
+    ],
     build(p, { cross }) {
       const periods = p.periods as readonly number[];
       // The middle period is part of the identity but, per STRATEGIES.md, not of the oscillator.

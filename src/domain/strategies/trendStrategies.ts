@@ -1,12 +1,7 @@
 import { fractalAdaptiveAverage } from '../indicators/adaptive.js';
 import { bollingerBand } from '../indicators/bands.js';
 import { derived, midpoint } from '../indicators/combine.js';
-import {
-  averageDirectionalIndex,
-  minusDirectionalIndicator,
-  parabolicSar,
-  plusDirectionalIndicator,
-} from '../indicators/directional.js';
+import { averageDirectionalIndex, minusDirectionalIndicator, parabolicSar, plusDirectionalIndicator } from '../indicators/directional.js';
 import { moneyFlowIndex } from '../indicators/oscillators.js';
 import { close, high, low } from '../indicators/price.js';
 import { regressionChannel, regressionLine } from '../indicators/regression.js';

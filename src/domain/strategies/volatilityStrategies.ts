@@ -66,7 +66,7 @@ export const volatilityStrategies: readonly StrategyDefinition[] = [
       const single = ema(barRange, e);
       const ratio = derived('massRatio', [single, ema(single, e)], (s) => {
         const d = (s[1] as SeriesNode).value;
-        return d === 0 ? (d !== d ? d : 1) : (s[0] as SeriesNode).value / d;
+        return d === 0 ? 1 : (s[0] as SeriesNode).value / d;
       });
       // The Mass Index sums the ratio (the source system averaged it, a defect not copied).
       const mi = cross(rollingSum(ratio, window));

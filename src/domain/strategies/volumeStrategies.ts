@@ -2,8 +2,8 @@ import { ema, sma } from '../indicators/averages.js';
 import { bollingerBand } from '../indicators/bands.js';
 import { derived, difference } from '../indicators/combine.js';
 import { close, volume } from '../indicators/price.js';
-import { crossesAbove, crossesBelow, crossesDown, crossesUp, type SeriesNode } from '../indicators/seriesNode.js';
 import type { SeriesSpec } from '../indicators/seriesNode.js';
+import { crossesAbove, crossesBelow, crossesDown, crossesUp, type SeriesNode } from '../indicators/seriesNode.js';
 import {
   accumulationDistribution,
   chaikinMoneyFlow,

@@ -52,7 +52,7 @@ describe('series values', () => {
     ];
     const sar = valuesOf(parabolicSar(0.02, 0.02, 0.2), bars);
     expect(sar[0]).toBeNaN();
-    [9, 9.06, 13, 13, 7].forEach((v, i) => expect(sar[i + 1]).toBeCloseTo(v, 12));
+    for (const [i, v] of [9, 9.06, 13, 13, 7].entries()) expect(sar[i + 1]).toBeCloseTo(v, 12);
   });
 
   it('uses the population standard deviation', () => {

@@ -97,11 +97,7 @@ describe('AROON_MFI', () => {
     //   MFI = 100·25/2095 = 1.19 < 20 → enter.
     // Bar 12: H 33 L 24 C 32 V 100: TP 29.667 → positive 2966.7; negatives bars 3–10 = 1800;
     //   MFI = 100·2991.7/4791.7 = 62.4 > 60; Up 100 > Down 100·(10 − 2)/10 = 80 → exit.
-    const bars: Bar[] = [
-      ...Array.from({ length: 11 }, (_, t) => [29 - t, 30 - t, 28 - t, 29 - t, 10] as const),
-      [20, 31, 19, 25, 1],
-      [25, 33, 24, 32, 100],
-    ];
+    const bars: Bar[] = [...Array.from({ length: 11 }, (_, t) => [29 - t, 30 - t, 28 - t, 29 - t, 10] as const), [20, 31, 19, 25, 1], [25, 33, 24, 32, 100]];
     const params = { aroonPeriod: 10, mfiPeriod: 10, overboughtThreshold: 60 };
     expect(runStrategy('AROON_MFI', params, bars)).toEqual([...warming(11), 'enter', 'exit']);
   });

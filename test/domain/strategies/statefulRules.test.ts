@@ -30,19 +30,13 @@ describe('ATR_TRAILING_STOP', () => {
     // Bar 8 close 12 (H 13 L 12, TR 2, ATR (2.2·4 + 2)/5 = 2.16): candidate 14 − 2.16 = 11.84 → stop 11.84; hold.
     // Bar 9 close 11.7 (H 12 L 11.5, TR 0.5, ATR (2.16·4 + 0.5)/5 = 1.828): candidate 12.172 → stop 12.172;
     //   11.7 < 12.172 → exit. (A non-ratcheting stop at the entry, 9, would hold here.)
-    const bars: Bar[] = [
-      ...new Array(6).fill([10, 11, 9, 10, 1]),
-      [10, 12, 10, 11, 1],
-      [11, 14, 12, 14, 1],
-      [14, 13, 12, 12, 1],
-      [12, 12, 11.5, 11.7, 1],
-    ];
+    const bars: Bar[] = [...new Array(6).fill([10, 11, 9, 10, 1]), [10, 12, 10, 11, 1], [11, 14, 12, 14, 1], [14, 13, 12, 12, 1], [12, 12, 11.5, 11.7, 1]];
     expect(runStrategy('ATR_TRAILING_STOP', { atrPeriod: 5, multiplier: 1 }, bars)).toEqual([...warming(6), 'enter', 'hold', 'hold', 'exit']);
   });
 });
 
 describe('DONCHIAN_BREAKOUT', () => {
-  it('breaks out above the previous bars\' highest high (current bar excluded)', () => {
+  it("breaks out above the previous bars' highest high (current bar excluded)", () => {
     // Period 10: bars 0–9 H 11 L 9 C 10; bar 10 H 12 C 11.5 > upper 11 of bars 0–9 → enter.
     // Bar 11 C 8.5, L 8 < lower 9 of bars 1–10 → exit.
     const bars: Bar[] = [...new Array(10).fill([10, 11, 9, 10, 1]), [10, 12, 10, 11.5, 1], [11, 11, 8, 8.5, 1]];

@@ -44,27 +44,8 @@ export class TradingStage {
     const exit = this.portfolio.checkRiskExit(symbol, time, seq);
     if (exit !== null) outputs.push(exit);
 
-    const update = updateBreaker(this.breaker, this.portfolio.equity(), time, this.cfg.sizing);
-    const stateChanged = update.change !== null;
-    this.breaker = update.status;
     const touched = new Set<string>([symbol]);
-    if (update.change !== null) {
-      outputs.push({
-        kind: 'decision',
-        decision: 'breaker.changed',
-        time,
-        seq,
-        symbol: null,
-        reason: update.change.reason,
-        details: { from: update.change.from, to: update.change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark },
-      });
-      if (update.change.to === 'HALTED') {
-        for (const decision of this.portfolio.flattenAll(time, seq, update.change.reason)) {
-          outputs.push(decision);
-          if (decision.symbol !== null) touched.add(decision.symbol);
-        }
-      }
-    }
+    const stateChanged = this.runBreaker(time, seq, outputs, touched);
 
     const ensembleChanged = (activeBefore?.id ?? null) !== (frame.active?.id ?? null) || activeBefore?.total !== frame.active?.total;
     if (frame.refresh || ensembleChanged || this.baseSizes.size === 0) this.resizeAll(time);
@@ -79,7 +60,11 @@ export class TradingStage {
         ? 'no active ensemble'
         : `exposure ${ensemble.exposure.toFixed(4)} × size ${(size?.size ?? 0).toFixed(4)} of ensemble ${ensemble.id}`;
     const trade = this.portfolio.rebalance(symbol, target, ensemble?.id ?? 'none', size?.binding ?? 'noEnsemble', why, time, seq);
-    if (trade !== null) outputs.push(trade);
+    if (trade !== null) {
+      outputs.push(trade);
+      // Fees and slippage move equity too: the breaker sees the equity the portfolio reports.
+      this.runBreaker(time, seq, outputs, touched);
+    }
 
     for (const name of [...touched].sort()) {
       const position = this.portfolio.position(name);
@@ -87,6 +72,32 @@ export class TradingStage {
     }
     outputs.push(this.portfolio.portfolio(time, this.breaker));
     return frame;
+  }
+
+  /**
+   * Marks equity against the breaker; a state change is a decision, and entering HALTED flattens
+   * every position (their symbols join `touched`). Returns whether the state changed.
+   */
+  private runBreaker(time: Millis, seq: number, outputs: Frame['outputs'], touched: Set<string>): boolean {
+    const update = updateBreaker(this.breaker, this.portfolio.equity(), time, this.cfg.sizing);
+    this.breaker = update.status;
+    if (update.change === null) return false;
+    outputs.push({
+      kind: 'decision',
+      decision: 'breaker.changed',
+      time,
+      seq,
+      symbol: null,
+      reason: update.change.reason,
+      details: { from: update.change.from, to: update.change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark },
+    });
+    if (update.change.to === 'HALTED') {
+      for (const decision of this.portfolio.flattenAll(time, seq, update.change.reason)) {
+        outputs.push(decision);
+        if (decision.symbol !== null) touched.add(decision.symbol);
+      }
+    }
+    return true;
   }
 
   /** Phase 5 over every symbol, with the breaker left out (it is applied per tick in finalSize). */

@@ -1,0 +1,66 @@
+import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import type { DemoConfig } from '../../../config/engine.js';
+import type { InputEvent, Millis } from '../../domain/types.js';
+import { demoEvents, demoRunStart } from './demoEvents.js';
+
+export { demoEvents } from './demoEvents.js';
+
+/** Events emitted per scheduler turn before yielding, so that timers and sockets get to run. */
+export const DEMO_CHUNK = 1000;
+
+/**
+ * The seeded demo feed (demoEvents) as an Observable, with no network. Emits InputEvents with seq
+ * 1, 2, 3, … in event-time order; completes after `cfg.candles` candles per symbol (never when 0);
+ * errors with a RangeError when the config is unusable (bad start, interval or ticksPerCandle).
+ *
+ * - `cfg.speed` 'realtime': the discovery history is emitted at once, then each run event when
+ *   `(ts − run start) / interval × cfg.candleSeconds` wall seconds have passed on `scheduler`
+ *   since subscription (due times are measured from the start, so pacing does not drift; a late
+ *   scheduler catches up in bursts).
+ * - 'max': as fast as possible, in turns of DEMO_CHUNK events with a `scheduler` turn (delay 0)
+ *   in between, so that the rest of the process keeps running.
+ * Unsubscribing stops generation.
+ *
+ * @param interval candle interval of the engine (ms), EvaluationConfig.interval.
+ * @param scheduler time source and executor; a VirtualTimeScheduler in tests.
+ */
+export function demoFeed(cfg: DemoConfig, interval: Millis, scheduler: SchedulerLike = asyncScheduler): Observable<InputEvent> {
+  return new Observable<InputEvent>((subscriber) => {
+    const realtime = cfg.speed === 'realtime';
+    const wallPerEventMs = (cfg.candleSeconds * 1000) / interval;
+    const t0 = scheduler.now();
+    let events: Generator<InputEvent> | null = null;
+    let runStart = 0;
+    let pending: IteratorResult<InputEvent> | null = null;
+
+    return scheduler.schedule(function (this: SchedulerAction<unknown>) {
+      try {
+        if (events === null) {
+          runStart = demoRunStart(cfg, interval);
+          events = demoEvents(cfg, interval);
+          pending = events.next();
+        }
+        for (let emitted = 0; pending !== null && !pending.done && !subscriber.closed; emitted++) {
+          if (emitted === DEMO_CHUNK) {
+            this.schedule(undefined, 0);
+            return;
+          }
+          const event: InputEvent = pending.value;
+          if (realtime && event.ts >= runStart) {
+            const wait = t0 + (event.ts - runStart) * wallPerEventMs - scheduler.now();
+            if (wait > 0) {
+              // Whole milliseconds: timers truncate fractions, which would wake us early.
+              this.schedule(undefined, Math.ceil(wait));
+              return;
+            }
+          }
+          subscriber.next(event);
+          pending = events.next();
+        }
+        if (pending?.done) subscriber.complete();
+      } catch (err) {
+        subscriber.error(err);
+      }
+    });
+  });
+}

@@ -23,7 +23,6 @@ export interface DecodeOptions {
 type Source = Rejection['source'];
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const textEncoder = new TextEncoder();
 
 function reject(seq: number, source: Source, failure: FieldFailure, symbol: string | null): Rejection {
   return { kind: 'rejection', seq, source, code: failure.code, reason: failure.reason, field: failure.field, symbol };
@@ -150,10 +149,12 @@ export function validatePrice(obj: unknown, seq: number, candleInterval?: Millis
   return reject(seq, 'unknown', { code: 'missing_field', field: 'price', reason }, claimedSymbol(obj));
 }
 
-function byteLength(data: Uint8Array | string): number {
+/** The message's size in UTF-8 bytes, or 0 when it surely fits under `maxBytes`. */
+function utf8SizeIfLarge(data: Uint8Array | string, maxBytes: number): number {
   if (typeof data !== 'string') return data.byteLength;
-  // A UTF-16 unit encodes to at most 3 UTF-8 bytes: most messages skip the encoding.
-  return data.length * 3 <= 1024 ? textEncoder.encode(data).byteLength : Buffer.byteLength(data, 'utf8');
+  // A UTF-16 code unit takes 1 to 3 UTF-8 bytes: most messages need no counting.
+  if (data.length * 3 <= maxBytes) return 0;
+  return Buffer.byteLength(data, 'utf8');
 }
 
 /**
@@ -179,7 +180,7 @@ export function decodeMessage(data: Uint8Array | string, subject: string, seq: n
     return reject(seq, claimed, { code: 'bad_symbol', field: 'subject', reason }, null);
   }
 
-  const bytes = byteLength(data);
+  const bytes = utf8SizeIfLarge(data, opts.maxBytes);
   if (bytes > opts.maxBytes) {
     const reason = `message is ${bytes} bytes, above the limit of ${opts.maxBytes}`;
     return reject(seq, claimed, { code: 'too_large', field: null, reason }, subjectSymbol);

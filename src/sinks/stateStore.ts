@@ -79,6 +79,7 @@ export class StateStore {
   private committedSeq: number | null;
   private readonly commitListeners: ((lastSeq: number) => void)[] = [];
   private readonly errorListeners: ((error: Error) => void)[] = [];
+  private readonly flushListeners: ((result: FlushResult) => void)[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly maxBatchOutputs: number;
   private readonly consumer: string;
@@ -220,7 +221,14 @@ export class StateStore {
     this.clearPending();
     this.committedSeq = lastSeq;
     for (const listener of this.commitListeners) listener(lastSeq);
-    return { rows, lastSeq, ms };
+    const result = { rows, lastSeq, ms };
+    for (const listener of this.flushListeners) listener(result);
+    return result;
+  }
+
+  /** Calls `listener` after every committed flush with its row count and duration (for metrics). */
+  onFlush(listener: (result: FlushResult) => void): void {
+    this.flushListeners.push(listener);
   }
 
   /** Registers a listener called after each commit with the last input seq it made durable (ack up to it). */

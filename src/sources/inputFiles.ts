@@ -1,0 +1,341 @@
+/**
+ * Input files for `tradestream publish`: strategies (JSON lines) and prices (JSON lines of candles
+ * or ticks, CSV with a `symbol,ts,open,high,low,close,volume` header, or the exchange kline CSV
+ * layout without a symbol column) turned into JetStream messages with deterministic msgIDs, and
+ * a publisher that relies on the stream's duplicate window so that a repeated load stores nothing
+ * twice. Every line is checked with the engine's own validators; a bad line is reported with its
+ * number and skipped, never stopping the load.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { stableId } from '../domain/stableId.js';
+import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
+
+/** One message to publish on the input stream. */
+export interface PublishMessage {
+  readonly subject: string;
+  /** JSON text of the message. */
+  readonly data: string;
+  /** Deterministic id: the stream drops a repeat within its duplicate window. */
+  readonly msgId: string;
+}
+
+/** A line that was skipped, and why. */
+export interface BadLine {
+  readonly path: string;
+  /** 1-based line number in the file. */
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** Options shared by the file readers. */
+export interface InputFileOptions {
+  /** Subject prefix (default `tradestream`). */
+  readonly subjectPrefix?: string;
+  /** Called for every skipped line (default: ignored). */
+  readonly onBadLine?: (bad: BadLine) => void;
+  /** Lines longer than this are skipped: the engine would dead-letter them (bytes, default 65,536). */
+  readonly maxBytes?: number;
+}
+
+/** Options of readPrices. */
+export interface PriceFileOptions extends InputFileOptions {
+  /** Symbol (`BTC/USD`) of a kline CSV, which has no symbol column. Required for that layout. */
+  readonly symbol?: string;
+  /** Candle interval for CSV rows (`1m`, or ms). Default: `1m` for header CSV; kline CSV derives it from the close time. */
+  readonly interval?: string | number;
+}
+
+/** A file cannot be read at all (missing, unreadable, or a layout that needs an option). */
+export class InputFileError extends Error {
+  override readonly name = 'InputFileError';
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+  }
+}
+
+/** JSON with object keys sorted at every level: equal parameters, equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+async function* numberedLines(path: string): AsyncGenerator<{ line: number; text: string }> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const opened = new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  try {
+    await opened;
+  } catch (error) {
+    throw new InputFileError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  let line = 0;
+  for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line += 1;
+    yield { line, text: line === 1 ? text.replace(/^\uFEFF/, '') : text };
+  }
+}
+
+function parseJsonLine(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { error: `invalid JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/**
+ * Strategies from a JSON-lines file, one message per valid line, on
+ * `<prefix>.strategies.<SYM>` with msgId `strategy:<symbol>:<type>:<params hash>:<discoveredAt ms>`
+ * (`:retired` appended for retirements). The line's text is published as written. Blank lines
+ * are ignored; invalid ones reported through `onBadLine`.
+ */
+export async function* readStrategies(path: string, opts: InputFileOptions = {}): AsyncGenerator<PublishMessage> {
+  const prefix = opts.subjectPrefix ?? 'tradestream';
+  const maxBytes = opts.maxBytes ?? 65_536;
+  const bad = (line: number, reason: string): void => opts.onBadLine?.({ path, line, reason });
+  for await (const { line, text } of numberedLines(path)) {
+    const data = text.trim();
+    if (data === '') continue;
+    if (Buffer.byteLength(data) > maxBytes) {
+      bad(line, `line is ${Buffer.byteLength(data)} bytes, above the limit of ${maxBytes}`);
+      continue;
+    }
+    const parsed = parseJsonLine(data);
+    if ('error' in parsed) {
+      bad(line, parsed.error);
+      continue;
+    }
+    const event = validateStrategy(parsed.value, 0);
+    if (event.kind === 'rejection') {
+      bad(line, event.reason);
+      continue;
+    }
+    const paramsHash = stableId(canonicalJson(event.parameters));
+    const msgId = `strategy:${event.symbol}:${event.type}:${paramsHash}:${event.ts}${event.retired ? ':retired' : ''}`;
+    yield { subject: `${prefix}.strategies.${symbolToSubjectToken(event.symbol)}`, data, msgId };
+  }
+}
+
+type RowResult = { readonly obj: Record<string, unknown> } | { readonly error: string } | null;
+type RowParser = (fields: string[]) => RowResult;
+
+const HEADER_COLUMNS = ['symbol', 'ts', 'open', 'high', 'low', 'close', 'volume'] as const;
+const TS_ALIASES = ['ts', 'timestamp', 'time', 'open_time', 'opentime'];
+
+/** Parser for a CSV with a header naming `symbol`, `ts` (or timestamp/time), open…volume, optional interval. */
+function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
+  const names = header.map((h) => h.trim().toLowerCase());
+  const col = (name: string): number => (name === 'ts' ? names.findIndex((n) => TS_ALIASES.includes(n)) : names.indexOf(name));
+  const missing = HEADER_COLUMNS.filter((c) => col(c) < 0);
+  if (missing.length > 0) throw new InputFileError(`CSV header lacks column(s) ${missing.join(', ')} (has ${names.join(',')})`);
+  const intervalCol = names.indexOf('interval');
+  return (fields) => {
+    const get = (name: string): string => (fields[col(name)] ?? '').trim();
+    const ts = get('ts');
+    const obj: Record<string, unknown> = {
+      symbol: get('symbol'),
+      ts: /^-?\d+(\.\d+)?$/.test(ts) ? Number(ts) : ts,
+      open: Number(get('open')),
+      high: Number(get('high')),
+      low: Number(get('low')),
+      close: Number(get('close')),
+      volume: Number(get('volume')),
+      interval: intervalCol >= 0 ? (fields[intervalCol] ?? '').trim() : (opts.interval ?? '1m'),
+    };
+    return { obj };
+  };
+}
+
+/**
+ * Parser for the exchange kline layout: open time, open, high, low, close, volume, close time, …
+ * Times in ms, or in µs (newer exchange dumps) when above 1e14. Interval from the option, else
+ * close time − open time + 1 ms.
+ */
+function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
+  return (fields) => {
+    if (fields.length < 6) return { error: `kline row has ${fields.length} columns, expected at least 6 (open time, open, high, low, close, volume)` };
+    const openRaw = Number(fields[0]);
+    const closeRaw = fields[6] === undefined ? Number.NaN : Number(fields[6]);
+    const scale = openRaw > 1e14 ? 1_000 : 1;
+    const ts = Math.floor(openRaw / scale);
+    let interval: unknown = opts.interval;
+    if (interval === undefined) {
+      if (!Number.isFinite(closeRaw)) return { error: 'kline row has no close time to derive the interval from; pass an interval' };
+      interval = Math.floor(closeRaw / scale) - ts + 1;
+    }
+    const [, open, high, low, close, volume] = fields.map((f) => Number(f));
+    return { obj: { symbol, ts: Number.isFinite(openRaw) ? ts : fields[0], open, high, low, close, volume, interval } };
+  };
+}
+
+/**
+ * Prices from JSON lines (candles or ticks), a header CSV, or a kline CSV (`opts.symbol`
+ * required), chosen by the first non-blank line. One message per valid line on
+ * `<prefix>.prices.<SYM>`: msgId `candle:<symbol>:<interval ms>:<ts ms>` for candles,
+ * `tick:<symbol>:<ts ms>:<content hash>` for ticks. Invalid lines go to `onBadLine`. Throws
+ * InputFileError when the file cannot be read or the layout needs a missing option.
+ */
+export async function* readPrices(path: string, opts: PriceFileOptions = {}): AsyncGenerator<PublishMessage> {
+  const prefix = opts.subjectPrefix ?? 'tradestream';
+  const maxBytes = opts.maxBytes ?? 65_536;
+  const bad = (line: number, reason: string): void => opts.onBadLine?.({ path, line, reason });
+  let parseRow: RowParser | 'json' | undefined;
+  for await (const { line, text } of numberedLines(path)) {
+    const trimmed = text.trim();
+    if (trimmed === '') continue;
+    if (parseRow === undefined) {
+      if (trimmed.startsWith('{')) parseRow = 'json';
+      else {
+        const fields = trimmed.split(',');
+        const first = (fields[0] ?? '').trim().toLowerCase();
+        if (fields.some((f) => f.trim().toLowerCase() === 'symbol')) {
+          parseRow = headerCsv(fields, opts);
+          continue;
+        }
+        if (opts.symbol === undefined) {
+          throw new InputFileError(`${path} looks like a kline CSV (no symbol column): pass the symbol, e.g. BTC/USD`);
+        }
+        parseRow = klineCsv(opts.symbol, opts);
+        if (!/^\d/.test(first)) continue; // a kline header line
+      }
+    }
+    if (Buffer.byteLength(trimmed) > maxBytes) {
+      bad(line, `line is ${Buffer.byteLength(trimmed)} bytes, above the limit of ${maxBytes}`);
+      continue;
+    }
+    let obj: unknown;
+    let data: string | undefined;
+    if (parseRow === 'json') {
+      const parsed = parseJsonLine(trimmed);
+      if ('error' in parsed) {
+        bad(line, parsed.error);
+        continue;
+      }
+      obj = parsed.value;
+      data = trimmed;
+    } else {
+      const row = parseRow(trimmed.split(','));
+      if (row === null) continue;
+      if ('error' in row) {
+        bad(line, row.error);
+        continue;
+      }
+      obj = row.obj;
+    }
+    const event = validatePrice(obj, 0);
+    if (event.kind === 'rejection') {
+      bad(line, event.reason);
+      continue;
+    }
+    const body = data ?? JSON.stringify(obj);
+    const msgId = event.kind === 'candle' ? `candle:${event.symbol}:${event.interval}:${event.ts}` : `tick:${event.symbol}:${event.ts}:${stableId(body)}`;
+    yield { subject: `${prefix}.prices.${symbolToSubjectToken(event.symbol)}`, data: body, msgId };
+  }
+}
+
+/** Progress of publishMessages. */
+export interface PublishProgress {
+  /** Stored as new messages. */
+  readonly published: number;
+  /** Already in the stream (same msgId within the duplicate window). */
+  readonly duplicates: number;
+  /** Gave up after every attempt. */
+  readonly failed: number;
+  /** (published + duplicates) per second since the start. */
+  readonly rate: number;
+  /** Wall time since the start (ms). */
+  readonly elapsedMs: number;
+}
+
+/** Options of publishMessages. */
+export interface PublishOptions {
+  /** Publishes in flight at once (default 256). */
+  readonly concurrency?: number;
+  /** Time to wait for the stream's ack of one publish (ms, default 5,000). */
+  readonly timeoutMs?: number;
+  /** Attempts per message, all with the same msgId (default 5). */
+  readonly maxAttempts?: number;
+  /** Pause before retry n is n × this (ms, default 500). */
+  readonly retryDelayMs?: number;
+  /** Least time between two onProgress calls (ms, default 1,000); a last call comes at the end. */
+  readonly progressIntervalMs?: number;
+  readonly onProgress?: (progress: PublishProgress) => void;
+  /** Called for a message given up on, with the last error. */
+  readonly onFailed?: (message: PublishMessage, error: unknown) => void;
+  /** Wall clock for progress (ms; default Date.now). */
+  readonly now?: () => number;
+}
+
+/** What publishMessages did. */
+export interface PublishSummary {
+  readonly published: number;
+  readonly duplicates: number;
+  readonly failed: number;
+}
+
+/**
+ * Publishes `messages` to JetStream with their msgIds, `concurrency` at a time, in file order
+ * (one connection keeps the order; only a message that succeeds on a retry can land after later
+ * ones). A timed-out publish is retried with the same msgId, so a message stored whose ack was
+ * lost counts as a duplicate, never twice. Resolves with the counts; rejects only when reading
+ * `messages` throws (InputFileError).
+ */
+export async function publishMessages(js: JetStreamClient, messages: AsyncIterable<PublishMessage> | Iterable<PublishMessage>, opts: PublishOptions = {}): Promise<PublishSummary> {
+  const concurrency = opts.concurrency ?? 256;
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const retryDelayMs = opts.retryDelayMs ?? 500;
+  const timeout = opts.timeoutMs ?? 5_000;
+  const interval = opts.progressIntervalMs ?? 1_000;
+  const now = opts.now ?? Date.now;
+  const started = now();
+  let lastReport = started;
+  let published = 0;
+  let duplicates = 0;
+  let failed = 0;
+
+  const report = (): void => {
+    const elapsedMs = now() - started;
+    lastReport = now();
+    opts.onProgress?.({ published, duplicates, failed, elapsedMs, rate: elapsedMs > 0 ? ((published + duplicates) * 1_000) / elapsedMs : 0 });
+  };
+
+  const publishOne = async (message: PublishMessage): Promise<void> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const ack = await js.publish(message.subject, message.data, { msgID: message.msgId, timeout });
+        if (ack.duplicate) duplicates += 1;
+        else published += 1;
+        return;
+      } catch (error) {
+        if (attempt >= maxAttempts) {
+          failed += 1;
+          opts.onFailed?.(message, error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs * attempt));
+      }
+    }
+  };
+
+  let batch: Promise<void>[] = [];
+  for await (const message of messages) {
+    batch.push(publishOne(message));
+    if (batch.length >= concurrency) {
+      await Promise.all(batch);
+      batch = [];
+      if (now() - lastReport >= interval) report();
+    }
+  }
+  await Promise.all(batch);
+  report();
+  return { published, duplicates, failed };
+}

@@ -1,0 +1,100 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BadLine, canonicalJson, InputFileError, type PublishMessage, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'nats');
+
+async function collect(iterable: AsyncIterable<PublishMessage>): Promise<PublishMessage[]> {
+  const out: PublishMessage[] = [];
+  for await (const m of iterable) out.push(m);
+  return out;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tradestream-inputs-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('readStrategies', () => {
+  it('yields valid lines with subjects and deterministic msgIds, and reports bad lines by number', async () => {
+    const bad: BadLine[] = [];
+    const messages = await collect(readStrategies(join(fixtures, 'strategies.jsonl'), { onBadLine: (b) => bad.push(b) }));
+    expect(messages.map((m) => m.subject)).toEqual([
+      'tradestream.strategies.BTC-USD',
+      'tradestream.strategies.BTC-USD',
+      'tradestream.strategies.ETH-USD',
+      'tradestream.strategies.BTC-USD',
+    ]);
+    expect(bad.map((b) => b.line)).toEqual([5, 6]);
+    expect(bad[0]?.reason).toContain('score');
+    expect(bad[1]?.reason).toContain('invalid JSON');
+    // Line 1 and line 7 are the same strategy (parameters in another order), discovered at another time.
+    const [first, , , last] = messages;
+    const idHead = (id: string | undefined): string => (id ?? '').split(':').slice(0, 4).join(':');
+    expect(idHead(first?.msgId)).toBe(idHead(last?.msgId));
+    expect(first?.msgId).toBe(`${idHead(first?.msgId)}:${Date.parse('2026-11-20T10:00:00Z')}`);
+    expect(first?.msgId).not.toBe(last?.msgId);
+    expect(JSON.parse(first?.data ?? '')).toMatchObject({ type: 'SMA_RSI', score: 0.9847 });
+
+    const again = await collect(readStrategies(join(fixtures, 'strategies.jsonl')));
+    expect(again.map((m) => m.msgId)).toEqual(messages.map((m) => m.msgId));
+  });
+
+  it('uses the given subject prefix and fails on a missing file with InputFileError', async () => {
+    const messages = await collect(readStrategies(join(fixtures, 'strategies.jsonl'), { subjectPrefix: 'desk' }));
+    expect(messages[0]?.subject).toBe('desk.strategies.BTC-USD');
+    await expect(collect(readStrategies(join(dir, 'missing.jsonl')))).rejects.toBeInstanceOf(InputFileError);
+  });
+});
+
+describe('readPrices', () => {
+  it('reads JSON lines of candles and ticks, skipping an inconsistent candle by line number', async () => {
+    const bad: BadLine[] = [];
+    const messages = await collect(readPrices(join(fixtures, 'candles.jsonl'), { onBadLine: (b) => bad.push(b) }));
+    expect(messages.map((m) => m.msgId)).toEqual([
+      'candle:BTC/USD:60000:1795168800000',
+      'candle:BTC/USD:60000:1795168860000',
+      expect.stringMatching(/^tick:BTC\/USD:1795168920000:[0-9a-f]{16}$/),
+      'candle:ETH/USD:60000:1795168800000',
+    ]);
+    expect(messages[3]?.subject).toBe('tradestream.prices.ETH-USD');
+    expect(bad).toEqual([{ path: join(fixtures, 'candles.jsonl'), line: 4, reason: expect.stringContaining('high') }]);
+  });
+
+  it('reads a CSV with a symbol header into candle JSON', async () => {
+    const bad: BadLine[] = [];
+    const messages = await collect(readPrices(join(fixtures, 'candles.csv'), { onBadLine: (b) => bad.push(b) }));
+    expect(messages).toHaveLength(3);
+    expect(JSON.parse(messages[0]?.data ?? '')).toEqual({ symbol: 'BTC/USD', ts: 1795168800000, open: 100, high: 101, low: 99, close: 100.5, volume: 12, interval: '1m' });
+    expect(messages[2]?.msgId).toBe('candle:ETH/USD:60000:1795168800000');
+    expect(bad.map((b) => b.line)).toEqual([4]);
+    expect(bad[0]?.reason).toContain('high');
+  });
+
+  it('reads an exchange kline CSV in microseconds with the symbol given, deriving the interval', async () => {
+    const bad: BadLine[] = [];
+    const messages = await collect(readPrices(join(fixtures, 'klines.csv'), { symbol: 'BTC/USD', onBadLine: (b) => bad.push(b) }));
+    expect(messages.map((m) => m.msgId)).toEqual(['candle:BTC/USD:60000:1795168800000', 'candle:BTC/USD:60000:1795168860000']);
+    expect(JSON.parse(messages[1]?.data ?? '')).toMatchObject({ ts: 1795168860000, open: 100.5, high: 102, close: 101.5, volume: 8, interval: 60000 });
+    expect(bad.map((b) => b.line)).toEqual([3]);
+  });
+
+  it('reads a kline CSV in milliseconds with a header line, and refuses one without a symbol', async () => {
+    const path = join(dir, 'klines-ms.csv');
+    await writeFile(path, 'open_time,open,high,low,close,volume,close_time\n1795168800000,1,2,0.5,1.5,10,1795172399999\n');
+    const messages = await collect(readPrices(path, { symbol: 'SOL/USD' }));
+    expect(messages.map((m) => m.msgId)).toEqual(['candle:SOL/USD:3600000:1795168800000']);
+    await expect(collect(readPrices(path))).rejects.toThrow(/kline CSV.*symbol/);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe('{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+  });
+});

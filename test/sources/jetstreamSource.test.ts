@@ -1,0 +1,232 @@
+import { join } from 'node:path';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { firstValueFrom, lastValueFrom, type Subscription, take, tap, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InputEvent, Rejection } from '../../src/domain/types.js';
+import { publishMessages, type PublishMessage, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
+import { connectNats } from '../../src/sources/jetstreamConnection.js';
+import { JetStreamSource, type JetStreamSourceOptions } from '../../src/sources/jetstreamSource.js';
+import { ensureStream } from '../../src/sources/jetstreamStream.js';
+import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'nats');
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function* concat(...sources: AsyncIterable<PublishMessage>[]): AsyncGenerator<PublishMessage> {
+  for (const source of sources) yield* source;
+}
+
+const fileMessages = (prefix: string): AsyncGenerator<PublishMessage> =>
+  concat(readStrategies(join(fixtures, 'strategies.jsonl'), { subjectPrefix: prefix }), readPrices(join(fixtures, 'candles.jsonl'), { subjectPrefix: prefix }));
+
+/** 4 strategies then 4 prices (bad lines of the fixtures are skipped by the readers). */
+const FILE_KINDS = ['strategy', 'strategy', 'strategy', 'strategy', 'candle', 'candle', 'tick', 'candle'];
+
+let server: NatsServerHandle;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let counter = 0;
+
+/** A fresh stream name and prefix per test, so tests share one server without sharing data. */
+function isolated(): { stream: string; subjectPrefix: string; consumer: string } {
+  counter += 1;
+  return { stream: `TS_${counter}`, subjectPrefix: `t${counter}`, consumer: `engine-${counter}` };
+}
+
+const sources: JetStreamSource[] = [];
+async function openSource(opts: JetStreamSourceOptions): Promise<JetStreamSource> {
+  const source = await JetStreamSource.connect({ servers: server.url }, opts);
+  sources.push(source);
+  return source;
+}
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connectNats({ servers: server.url });
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+});
+
+afterAll(async () => {
+  for (const source of sources) await source.close().catch(() => undefined);
+  await nc?.close();
+  await server?.stop();
+});
+
+describe('ensureStream', () => {
+  it('creates the input stream when missing, capturing strategies and prices only, and reuses it', async () => {
+    const { stream, subjectPrefix } = isolated();
+    const created = await ensureStream(jsm, { stream, subjectPrefix });
+    expect(created.config.subjects?.sort()).toEqual([`${subjectPrefix}.prices.>`, `${subjectPrefix}.strategies.>`]);
+    expect(created.config.retention).toBe('limits');
+    expect(created.config.num_replicas).toBe(1);
+    expect(created.config.duplicate_window).toBe(120_000 * 1_000_000);
+
+    const reused = await ensureStream(jsm, { stream, subjectPrefix });
+    expect(reused.created).toBe(created.created);
+
+    const updated = await ensureStream(jsm, { stream, subjectPrefix, duplicateWindowMs: 60_000, maxAgeMs: 3_600_000 });
+    expect(updated.created).toBe(created.created);
+    expect(updated.config.duplicate_window).toBe(60_000 * 1_000_000);
+    expect(updated.config.max_age).toBe(3_600_000 * 1_000_000);
+
+    await expect(ensureStream(jsm, { stream, subjectPrefix, retention: 'interest' })).rejects.toThrow(/cannot be changed/);
+    // Decisions and dead letters are not captured: publishing there finds no stream.
+    await expect(js.publish(`${subjectPrefix}.decisions.BTC-USD`, '{}', { timeout: 1_000 })).rejects.toThrow();
+    await expect(js.publish(`${subjectPrefix}.dlq.tick`, '{}', { timeout: 1_000 })).rejects.toThrow();
+  });
+});
+
+describe('publish and consume', () => {
+  it('publishes a file of strategies and candles and consumes them in order with seqs; duplicates are not stored twice', async () => {
+    const names = isolated();
+    await ensureStream(jsm, names);
+    const progress: number[] = [];
+    const first = await publishMessages(js, fileMessages(names.subjectPrefix), { onProgress: (p) => progress.push(p.published) });
+    expect(first).toEqual({ published: 8, duplicates: 0, failed: 0 });
+    expect(progress.at(-1)).toBe(8);
+
+    const again = await publishMessages(js, fileMessages(names.subjectPrefix));
+    expect(again).toEqual({ published: 0, duplicates: 8, failed: 0 });
+    expect((await jsm.streams.info(names.stream)).state.messages).toBe(8);
+
+    const source = await openSource(names);
+    const events = await firstValueFrom(source.events(0).pipe(take(8), toArray()));
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(events.map((e) => e.kind)).toEqual(FILE_KINDS);
+    expect(events[0]).toMatchObject({ kind: 'strategy', symbol: 'BTC/USD', type: 'SMA_RSI', score: 0.9847 });
+    expect(events[4]).toMatchObject({ kind: 'candle', symbol: 'BTC/USD', ts: 1795168800000, interval: 60_000 });
+  });
+
+  it('resumes after startAfterSeq, acks after ack(upToSeq), and reuses a durable left at the committed position', async () => {
+    const names = isolated();
+    await ensureStream(jsm, names);
+    await publishMessages(js, fileMessages(names.subjectPrefix));
+
+    const source = await openSource(names);
+    const seen: (InputEvent | Rejection)[] = [];
+    let sub: Subscription = source.events(3).subscribe((e) => seen.push(e));
+    await waitFor('5 events after seq 3', () => seen.length === 5);
+    expect(seen.map((e) => e.seq)).toEqual([4, 5, 6, 7, 8]);
+    await waitFor('5 pending acks', async () => (await source.consumerInfo()).num_ack_pending === 5);
+
+    source.ack(6);
+    await waitFor('2 pending acks after ack(6)', async () => (await source.consumerInfo()).num_ack_pending === 2);
+    source.ack(8);
+    await waitFor('no pending acks after ack(8)', async () => (await source.consumerInfo()).num_ack_pending === 0);
+    expect((await source.consumerInfo()).ack_floor.stream_seq).toBe(8);
+    sub.unsubscribe();
+
+    // A restart at the committed position reuses the durable and sees only new input.
+    const created = (await source.consumerInfo()).created;
+    await js.publish(`${names.subjectPrefix}.prices.BTC-USD`, JSON.stringify({ symbol: 'BTC/USD', ts: 1795169000000, price: 102, size: 1 }), { msgID: 'late-tick' });
+    const next = await firstValueFrom(source.events(8));
+    expect(next).toMatchObject({ kind: 'tick', seq: 9, price: 102 });
+    expect((await source.consumerInfo()).created).toBe(created);
+
+    // A restart behind the durable (the store lost commits) recreates it at the store's position.
+    sub = source.events(2).subscribe((e) => seen.push(e));
+    seen.length = 0;
+    await waitFor('7 events after seq 2', () => seen.length === 7);
+    expect(seen.map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    sub.unsubscribe();
+  });
+
+  it('dead-letters hostile messages with reasons, terminates them, and they are not redelivered after ack_wait', async () => {
+    const names = isolated();
+    const prefix = names.subjectPrefix;
+    await ensureStream(jsm, names);
+    const letters: Record<string, unknown>[] = [];
+    const dlq = nc.subscribe(`${prefix}.dlq.>`, { callback: (_err, msg) => {
+        letters.push({ ...msg.json<Record<string, unknown>>(), dlqSubject: msg.subject });
+      },
+    });
+    await nc.flush();
+
+    const candle = (over: Record<string, unknown>): string => JSON.stringify({ symbol: 'BTC/USD', ts: 1795168800000, open: 100, high: 101, low: 99, close: 100.5, volume: 1, interval: '1m', ...over });
+    const hostile: [string, string][] = [
+      [`${prefix}.prices.BTC-USD`, '{"symbol": "BTC/USD", "ts": 1795168800000, "price": '], // invalid JSON
+      [`${prefix}.prices.BTC-USD`, candle({ close: 'NaN' })],
+      [`${prefix}.prices.BTC-USD`, candle({ ts: 1795168860000 })], // valid, between hostile ones
+      [`${prefix}.prices.BTC-USD`, JSON.stringify({ symbol: 'BTC/USD', ts: 1795168800000, price: -5, size: 1 })],
+      [`${prefix}.prices.BTC-USD`, candle({ note: 'x'.repeat(2_000) })],
+      [`${prefix}.prices.ETH-USD`, candle({ ts: 1795168920000 })], // body says BTC/USD
+    ];
+    for (const [subject, data] of hostile) await js.publish(subject, data);
+
+    const source = await openSource({ ...names, maxMessageBytes: 1_024, ackWaitMs: 1_000 });
+    const seen: (InputEvent | Rejection)[] = [];
+    const sub = source.events(0).subscribe((e) => seen.push(e));
+    await waitFor('6 inputs', () => seen.length === 6);
+    expect(seen.map((e) => (e.kind === 'rejection' ? e.code : e.kind))).toEqual(['invalid_json', 'not_finite', 'candle', 'non_positive', 'too_large', 'subject_mismatch']);
+
+    await waitFor('5 dead letters', () => letters.length === 5);
+    const bySeq = new Map(letters.map((l) => [l.seq, l]));
+    expect(bySeq.get(1)).toMatchObject({ dlqSubject: `${prefix}.dlq.unknown`, code: 'invalid_json', field: null, data: hostile[0]?.[1], subject: `${prefix}.prices.BTC-USD` });
+    expect(bySeq.get(2)).toMatchObject({ dlqSubject: `${prefix}.dlq.candle`, code: 'not_finite', field: 'close', reason: expect.stringContaining('close') });
+    expect(bySeq.get(4)).toMatchObject({ dlqSubject: `${prefix}.dlq.tick`, code: 'non_positive', field: 'price', reason: expect.stringContaining('-5') });
+    expect(bySeq.get(5)).toMatchObject({ dlqSubject: `${prefix}.dlq.unknown`, code: 'too_large', truncated: true });
+    expect(Buffer.byteLength(String(bySeq.get(5)?.data))).toBeLessThanOrEqual(1_024);
+    expect(bySeq.get(6)).toMatchObject({ dlqSubject: `${prefix}.dlq.candle`, code: 'subject_mismatch', field: 'symbol', reason: expect.stringContaining('ETH/USD') });
+
+    // Seq 1 and 2 were terminated at once; 3 (valid) waits for the commit, and 4..6 behind it.
+    await waitFor('4 pending after the first two terms', async () => (await source.consumerInfo()).num_ack_pending === 4);
+    source.ack(3);
+    await waitFor('nothing pending after ack(3)', async () => (await source.consumerInfo()).num_ack_pending === 0);
+
+    // Let ack_wait (1 s) pass twice over: nothing may come back.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const info = await source.consumerInfo();
+    expect(info.num_redelivered).toBe(0);
+    expect(info.delivered.consumer_seq).toBe(6);
+    expect(seen).toHaveLength(6);
+    sub.unsubscribe();
+    dlq.unsubscribe();
+  });
+});
+
+describe('replayEvents', () => {
+  it('replays from a sequence or an event time and completes at the last sequence as of the start', async () => {
+    const names = isolated();
+    await ensureStream(jsm, names);
+    const source = await openSource(names);
+    expect(await lastValueFrom(source.replayEvents().pipe(toArray()))).toEqual([]);
+
+    await publishMessages(js, fileMessages(names.subjectPrefix));
+    const all = await lastValueFrom(source.replayEvents().pipe(toArray()));
+    expect(all.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(all.map((e) => e.kind)).toEqual(FILE_KINDS);
+
+    const fromSix = await lastValueFrom(source.replayEvents({ fromSeq: 6 }).pipe(toArray()));
+    expect(fromSix.map((e) => e.seq)).toEqual([6, 7, 8]);
+
+    // Event time: strategies were discovered 2026-11-20T10:00..10:03 and 2026-11-21; candles from 10:00.
+    const until = await lastValueFrom(source.replayEvents({ until: Date.parse('2026-11-20T10:01:30Z') }).pipe(toArray()));
+    expect(until.map((e) => e.seq)).toEqual([1, 2]);
+    const since = await lastValueFrom(source.replayEvents({ since: Date.parse('2026-11-21T00:00:00Z') }).pipe(toArray()));
+    expect(since.map((e) => e.seq)).toEqual([4, 5, 6, 7, 8]);
+
+    // Messages published after a replay started are not waited for.
+    let published: Promise<unknown> | undefined;
+    const publishOnFirst = tap<InputEvent | Rejection>(() => {
+      published ??= js.publish(`${names.subjectPrefix}.prices.BTC-USD`, JSON.stringify({ symbol: 'BTC/USD', ts: 1795169000000, price: 102, size: 1 }));
+    });
+    const replayed = await lastValueFrom(source.replayEvents({ fromSeq: 7 }).pipe(publishOnFirst, toArray()));
+    expect(replayed.map((e) => e.seq)).toEqual([7, 8]);
+    expect((await published) as { seq: number }).toMatchObject({ seq: 9 });
+  });
+
+  it('errors with JetStreamSourceError when the stream does not exist', async () => {
+    const source = await openSource({ stream: 'NO_SUCH_STREAM' });
+    await expect(lastValueFrom(source.replayEvents())).rejects.toMatchObject({ name: 'JetStreamSourceError' });
+  });
+});

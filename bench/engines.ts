@@ -1,0 +1,75 @@
+import { Subject } from 'rxjs';
+import type { EngineConfig } from '../config/engine.js';
+import { ConfidenceStage } from '../src/domain/stages/confidenceStage.js';
+import { EnsembleStage } from '../src/domain/stages/ensembleStage.js';
+import { EvaluationStage } from '../src/domain/stages/evaluationStage.js';
+import type { Frame } from '../src/domain/stages/frame.js';
+import { RotationStage } from '../src/domain/stages/rotationStage.js';
+import { TimeFilterStage } from '../src/domain/stages/timeFilterStage.js';
+import { TradingStage } from '../src/domain/stages/tradingStage.js';
+import type { InputEvent, OutputBatch } from '../src/domain/types.js';
+import { tradingPipeline } from '../src/streams/tradingPipeline.js';
+
+/** Something that takes one input and synchronously produces its outputs. */
+export interface BenchEngine {
+  readonly name: 'pipeline' | 'loop';
+  /** Pushes one input; returns when its OutputBatch has come out. */
+  push(event: InputEvent): void;
+  /** Outputs produced so far (a checksum that the two engines did the same work). */
+  outputs(): number;
+  /** Seq of the last OutputBatch seen. */
+  lastSeq(): number;
+  /** Closes the engine (completes the Subject). */
+  close(): void;
+}
+
+/** The real pipeline: inputs pushed into a Subject piped through tradingPipeline, a counting sink. */
+export function pipelineEngine(cfg: EngineConfig): BenchEngine {
+  const input = new Subject<InputEvent>();
+  let outputs = 0;
+  let last = 0;
+  const subscription = input.pipe(tradingPipeline(cfg)).subscribe((batch: OutputBatch) => {
+    outputs += batch.outputs.length;
+    last = batch.seq;
+  });
+  return {
+    name: 'pipeline',
+    push: (event) => input.next(event),
+    outputs: () => outputs,
+    lastSeq: () => last,
+    close: () => {
+      input.complete();
+      subscription.unsubscribe();
+    },
+  };
+}
+
+/**
+ * The baseline: the same stage classes stepped in a plain for loop, phase order, no RxJS, no sink.
+ * Exposes the evaluation stage so the bench can count strategies per symbol.
+ */
+export function loopEngine(cfg: EngineConfig): BenchEngine & { readonly evaluation: EvaluationStage } {
+  const evaluation = new EvaluationStage(cfg.evaluation);
+  const stages: { step(frame: Frame): Frame }[] = [
+    new ConfidenceStage(cfg.confidence, cfg.evaluation),
+    new TimeFilterStage(cfg.timeFilter),
+    new EnsembleStage(cfg.ensembles),
+    new RotationStage(cfg.rotation, cfg.ensembles),
+    new TradingStage(cfg),
+  ];
+  let outputs = 0;
+  let last = 0;
+  return {
+    name: 'loop',
+    evaluation,
+    push(event) {
+      let frame = evaluation.step(event);
+      for (let i = 0; i < stages.length; i++) frame = (stages[i] as { step(frame: Frame): Frame }).step(frame);
+      outputs += frame.outputs.length;
+      last = frame.seq;
+    },
+    outputs: () => outputs,
+    lastSeq: () => last,
+    close: () => {},
+  };
+}

@@ -1,0 +1,258 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { EngineFigures, SizeOptions } from './sizeRun.js';
+
+/**
+ * `npm run bench`: the benchmark suite of issue 7. For each strategy count, one child process
+ * (node --expose-gc) runs the selected workloads on the pipeline and on the plain-loop baseline and
+ * prints its figures as JSON; this process writes bench/results.json and bench/RESULTS.md and
+ * prints the tables. No figure is asserted: targets are printed next to them.
+ *
+ * Flags (and environment): --quick (BENCH_QUICK=1) smaller sizes and runs;
+ * --sizes=1000,10000 (BENCH_SIZES); --workloads=tick,candle,memory,jetstream (BENCH_WORKLOADS);
+ * --out=DIR (BENCH_OUT, default bench/).
+ */
+
+const run = promisify(execFile);
+const ALL_WORKLOADS = ['tick', 'candle', 'memory', 'jetstream'];
+
+export interface SuiteOptions {
+  readonly quick: boolean;
+  readonly sizes: readonly number[];
+  readonly workloads: readonly string[];
+  readonly out: string;
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): SuiteOptions {
+  const flag = (name: string): string | undefined => {
+    const hit = argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    return hit === undefined ? undefined : (hit.split('=')[1] ?? 'true');
+  };
+  const quick = (flag('quick') ?? env.BENCH_QUICK ?? '') !== '' && (flag('quick') ?? env.BENCH_QUICK) !== '0';
+  const sizesText = flag('sizes') ?? env.BENCH_SIZES ?? (quick ? '1000,10000' : '1000,10000,100000');
+  const sizes = sizesText.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 0))
+    throw new RangeError(`--sizes must be a comma-separated list of strategy counts (was ${sizesText})`);
+  const workloadsText = flag('workloads') ?? env.BENCH_WORKLOADS ?? ALL_WORKLOADS.join(',');
+  const workloads = workloadsText.split(',').map((s) => s.trim());
+  const unknown = workloads.filter((w) => !ALL_WORKLOADS.includes(w));
+  if (unknown.length > 0) throw new RangeError(`--workloads: unknown ${unknown.join(', ')} (known: ${ALL_WORKLOADS.join(', ')})`);
+  const out = flag('out') ?? env.BENCH_OUT ?? fileURLToPath(new URL('../../bench/', import.meta.url));
+  return { quick, sizes, workloads, out };
+}
+
+/** The per-size options of a suite: the full runs or the quick ones. */
+export function sizeOptions(suite: SuiteOptions, strategies: number): SizeOptions {
+  const quick = suite.quick;
+  return {
+    plan: {
+      strategies,
+      seed: 42,
+      warmupCandles: quick ? 10 : 30,
+      ticksPerCandle: quick ? 2000 : 5000,
+      tickCandles: 2,
+      candleRounds: quick ? 4 : 11,
+    },
+    workloads: suite.workloads,
+    throughputTicks: quick ? 20_000 : 50_000,
+    chunkTicks: quick ? 5_000 : 10_000,
+    offeredRate: 20_000,
+    latencySeconds: quick ? 1 : 5,
+  };
+}
+
+async function runChild(opts: SizeOptions): Promise<EngineFigures> {
+  const script = fileURLToPath(new URL('./sizeRun.js', import.meta.url));
+  const child = run(process.execPath, ['--expose-gc', script, JSON.stringify(opts)], { maxBuffer: 64 * 2 ** 20 });
+  child.child.stderr?.pipe(process.stderr);
+  const { stdout } = await child;
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as EngineFigures;
+}
+
+type F = EngineFigures;
+const get = (o: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v === null || typeof v !== 'object' ? undefined : (v as F)[k]), o);
+const num = (o: unknown, path: string, digits = 0): string => {
+  const v = get(o, path);
+  return typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–';
+};
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** The readable report (Markdown): one table per workload, targets beside the figures. */
+export function renderReport(results: F): string {
+  const sizes = (results.sizes as F[]) ?? [];
+  const lines: string[] = [
+    `# Benchmark results`,
+    '',
+    `${results.startedAt} · node ${results.node} · ${results.cpus} × ${results.cpu} · ${results.quick ? 'quick' : 'full'} run · ${results.seconds} s`,
+    '',
+  ];
+  lines.push(
+    '16 symbols; strategies from the seeded demo generator (seed 42); "active" = registered after rediscoveries and rejected parameters. Pipeline = tradingPipeline behind a Subject with a counting sink; loop = the same stage classes stepped in a for loop. Ratios are pipeline / loop in the same process.',
+    '',
+  );
+  const shape = (s: F) => `${num(s, 'strategies')} (${num(s, 'registry.activeStrategies')} active, ≤ ${num(s, 'registry.maxPerSymbol')}/symbol)`;
+  if (sizes.some((s) => s.tickThroughput !== undefined)) {
+    lines.push('## 1. Tick path, sustained (ticks pushed as fast as possible)', '');
+    lines.push(
+      table(
+        [
+          'strategies',
+          'pipeline ticks/s',
+          'loop ticks/s',
+          'plain tick µs pipe / loop (mean)',
+          'plain tick p50 µs pipe / loop',
+          'candle-closing tick ms pipe / loop (mean)',
+          'overhead: plain-tick mean, all-ticks median chunk',
+        ],
+        sizes
+          .filter((s) => s.tickThroughput !== undefined)
+          .map((s) => [
+            shape(s),
+            num(s, 'tickThroughput.pipeline.ticksPerSecond'),
+            num(s, 'tickThroughput.loop.ticksPerSecond'),
+            `${num(s, 'tickThroughput.pipeline.plainTickMeanUs', 2)} / ${num(s, 'tickThroughput.loop.plainTickMeanUs', 2)}`,
+            `${num(s, 'tickThroughput.pipeline.plainTickP50Us', 2)} / ${num(s, 'tickThroughput.loop.plainTickP50Us', 2)}`,
+            `${num(s, 'tickThroughput.pipeline.candleClosingTickMeanUs', 0)} / ${num(s, 'tickThroughput.loop.candleClosingTickMeanUs', 0)} µs`,
+            `${num(s, 'tickThroughput.plainTickPipelineOverLoop', 2)}×, ${num(s, 'tickThroughput.pipelineOverLoop', 2)}×`,
+          ]),
+      ),
+      '',
+      'Target: overhead ≤ 2× the plain loop; per-tick cost independent of strategies on other symbols (compare the plain-tick column across sizes). A candle-closing tick runs phases 1–3 over its symbol and is counted apart.',
+      '',
+    );
+    lines.push('## 1b. Tick-to-decision latency at a fixed offered rate', '');
+    lines.push(
+      table(
+        ['strategies', 'engine', 'offered / achieved ticks/s', 'service p50 / p99 / p99.9 µs', 'from due time p50 / p99 / p99.9 µs', 'saturated'],
+        sizes
+          .filter((s) => s.tickLatency !== undefined)
+          .flatMap((s) =>
+            (['pipeline', 'loop'] as const).map((e) => [
+              shape(s),
+              e,
+              `${num(s, `tickLatency.${e}.offeredRate`)} / ${num(s, `tickLatency.${e}.achievedRate`)}`,
+              `${num(s, `tickLatency.${e}.serviceP50Us`, 1)} / ${num(s, `tickLatency.${e}.serviceP99Us`, 1)} / ${num(s, `tickLatency.${e}.serviceP999Us`, 1)}`,
+              `${num(s, `tickLatency.${e}.sojournP50Us`, 1)} / ${num(s, `tickLatency.${e}.sojournP99Us`, 1)} / ${num(s, `tickLatency.${e}.sojournP999Us`, 1)}`,
+              String(get(s, `tickLatency.${e}.saturated`) ?? '–'),
+            ]),
+          ),
+      ),
+      '',
+      'Target: p99 ≤ 1 ms at 20k ticks/s with 10,000 strategies. "service" = push into the Subject until its OutputBatch; "from due time" adds the wait behind earlier ticks (a candle close stalls the ticks behind it).',
+      '',
+    );
+  }
+  if (sizes.some((s) => s.candlePath !== undefined)) {
+    lines.push('## 2. Candle path (closed candles through the whole pipeline)', '');
+    lines.push(
+      table(
+        ['strategies', 'pipeline evaluations/s', 'loop evaluations/s', 'ns per strategy-candle pipe / loop', 'candle ms pipe / loop', 'overhead'],
+        sizes
+          .filter((s) => s.candlePath !== undefined)
+          .map((s) => [
+            shape(s),
+            num(s, 'candlePath.pipeline.evaluationsPerSecond'),
+            num(s, 'candlePath.loop.evaluationsPerSecond'),
+            `${num(s, 'candlePath.pipeline.nsPerEvaluation')} / ${num(s, 'candlePath.loop.nsPerEvaluation')}`,
+            `${num(s, 'candlePath.pipeline.meanCandleMs', 2)} / ${num(s, 'candlePath.loop.meanCandleMs', 2)}`,
+            `${num(s, 'candlePath.pipelineOverLoop', 2)}×`,
+          ]),
+      ),
+      '',
+      "Target: ≥ 10,000,000 strategy-candle evaluations/s at 10,000 strategies (evaluations = active strategies of the candle's symbol, summed over candles).",
+      '',
+    );
+  }
+  if (sizes.some((s) => s.memory !== undefined)) {
+    lines.push('## 4. Memory (pipeline loaded and running, after a full GC)', '');
+    lines.push(
+      table(
+        ['strategies', 'RSS MiB', 'heap used MiB', 'heap bytes / active strategy', 'RSS before engine MiB'],
+        sizes
+          .filter((s) => s.memory !== undefined)
+          .map((s) => [
+            shape(s),
+            num(s, 'memory.pipelineLoadedAndRunning.rssMiB', 1),
+            num(s, 'memory.pipelineLoadedAndRunning.heapUsedMiB', 1),
+            num(s, 'memory.heapBytesPerStrategy'),
+            num(s, 'memory.beforeEngine.rssMiB', 1),
+          ]),
+      ),
+      '',
+      'Target: under 1 GiB RSS with 100,000 strategies.',
+      '',
+    );
+  }
+  lines.push('## Registration and warm-up (discoveries + warm-up candles of the demo feed)', '');
+  lines.push(
+    table(
+      ['strategies', 'events', 'generator events/s', 'pipeline events/s', 'loop events/s', 'overhead'],
+      sizes.map((s) => [
+        shape(s),
+        num(s, 'registration.events'),
+        num(s, 'generator.eventsPerSecond'),
+        num(s, 'registration.pipeline.eventsPerSecond'),
+        num(s, 'registration.loop.eventsPerSecond'),
+        `${num(s, 'registration.pipelineOverLoop', 2)}×`,
+      ]),
+    ),
+    '',
+  );
+  lines.push('## 3. JetStream end to end', '', String(results.jetstream ?? 'not selected'), '');
+  lines.push(`Outputs identical between pipeline and loop: ${sizes.map((s) => `${num(s, 'strategies')}: ${String(s.outputsMatch)}`).join(', ')}`, '');
+  return lines.join('\n');
+}
+
+/** Writes results.json and RESULTS.md into `dir`; returns their paths. */
+export function writeResults(dir: string, results: F): { json: string; markdown: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'results.json');
+  const markdown = join(dir, 'RESULTS.md');
+  writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(markdown, `${renderReport(results)}\n`);
+  return { json, markdown };
+}
+
+async function main(): Promise<void> {
+  const suite = parseArgs(process.argv.slice(2), process.env);
+  const started = Date.now();
+  const os = await import('node:os');
+  const sizes: F[] = [];
+  for (const n of suite.sizes) {
+    const t0 = Date.now();
+    sizes.push(await runChild(sizeOptions(suite, n)));
+    process.stderr.write(`[${n}] finished in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  const jetstream = suite.workloads.includes('jetstream')
+    ? `skipped: src/sources/jetstreamSource.ts is being built in the same tree (uncommitted) and has no stable API to benchmark against yet${existsSync(fileURLToPath(new URL('../src/sources/jetstreamSource.js', import.meta.url))) ? ' (the file exists but is not committed)' : ''}`
+    : 'not selected';
+  const results: F = {
+    startedAt: new Date(started).toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    quick: suite.quick,
+    workloads: suite.workloads,
+    seconds: Math.round((Date.now() - started) / 1000),
+    options: suite.sizes.map((n) => sizeOptions(suite, n)),
+    sizes,
+    jetstream,
+  };
+  const paths = writeResults(suite.out, results);
+  process.stdout.write(`${renderReport(results)}\nwrote ${paths.json} and ${paths.markdown}\n`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,283 @@
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { EngineConfig } from '../config/engine.js';
+import { defaultConfig } from '../src/cli/loadConfig.js';
+import type { InputEvent, TickEvent } from '../src/domain/types.js';
+import { type BenchEngine, loopEngine, pipelineEngine } from './engines.js';
+import { collectGarbage, mean, median, quantile, round } from './stats.js';
+import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
+
+/** What one child process measures for one strategy count. */
+export interface SizeOptions {
+  readonly plan: WorkloadPlan;
+  /** Which of 'tick', 'candle', 'memory' to measure (registration always runs). */
+  readonly workloads: readonly string[];
+  /** Ticks pushed as fast as possible, in chunks, for ticks/s and per-tick cost. */
+  readonly throughputTicks: number;
+  readonly chunkTicks: number;
+  /** Offered rate of the latency run (ticks/s) and its length (s of wall time). */
+  readonly offeredRate: number;
+  readonly latencySeconds: number;
+}
+
+/** Figures as they go to results.json: nested plain objects of numbers, strings and booleans. */
+export type EngineFigures = { [key: string]: unknown };
+
+type Log = (line: string) => void;
+
+const ms = (t: number) => round(t, 1);
+const us = (t: number) => round(t * 1000, 2);
+
+/** Pushes every event of a generator; returns [events, ms]. */
+function feed(engine: BenchEngine, events: Iterable<InputEvent>): { events: number; strategies: number; ms: number } {
+  let n = 0;
+  let strategies = 0;
+  const t0 = performance.now();
+  for (const e of events) {
+    engine.push(e);
+    n++;
+    if (e.kind === 'strategy') strategies++;
+  }
+  return { events: n, strategies, ms: performance.now() - t0 };
+}
+
+function memorySnapshot(): EngineFigures {
+  const gc = collectGarbage();
+  const m = process.memoryUsage();
+  const mib = (b: number) => round(b / 2 ** 20, 1);
+  return { afterGc: gc, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external) };
+}
+
+/**
+ * Tick path, sustained: the ticks in chunks, each chunk through the loop then the pipeline (so
+ * drift and GC hit both alike), every push timed. Candle-closing ticks are reported apart: they run
+ * phases 1–3 over the symbol's strategies, the other ticks only mark and size.
+ */
+function tickThroughput(engines: readonly BenchEngine[], ticks: readonly TickEvent[], closes: Uint8Array, count: number, chunk: number): EngineFigures {
+  const n = Math.min(count, ticks.length);
+  const cost = engines.map(() => new Float64Array(n));
+  const chunkRates = engines.map(() => [] as number[]);
+  const chunkRatios: number[] = [];
+  for (let from = 0; from < n; from += chunk) {
+    const to = Math.min(n, from + chunk);
+    const took: number[] = [];
+    engines.forEach((engine, k) => {
+      const c = cost[k] as Float64Array;
+      const t0 = performance.now();
+      for (let i = from; i < to; i++) {
+        const s = performance.now();
+        engine.push(ticks[i] as TickEvent);
+        c[i] = performance.now() - s;
+      }
+      const t = performance.now() - t0;
+      took.push(t);
+      (chunkRates[k] as number[]).push(((to - from) / t) * 1000);
+    });
+    chunkRatios.push((took[0] as number) / (took[1] as number));
+  }
+  const out: EngineFigures = {};
+  engines.forEach((engine, k) => {
+    const c = cost[k] as Float64Array;
+    const plain: number[] = [];
+    const closing: number[] = [];
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      total += c[i] as number;
+      (closes[i] === 1 ? closing : plain).push(c[i] as number);
+    }
+    out[engine.name] = {
+      ticks: n,
+      ticksPerSecond: round((n / total) * 1000, 0),
+      medianChunkTicksPerSecond: round(median(chunkRates[k] as number[]), 0),
+      meanTickUs: us(total / n),
+      plainTicks: plain.length,
+      plainTickMeanUs: us(mean(plain)),
+      plainTickP50Us: us(quantile(plain, 0.5)),
+      plainTickP99Us: us(quantile(plain, 0.99)),
+      candleClosingTicks: closing.length,
+      candleClosingTickMeanUs: us(mean(closing)),
+      candleClosingTickMaxUs: us(quantile(closing, 1)),
+    };
+  });
+  out.pipelineOverLoop = round(median(chunkRatios), 3);
+  const p = out.pipeline as EngineFigures;
+  const l = out.loop as EngineFigures;
+  out.plainTickPipelineOverLoop = round((p.plainTickMeanUs as number) / (l.plainTickMeanUs as number), 3);
+  out.plainTickP50PipelineOverLoop = round((p.plainTickP50Us as number) / (l.plainTickP50Us as number), 3);
+  return out;
+}
+
+/**
+ * Tick path at a fixed offered rate: tick i is due at t0 + i / rate. A pacing loop on setImmediate
+ * pushes every due tick; `service` is from the push into the pipeline to its OutputBatch, `sojourn`
+ * from the tick's due time to its OutputBatch (so it includes waiting behind earlier ticks).
+ * Stops at the end of the ticks or after 4× the planned wall time (then it reports saturation).
+ */
+async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], rate: number, seconds: number): Promise<EngineFigures> {
+  const n = Math.min(ticks.length, Math.floor(rate * seconds));
+  const service = new Float64Array(n);
+  const sojourn = new Float64Array(n);
+  collectGarbage();
+  const perTick = 1000 / rate;
+  const deadline = seconds * 4000;
+  let i = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const turn = () => {
+      const now = performance.now() - t0;
+      const due = Math.min(n, Math.floor(now / perTick) + 1);
+      while (i < due) {
+        const s = performance.now();
+        engine.push(ticks[i] as TickEvent);
+        const e = performance.now();
+        service[i] = e - s;
+        sojourn[i] = e - t0 - i * perTick;
+        i++;
+      }
+      if (i >= n || performance.now() - t0 > deadline) resolve();
+      else setImmediate(turn);
+    };
+    setImmediate(turn);
+  });
+  const wall = performance.now() - t0;
+  const done = service.subarray(0, i);
+  const waited = sojourn.subarray(0, i);
+  return {
+    offeredRate: rate,
+    ticks: i,
+    achievedRate: round((i / wall) * 1000, 0),
+    saturated: i < n || waited[i - 1]! > 10,
+    serviceP50Us: us(quantile(done, 0.5)),
+    serviceP99Us: us(quantile(done, 0.99)),
+    serviceP999Us: us(quantile(done, 0.999)),
+    serviceMaxUs: us(quantile(done, 1)),
+    sojournP50Us: us(quantile(waited, 0.5)),
+    sojournP99Us: us(quantile(waited, 0.99)),
+    sojournP999Us: us(quantile(waited, 0.999)),
+  };
+}
+
+/**
+ * Candle path: closed candles a round (one per symbol) at a time, each round through the loop then
+ * the pipeline. Evaluations = active strategies of the candle's symbol, summed over candles. The
+ * first round also closes span B's open candles, so it is warm-up and not counted.
+ */
+function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, candles: readonly InputEvent[], symbols: number): EngineFigures {
+  const rates = { loop: [] as number[], pipeline: [] as number[] };
+  const ratios: number[] = [];
+  let evaluations = 0;
+  const totals = { loop: 0, pipeline: 0 };
+  for (let from = 0, round_ = 0; from < candles.length; from += symbols, round_++) {
+    const batch = candles.slice(from, from + symbols);
+    let evals = 0;
+    for (const c of batch) evals += loop.evaluation.book.book(c.symbol).strategies.length;
+    const took: Record<'loop' | 'pipeline', number> = { loop: 0, pipeline: 0 };
+    for (const engine of [loop, pipeline]) {
+      const t0 = performance.now();
+      for (const c of batch) engine.push(c);
+      took[engine.name] = performance.now() - t0;
+    }
+    if (round_ === 0) continue;
+    evaluations += evals;
+    for (const k of ['loop', 'pipeline'] as const) {
+      totals[k] += took[k];
+      rates[k].push((evals / took[k]) * 1000);
+    }
+    ratios.push(took.pipeline / took.loop);
+  }
+  const counted = Math.max(0, candles.length - symbols);
+  const figures = (k: 'loop' | 'pipeline'): EngineFigures => ({
+    candles: counted,
+    evaluationsPerSecond: round((evaluations / totals[k]) * 1000, 0),
+    medianRoundEvaluationsPerSecond: round(median(rates[k]), 0),
+    candlesPerSecond: round((counted / totals[k]) * 1000, 1),
+    meanCandleMs: round(totals[k] / counted, 3),
+    nsPerEvaluation: round((totals[k] / evaluations) * 1e6, 1),
+  });
+  return { strategyCandleEvaluations: evaluations, loop: figures('loop'), pipeline: figures('pipeline'), pipelineOverLoop: round(median(ratios), 3) };
+}
+
+/** Runs the selected workloads for one strategy count; `log` gets progress lines. */
+export async function runSize(opts: SizeOptions, log: Log = () => {}, cfg: EngineConfig = defaultConfig()): Promise<EngineFigures> {
+  const { plan } = opts;
+  const result: EngineFigures = { strategies: plan.strategies, plan: { ...plan } };
+  const memoryBefore = opts.workloads.includes('memory') ? memorySnapshot() : null;
+
+  // JIT warm-up on a small throwaway workload, so neither engine pays for compilation in the figures.
+  const jit = { ...plan, strategies: Math.min(plan.strategies, 300), warmupCandles: Math.min(plan.warmupCandles, 8) };
+  for (const make of [pipelineEngine, loopEngine]) {
+    const engine = make(cfg);
+    feed(engine, registrationSpan(cfg, jit)());
+    engine.close();
+  }
+
+  const genStart = performance.now();
+  let events = 0;
+  for (const _ of registrationSpan(cfg, plan)()) events++;
+  result.generator = { events, ms: ms(performance.now() - genStart), eventsPerSecond: round((events / (performance.now() - genStart)) * 1000, 0) };
+  log(`[${plan.strategies}] demo generator: ${events} registration/warm-up events`);
+
+  const pipeline = pipelineEngine(cfg);
+  const regPipeline = feed(pipeline, registrationSpan(cfg, plan)());
+  log(`[${plan.strategies}] pipeline registered and warmed up in ${regPipeline.ms.toFixed(0)} ms`);
+  if (memoryBefore !== null) result.memory = { beforeEngine: memoryBefore, pipelineLoadedAndRunning: memorySnapshot() };
+
+  const loop = loopEngine(cfg);
+  const regLoop = feed(loop, registrationSpan(cfg, plan)());
+  const book = loop.evaluation.book;
+  const perSymbol = book.symbols().map((s) => book.book(s).strategies.length);
+  result.registry = {
+    activeStrategies: book.size(),
+    symbols: perSymbol.length,
+    maxPerSymbol: Math.max(...perSymbol),
+    minPerSymbol: Math.min(...perSymbol),
+  };
+  result.registration = {
+    events: regLoop.events,
+    discoveries: regLoop.strategies,
+    loop: { ms: ms(regLoop.ms), eventsPerSecond: round((regLoop.events / regLoop.ms) * 1000, 0) },
+    pipeline: { ms: ms(regPipeline.ms), eventsPerSecond: round((regPipeline.events / regPipeline.ms) * 1000, 0) },
+    pipelineOverLoop: round(regPipeline.ms / regLoop.ms, 3),
+  };
+  if (memoryBefore !== null && result.memory !== undefined) {
+    const loaded = (result.memory as EngineFigures).pipelineLoadedAndRunning as EngineFigures;
+    (result.memory as Record<string, unknown>).heapBytesPerStrategy = round(
+      (((loaded.heapUsedMiB as number) - (memoryBefore.heapUsedMiB as number)) * 2 ** 20) / Math.max(1, book.size()),
+      0,
+    );
+  }
+
+  const spans = laterSpans(cfg, plan, loop.lastSeq());
+  if (opts.workloads.includes('tick')) {
+    collectGarbage();
+    result.tickThroughput = tickThroughput([pipeline, loop], spans.ticks, spans.closesCandle, opts.throughputTicks, opts.chunkTicks);
+    log(`[${plan.strategies}] tick throughput done`);
+    const rest = spans.ticks.slice(Math.min(opts.throughputTicks, spans.ticks.length));
+    result.tickLatency = {
+      pipeline: await tickLatency(pipeline, rest, opts.offeredRate, opts.latencySeconds),
+      loop: await tickLatency(loop, rest, opts.offeredRate, opts.latencySeconds),
+    };
+    log(`[${plan.strategies}] tick latency done`);
+  }
+  if (opts.workloads.includes('candle')) {
+    collectGarbage();
+    result.candlePath = candlePath(loop, pipeline, spans.candles, perSymbol.length);
+    log(`[${plan.strategies}] candle path done`);
+  }
+  result.outputsMatch = pipeline.outputs() === loop.outputs();
+  result.outputs = { pipeline: pipeline.outputs(), loop: loop.outputs() };
+  pipeline.close();
+  return result;
+}
+
+// As a child process: `node --expose-gc dist/bench/sizeRun.js '<SizeOptions JSON>'` prints one JSON line.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const opts = JSON.parse(process.argv[2] ?? '{}') as SizeOptions;
+  runSize(opts, (line) => process.stderr.write(`${line}\n`)).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArgs, renderReport, sizeOptions, writeResults } from '../../bench/run.js';
+import { runSize } from '../../bench/sizeRun.js';
+
+// Behaviour only: the benchmark code runs on a tiny workload and writes well-formed results.
+// No timing is asserted.
+describe('benchmark suite', () => {
+  it('runs every workload on a tiny plan with identical outputs from the pipeline and the loop', async () => {
+    const result = await runSize({
+      plan: { strategies: 60, warmupCandles: 2, ticksPerCandle: 20, tickCandles: 2, candleRounds: 3, seed: 7 },
+      workloads: ['tick', 'candle', 'memory'],
+      throughputTicks: 300,
+      chunkTicks: 100,
+      offeredRate: 5_000,
+      latencySeconds: 0.05,
+    });
+    expect(result.outputsMatch).toBe(true);
+    const tick = result.tickThroughput as Record<string, Record<string, number>>;
+    expect(tick.pipeline?.ticks).toBe(300);
+    expect(tick.loop?.candleClosingTicks).toBe(16);
+    const latency = result.tickLatency as Record<string, Record<string, number>>;
+    expect(latency.pipeline?.ticks).toBeGreaterThan(0);
+    expect(latency.pipeline?.serviceP99Us).toBeGreaterThanOrEqual(latency.pipeline?.serviceP50Us ?? Number.POSITIVE_INFINITY);
+    const candle = result.candlePath as Record<string, number>;
+    expect(candle.strategyCandleEvaluations).toBeGreaterThan(0);
+    expect((result.registry as Record<string, number>).symbols).toBe(16);
+    expect((result.memory as Record<string, Record<string, number>>).pipelineLoadedAndRunning?.rssMiB).toBeGreaterThan(0);
+
+    const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+    try {
+      const paths = writeResults(dir, {
+        startedAt: 'now',
+        node: process.version,
+        cpus: 2,
+        cpu: 'x',
+        quick: true,
+        seconds: 1,
+        sizes: [result],
+        jetstream: 'skipped',
+      });
+      const written = JSON.parse(readFileSync(paths.json, 'utf8')) as { sizes: unknown[] };
+      expect(written.sizes).toHaveLength(1);
+      const report = readFileSync(paths.markdown, 'utf8');
+      expect(report).toContain('## 1. Tick path');
+      expect(report).toContain('## 2. Candle path');
+      expect(report).toContain('## 4. Memory');
+      expect(report).not.toContain('NaN');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('reads sizes and workloads from flags, then the environment, and refuses unknown ones', () => {
+    expect(parseArgs(['--quick'], {}).sizes).toEqual([1000, 10000]);
+    expect(parseArgs([], {}).sizes).toEqual([1000, 10000, 100000]);
+    expect(parseArgs([], { BENCH_SIZES: '50', BENCH_WORKLOADS: 'candle' })).toMatchObject({ sizes: [50], workloads: ['candle'] });
+    expect(parseArgs(['--sizes=10', '--workloads=tick,memory'], { BENCH_SIZES: '50' })).toMatchObject({ sizes: [10], workloads: ['tick', 'memory'] });
+    expect(() => parseArgs(['--workloads=disk'], {})).toThrow(/unknown disk/);
+    expect(sizeOptions(parseArgs(['--quick'], {}), 10).plan.strategies).toBe(10);
+  });
+
+  it('renders a report without figures as dashes, not NaN', () => {
+    expect(renderReport({ sizes: [{ strategies: 5, tickThroughput: {} }] })).toContain('–');
+  });
+});

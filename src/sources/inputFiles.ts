@@ -289,7 +289,11 @@ export interface PublishSummary {
  * lost counts as a duplicate, never twice. Resolves with the counts; rejects only when reading
  * `messages` throws (InputFileError).
  */
-export async function publishMessages(js: JetStreamClient, messages: AsyncIterable<PublishMessage> | Iterable<PublishMessage>, opts: PublishOptions = {}): Promise<PublishSummary> {
+export async function publishMessages(
+  js: JetStreamClient,
+  messages: AsyncIterable<PublishMessage> | Iterable<PublishMessage>,
+  opts: PublishOptions = {},
+): Promise<PublishSummary> {
   const concurrency = opts.concurrency ?? 256;
   const maxAttempts = opts.maxAttempts ?? 5;
   const retryDelayMs = opts.retryDelayMs ?? 500;

@@ -19,7 +19,7 @@ import {
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import { Observable, type Subscriber } from 'rxjs';
 import type { InputEvent, Millis, Rejection } from '../domain/types.js';
-import { decodeMessage, type DecodeOptions } from './decode.js';
+import { type DecodeOptions, decodeMessage } from './decode.js';
 import { AckQueue } from './jetstreamAcks.js';
 import { connectNats, type NatsConnectOptions } from './jetstreamConnection.js';
 import { deadLetter, deadLetterSubject } from './jetstreamDeadLetter.js';
@@ -132,11 +132,18 @@ export class JetStreamSource {
         return;
       }
       this.live = true;
-      const run = new LiveRun(this, subscriber, startAfterSeq);
+      const run = new LiveRun(
+        this,
+        { stream: this.stream, prefix: this.prefix, decode: this.decodeOptions, opts: this.opts, log: this.log, js: this.js },
+        subscriber,
+        startAfterSeq,
+      );
       this.acks = run.acks;
       this.run = run;
       run.start().catch((error: unknown) => {
-        subscriber.error(error instanceof JetStreamSourceError ? error : new JetStreamSourceError(`cannot consume ${this.stream}: ${String(error)}`, { cause: error }));
+        subscriber.error(
+          error instanceof JetStreamSourceError ? error : new JetStreamSourceError(`cannot consume ${this.stream}: ${String(error)}`, { cause: error }),
+        );
       });
       return () => {
         run.stop();
@@ -213,11 +220,15 @@ export class JetStreamSource {
         });
         if (finished) void messages.close();
         messages.closed().then((result) => {
-          if (!finished && result instanceof Error) subscriber.error(new JetStreamSourceError(`replay of ${this.stream} failed: ${result.message}`, { cause: result }));
+          if (!finished && result instanceof Error)
+            subscriber.error(new JetStreamSourceError(`replay of ${this.stream} failed: ${result.message}`, { cause: result }));
         });
       };
       start().catch((error: unknown) => {
-        if (!finished) subscriber.error(new JetStreamSourceError(`cannot replay ${this.stream}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        if (!finished)
+          subscriber.error(
+            new JetStreamSourceError(`cannot replay ${this.stream}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+          );
       });
       return finish;
     });
@@ -233,11 +244,16 @@ export class JetStreamSource {
     if (this.owned) await this.nc.drain();
     else await this.nc.flush();
   }
+}
 
-  /** @internal Used by LiveRun. */
-  settings(): { stream: string; prefix: string; decode: DecodeOptions; opts: JetStreamSourceOptions; log: SourceLog; js: JetStreamClient } {
-    return { stream: this.stream, prefix: this.prefix, decode: this.decodeOptions, opts: this.opts, log: this.log, js: this.js };
-  }
+/** What a live subscription needs from its source. */
+interface LiveSettings {
+  readonly stream: string;
+  readonly prefix: string;
+  readonly decode: DecodeOptions;
+  readonly opts: JetStreamSourceOptions;
+  readonly log: SourceLog;
+  readonly js: JetStreamClient;
 }
 
 /**
@@ -253,16 +269,15 @@ class LiveRun {
   private stopped = false;
   private checking = false;
   private recheck: ReturnType<typeof setTimeout> | undefined;
-  private readonly s: ReturnType<JetStreamSource['settings']>;
 
   constructor(
     private readonly source: JetStreamSource,
+    private readonly s: LiveSettings,
     private readonly subscriber: Subscriber<Emitted>,
     private readonly startAfterSeq: number,
   ) {
     this.acks = new AckQueue(startAfterSeq);
     this.lastEmitted = startAfterSeq;
-    this.s = source.settings();
   }
 
   async start(): Promise<void> {
@@ -323,7 +338,8 @@ class LiveRun {
     }
     if (info !== null) {
       const c = info.config;
-      const sameSettings = c.ack_policy === AckPolicy.All && c.ack_wait === ackWait && c.max_ack_pending === maxAckPending && !c.deliver_subject && !c.filter_subject;
+      const sameSettings =
+        c.ack_policy === AckPolicy.All && c.ack_wait === ackWait && c.max_ack_pending === maxAckPending && !c.deliver_subject && !c.filter_subject;
       if (sameSettings && info.delivered.stream_seq <= this.startAfterSeq) {
         log.info({ consumer: name, delivered: info.delivered.stream_seq, startAfterSeq: this.startAfterSeq }, 'reusing durable consumer');
         return;
@@ -341,7 +357,9 @@ class LiveRun {
       max_ack_pending: maxAckPending,
       max_deliver: -1,
       replay_policy: ReplayPolicy.Instant,
-      ...(this.startAfterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.startAfterSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
+      ...(this.startAfterSeq > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.startAfterSeq + 1 }
+        : { deliver_policy: DeliverPolicy.All }),
     });
   }
 
@@ -349,7 +367,12 @@ class LiveRun {
     const { log, stream } = this.s;
     void (async () => {
       for await (const status of messages.status()) {
-        if (status.type === 'heartbeats_missed' || status.type === 'consumer_not_found' || status.type === 'stream_not_found' || status.type === 'no_responders') {
+        if (
+          status.type === 'heartbeats_missed' ||
+          status.type === 'consumer_not_found' ||
+          status.type === 'stream_not_found' ||
+          status.type === 'no_responders'
+        ) {
           log.warn({ consumer: name, status }, `JetStream consumer status: ${status.type}`);
         } else if (status.type === 'consumer_deleted') {
           this.fail(new JetStreamSourceError(`consumer ${name} of ${stream} was deleted`, { cause: status }));

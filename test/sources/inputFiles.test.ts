@@ -70,7 +70,16 @@ describe('readPrices', () => {
     const bad: BadLine[] = [];
     const messages = await collect(readPrices(join(fixtures, 'candles.csv'), { onBadLine: (b) => bad.push(b) }));
     expect(messages).toHaveLength(3);
-    expect(JSON.parse(messages[0]?.data ?? '')).toEqual({ symbol: 'BTC/USD', ts: 1795168800000, open: 100, high: 101, low: 99, close: 100.5, volume: 12, interval: '1m' });
+    expect(JSON.parse(messages[0]?.data ?? '')).toEqual({
+      symbol: 'BTC/USD',
+      ts: 1795168800000,
+      open: 100,
+      high: 101,
+      low: 99,
+      close: 100.5,
+      volume: 12,
+      interval: '1m',
+    });
     expect(messages[2]?.msgId).toBe('candle:ETH/USD:60000:1795168800000');
     expect(bad.map((b) => b.line)).toEqual([4]);
     expect(bad[0]?.reason).toContain('high');

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { firstValueFrom, lastValueFrom, type Subscription, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputEvent, Rejection } from '../../src/domain/types.js';
-import { publishMessages, type PublishMessage, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
+import { type PublishMessage, publishMessages, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
 import { connectNats } from '../../src/sources/jetstreamConnection.js';
 import { JetStreamSource, type JetStreamSourceOptions } from '../../src/sources/jetstreamSource.js';
 import { ensureStream } from '../../src/sources/jetstreamStream.js';
@@ -128,7 +128,9 @@ describe('publish and consume', () => {
 
     // A restart at the committed position reuses the durable and sees only new input.
     const created = (await source.consumerInfo()).created;
-    await js.publish(`${names.subjectPrefix}.prices.BTC-USD`, JSON.stringify({ symbol: 'BTC/USD', ts: 1795169000000, price: 102, size: 1 }), { msgID: 'late-tick' });
+    await js.publish(`${names.subjectPrefix}.prices.BTC-USD`, JSON.stringify({ symbol: 'BTC/USD', ts: 1795169000000, price: 102, size: 1 }), {
+      msgID: 'late-tick',
+    });
     const next = await firstValueFrom(source.events(8));
     expect(next).toMatchObject({ kind: 'tick', seq: 9, price: 102 });
     expect((await source.consumerInfo()).created).toBe(created);
@@ -146,13 +148,15 @@ describe('publish and consume', () => {
     const prefix = names.subjectPrefix;
     await ensureStream(jsm, names);
     const letters: Record<string, unknown>[] = [];
-    const dlq = nc.subscribe(`${prefix}.dlq.>`, { callback: (_err, msg) => {
+    const dlq = nc.subscribe(`${prefix}.dlq.>`, {
+      callback: (_err, msg) => {
         letters.push({ ...msg.json<Record<string, unknown>>(), dlqSubject: msg.subject });
       },
     });
     await nc.flush();
 
-    const candle = (over: Record<string, unknown>): string => JSON.stringify({ symbol: 'BTC/USD', ts: 1795168800000, open: 100, high: 101, low: 99, close: 100.5, volume: 1, interval: '1m', ...over });
+    const candle = (over: Record<string, unknown>): string =>
+      JSON.stringify({ symbol: 'BTC/USD', ts: 1795168800000, open: 100, high: 101, low: 99, close: 100.5, volume: 1, interval: '1m', ...over });
     const hostile: [string, string][] = [
       [`${prefix}.prices.BTC-USD`, '{"symbol": "BTC/USD", "ts": 1795168800000, "price": '], // invalid JSON
       [`${prefix}.prices.BTC-USD`, candle({ close: 'NaN' })],
@@ -167,16 +171,34 @@ describe('publish and consume', () => {
     const seen: (InputEvent | Rejection)[] = [];
     const sub = source.events(0).subscribe((e) => seen.push(e));
     await waitFor('6 inputs', () => seen.length === 6);
-    expect(seen.map((e) => (e.kind === 'rejection' ? e.code : e.kind))).toEqual(['invalid_json', 'not_finite', 'candle', 'non_positive', 'too_large', 'subject_mismatch']);
+    expect(seen.map((e) => (e.kind === 'rejection' ? e.code : e.kind))).toEqual([
+      'invalid_json',
+      'not_finite',
+      'candle',
+      'non_positive',
+      'too_large',
+      'subject_mismatch',
+    ]);
 
     await waitFor('5 dead letters', () => letters.length === 5);
     const bySeq = new Map(letters.map((l) => [l.seq, l]));
-    expect(bySeq.get(1)).toMatchObject({ dlqSubject: `${prefix}.dlq.unknown`, code: 'invalid_json', field: null, data: hostile[0]?.[1], subject: `${prefix}.prices.BTC-USD` });
+    expect(bySeq.get(1)).toMatchObject({
+      dlqSubject: `${prefix}.dlq.unknown`,
+      code: 'invalid_json',
+      field: null,
+      data: hostile[0]?.[1],
+      subject: `${prefix}.prices.BTC-USD`,
+    });
     expect(bySeq.get(2)).toMatchObject({ dlqSubject: `${prefix}.dlq.candle`, code: 'not_finite', field: 'close', reason: expect.stringContaining('close') });
     expect(bySeq.get(4)).toMatchObject({ dlqSubject: `${prefix}.dlq.tick`, code: 'non_positive', field: 'price', reason: expect.stringContaining('-5') });
     expect(bySeq.get(5)).toMatchObject({ dlqSubject: `${prefix}.dlq.unknown`, code: 'too_large', truncated: true });
     expect(Buffer.byteLength(String(bySeq.get(5)?.data))).toBeLessThanOrEqual(1_024);
-    expect(bySeq.get(6)).toMatchObject({ dlqSubject: `${prefix}.dlq.candle`, code: 'subject_mismatch', field: 'symbol', reason: expect.stringContaining('ETH/USD') });
+    expect(bySeq.get(6)).toMatchObject({
+      dlqSubject: `${prefix}.dlq.candle`,
+      code: 'subject_mismatch',
+      field: 'symbol',
+      reason: expect.stringContaining('ETH/USD'),
+    });
 
     // Seq 1 and 2 were terminated at once; 3 (valid) waits for the commit, and 4..6 behind it.
     await waitFor('4 pending after the first two terms', async () => (await source.consumerInfo()).num_ack_pending === 4);
@@ -191,6 +213,23 @@ describe('publish and consume', () => {
     expect(seen).toHaveLength(6);
     sub.unsubscribe();
     dlq.unsubscribe();
+  });
+});
+
+describe('stream order with gaps', () => {
+  it('skips sequences removed from the stream (purged head, deleted message) instead of waiting for them', async () => {
+    const names = isolated();
+    await ensureStream(jsm, names);
+    await publishMessages(js, fileMessages(names.subjectPrefix));
+    await jsm.streams.purge(names.stream, { seq: 3 }); // removes 1 and 2
+    await jsm.streams.deleteMessage(names.stream, 5);
+
+    const warnings: string[] = [];
+    const source = await JetStreamSource.connect({ servers: server.url }, names, { info: () => undefined, warn: (_o, msg) => warnings.push(msg) });
+    sources.push(source);
+    const events = await firstValueFrom(source.events(0).pipe(take(5), toArray()));
+    expect(events.map((e) => e.seq)).toEqual([3, 4, 6, 7, 8]);
+    expect(warnings).toEqual([]);
   });
 });
 

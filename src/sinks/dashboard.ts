@@ -24,7 +24,7 @@ const CHART_LIBRARY_FILE = join('dist', 'lightweight-charts.standalone.productio
 
 /** Where to read the dashboard from; defaults suit the installed package. */
 export interface DashboardOptions {
-  /** Folder holding index.html, app.js and app.css (default: `src/sinks/dashboard` under the package root). */
+  /** Folder holding index.html, app.js, app.css and favicon.svg (default: `src/sinks/dashboard` under the package root). */
   readonly assetsDir?: string;
 }
 
@@ -67,7 +67,7 @@ const PAGE_POLICY = [
 
 /**
  * HTTP route for the dashboard: GET/HEAD `/` (and `/index.html`), `/dashboard/app.js`,
- * `/dashboard/app.css` and `/dashboard/lightweight-charts.js`. Reads every file once, now (throws
+ * `/dashboard/app.css`, `/dashboard/favicon.svg` and `/dashboard/lightweight-charts.js`. Reads every file once, now (throws
  * when one is missing, so a broken install fails at startup, not on the first visit); answers with
  * an ETag and `cache-control: no-cache` (304 when unchanged). Other paths are left to later routes.
  */
@@ -79,6 +79,7 @@ export function dashboardRoute(options: DashboardOptions = {}): HttpRoute {
     ['/index.html', page],
     ['/dashboard/app.js', asset(readFileSync(join(dir, 'app.js')), 'text/javascript; charset=utf-8')],
     ['/dashboard/app.css', asset(readFileSync(join(dir, 'app.css')), 'text/css; charset=utf-8')],
+    ['/dashboard/favicon.svg', asset(readFileSync(join(dir, 'favicon.svg')), 'image/svg+xml')],
     ['/dashboard/lightweight-charts.js', asset(chartLibrary(), 'text/javascript; charset=utf-8')],
   ]);
   return (req, res) => {

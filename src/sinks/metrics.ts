@@ -103,7 +103,12 @@ export class EngineMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.flushSeconds = new Histogram({ name: 'tradestream_store_flush_seconds', help: 'Duration of one SQLite flush transaction.', buckets: FLUSH_BUCKETS, registers });
+    this.flushSeconds = new Histogram({
+      name: 'tradestream_store_flush_seconds',
+      help: 'Duration of one SQLite flush transaction.',
+      buckets: FLUSH_BUCKETS,
+      registers,
+    });
     this.flushRows = new Counter({ name: 'tradestream_store_rows_written_total', help: 'Rows written to SQLite by flushes.', registers });
 
     new Counter({
@@ -265,7 +270,9 @@ export class EngineMetrics {
       }
       if (path === '/readyz') {
         const status = this.ready ? 200 : 503;
-        res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ status: this.ready ? 'ready' : 'not ready' }));
+        res
+          .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+          .end(JSON.stringify({ status: this.ready ? 'ready' : 'not ready' }));
         return true;
       }
       this.registry.metrics().then(
@@ -340,7 +347,12 @@ export class EngineMetrics {
       registers,
       collect: read((s) => s.dropped),
     });
-    new Counter({ name: 'tradestream_ws_slow_disconnects_total', help: 'WebSocket clients closed as slow consumers.', registers, collect: read((s) => s.disconnectedSlow) });
+    new Counter({
+      name: 'tradestream_ws_slow_disconnects_total',
+      help: 'WebSocket clients closed as slow consumers.',
+      registers,
+      collect: read((s) => s.disconnectedSlow),
+    });
   }
 
   private processMetrics(registers: Registry[]): void {

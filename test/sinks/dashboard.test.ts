@@ -13,7 +13,10 @@ afterEach(async () => {
 });
 
 async function serve(route = dashboardRoute()): Promise<string> {
-  const server = await LiveServer.start({ host: '127.0.0.1', port: 0, token: '' }, { snapshot: () => ({ positions: [], sizes: [], ensembles: [], portfolio: null }) });
+  const server = await LiveServer.start(
+    { host: '127.0.0.1', port: 0, token: '' },
+    { snapshot: () => ({ positions: [], sizes: [], ensembles: [], portfolio: null }) },
+  );
   server.addRoute(route);
   servers.push(server);
   return `http://127.0.0.1:${server.port}`;
@@ -30,7 +33,7 @@ describe('dashboardRoute', () => {
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       const html = await res.text();
       expect(html).toMatch(/^<!doctype html>/i);
-      expect(html).toContain('<script src="/dashboard/app.js"></script>');
+      expect(html).toContain('<script type="module" src="/dashboard/app.js"></script>');
     }
   });
 
@@ -38,8 +41,9 @@ describe('dashboardRoute', () => {
     const base = await serve();
     const html = await (await fetch(`${base}/`)).text();
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
-    expect(refs).toEqual(['/dashboard/app.css', '/dashboard/lightweight-charts.js', '/dashboard/app.js']);
+    expect(refs).toEqual(['/dashboard/favicon.svg', '/dashboard/app.css', '/dashboard/lightweight-charts.js', '/dashboard/app.js']);
     const types: Record<string, string> = {
+      '/dashboard/favicon.svg': 'image/svg+xml',
       '/dashboard/app.css': 'text/css; charset=utf-8',
       '/dashboard/lightweight-charts.js': 'text/javascript; charset=utf-8',
       '/dashboard/app.js': 'text/javascript; charset=utf-8',
@@ -86,6 +90,7 @@ describe('dashboardRoute', () => {
     await writeFile(join(dir, 'app.js'), '');
     expect(() => dashboardRoute({ assetsDir: dir })).toThrow(/app\.css/);
     await writeFile(join(dir, 'app.css'), '');
+    await writeFile(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     const base = await serve(dashboardRoute({ assetsDir: dir }));
     expect(await (await fetch(`${base}/`)).text()).toBe('<!doctype html><title>custom</title>');
   });

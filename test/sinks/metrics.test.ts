@@ -54,13 +54,21 @@ function parsePrometheus(text: string): { types: Map<string, string>; samples: S
   return { types, samples };
 }
 
-function valueOf(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+function sampleValue(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
 // ---- fixtures -------------------------------------------------------------------------------
 
-const decision = (kind: Decision['decision'], seq: number): Decision => ({ kind: 'decision', decision: kind, time: 1_000, seq, symbol: 'BTC/USD', reason: 'test', details: {} });
+const decision = (kind: Decision['decision'], seq: number): Decision => ({
+  kind: 'decision',
+  decision: kind,
+  time: 1_000,
+  seq,
+  symbol: 'BTC/USD',
+  reason: 'test',
+  details: {},
+});
 const rejection = (code: string): Rejection => ({ kind: 'rejection', seq: 1, source: 'tick', code, reason: 'bad', field: 'price', symbol: null });
 const portfolio = (state: Portfolio['state'], equity: number, drawdown: number): Portfolio => ({
   kind: 'portfolio',
@@ -104,7 +112,10 @@ afterEach(async () => {
 
 async function serve(stats: () => LiveServerStats = () => ({ clients: 0, framesSent: 0, dropped: 0, disconnectedSlow: 0 })) {
   const metrics = new EngineMetrics();
-  const server = await LiveServer.start({ host: '127.0.0.1', port: 0, token: '' }, { snapshot: () => ({ positions: [], sizes: [], ensembles: [], portfolio: null }) });
+  const server = await LiveServer.start(
+    { host: '127.0.0.1', port: 0, token: '' },
+    { snapshot: () => ({ positions: [], sizes: [], ensembles: [], portfolio: null }) },
+  );
   server.addRoute(metrics.route(stats));
   opened.push({ metrics, server });
   return { metrics, base: `http://127.0.0.1:${server.port}` };
@@ -128,13 +139,13 @@ describe('EngineMetrics over HTTP', () => {
     expect(types.get('nodejs_eventloop_lag_p99_seconds')).toBe('gauge');
     // Every decision kind exists at 0 before the first decision, so rate() works from the start.
     expect(samples.filter((s) => s.name === 'tradestream_decisions_total')).toHaveLength(10);
-    expect(valueOf(samples, 'tradestream_decisions_total', { decision: 'position.opened' })).toBe(0);
+    expect(sampleValue(samples, 'tradestream_decisions_total', { decision: 'position.opened' })).toBe(0);
     // The latency buckets run from 10 µs to 100 ms.
     const les = samples.filter((s) => s.name === 'tradestream_tick_to_decision_seconds_bucket').map((s) => s.labels.le);
     expect(les[0]).toBe('0.00001');
     expect(les.at(-2)).toBe('0.1');
     expect(les.at(-1)).toBe('+Inf');
-    expect(Number.isNaN(valueOf(samples, 'tradestream_portfolio_equity'))).toBe(true);
+    expect(Number.isNaN(sampleValue(samples, 'tradestream_portfolio_equity'))).toBe(true);
   });
 
   it('moves the counters, histograms and gauges after inputs, batches, flushes and dead letters', async () => {
@@ -144,52 +155,58 @@ describe('EngineMetrics over HTTP', () => {
     metrics.observeInput({ kind: 'tick' });
     metrics.observeInput({ kind: 'strategy' });
     metrics.observeInput({ kind: 'rejection' });
-    metrics.observeBatch(batch(1, [decision('position.opened', 1), openPosition('BTC/USD', 'open'), openPosition('ETH/USD', 'open'), portfolio('NORMAL', 100_000, 0)]), 0.00004);
-    metrics.observeBatch(batch(2, [decision('position.closed', 2), openPosition('ETH/USD', 'closed'), portfolio('REDUCING', 94_000, 0.06)], 1_700_000_005_000), 0.003);
+    metrics.observeBatch(
+      batch(1, [decision('position.opened', 1), openPosition('BTC/USD', 'open'), openPosition('ETH/USD', 'open'), portfolio('NORMAL', 100_000, 0)]),
+      0.00004,
+    );
+    metrics.observeBatch(
+      batch(2, [decision('position.closed', 2), openPosition('ETH/USD', 'closed'), portfolio('REDUCING', 94_000, 0.06)], 1_700_000_005_000),
+      0.003,
+    );
     metrics.observeBatch(batch(3, [rejection('missing_field')]), 0.00002);
     metrics.observeFlush({ rows: 120, ms: 4 });
     metrics.observeDeadLetter('tick', 'missing_field');
     const { samples } = await scrape(base);
 
-    expect(valueOf(samples, 'tradestream_inputs_total', { kind: 'tick' })).toBe(2);
-    expect(valueOf(samples, 'tradestream_inputs_total', { kind: 'strategy' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_inputs_total', { kind: 'invalid' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_decisions_total', { decision: 'position.opened' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_decisions_total', { decision: 'position.closed' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_position_changes_total', { change: 'opened' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_position_changes_total', { change: 'closed' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_rejections_total', { source: 'tick', code: 'missing_field' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_dead_letters_total', { kind: 'tick', code: 'missing_field' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_open_positions')).toBe(1);
-    expect(valueOf(samples, 'tradestream_portfolio_equity')).toBe(94_000);
-    expect(valueOf(samples, 'tradestream_portfolio_drawdown_ratio')).toBe(0.06);
-    expect(valueOf(samples, 'tradestream_breaker_state', { state: 'REDUCING' })).toBe(1);
-    expect(valueOf(samples, 'tradestream_breaker_state', { state: 'NORMAL' })).toBe(0);
-    expect(valueOf(samples, 'tradestream_last_event_time_seconds')).toBe(1_700_000_000);
+    expect(sampleValue(samples, 'tradestream_inputs_total', { kind: 'tick' })).toBe(2);
+    expect(sampleValue(samples, 'tradestream_inputs_total', { kind: 'strategy' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_inputs_total', { kind: 'invalid' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_decisions_total', { decision: 'position.opened' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_decisions_total', { decision: 'position.closed' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_position_changes_total', { change: 'opened' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_position_changes_total', { change: 'closed' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_rejections_total', { source: 'tick', code: 'missing_field' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_dead_letters_total', { kind: 'tick', code: 'missing_field' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_open_positions')).toBe(1);
+    expect(sampleValue(samples, 'tradestream_portfolio_equity')).toBe(94_000);
+    expect(sampleValue(samples, 'tradestream_portfolio_drawdown_ratio')).toBe(0.06);
+    expect(sampleValue(samples, 'tradestream_breaker_state', { state: 'REDUCING' })).toBe(1);
+    expect(sampleValue(samples, 'tradestream_breaker_state', { state: 'NORMAL' })).toBe(0);
+    expect(sampleValue(samples, 'tradestream_last_event_time_seconds')).toBe(1_700_000_000);
     // Latencies 20 µs, 40 µs and 3 ms: two within 50 µs, all three within 5 ms, none within 10 µs.
-    expect(valueOf(samples, 'tradestream_tick_to_decision_seconds_count')).toBe(3);
-    expect(valueOf(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.00001' })).toBe(0);
-    expect(valueOf(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.00005' })).toBe(2);
-    expect(valueOf(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.0025' })).toBe(2);
-    expect(valueOf(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.005' })).toBe(3);
-    expect(valueOf(samples, 'tradestream_store_flush_seconds_count')).toBe(1);
-    expect(valueOf(samples, 'tradestream_store_flush_seconds_sum')).toBeCloseTo(0.004, 12);
-    expect(valueOf(samples, 'tradestream_store_rows_written_total')).toBe(120);
-    expect(valueOf(before, 'tradestream_inputs_total', { kind: 'tick' })).toBe(0);
+    expect(sampleValue(samples, 'tradestream_tick_to_decision_seconds_count')).toBe(3);
+    expect(sampleValue(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.00001' })).toBe(0);
+    expect(sampleValue(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.00005' })).toBe(2);
+    expect(sampleValue(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.0025' })).toBe(2);
+    expect(sampleValue(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.005' })).toBe(3);
+    expect(sampleValue(samples, 'tradestream_store_flush_seconds_count')).toBe(1);
+    expect(sampleValue(samples, 'tradestream_store_flush_seconds_sum')).toBeCloseTo(0.004, 12);
+    expect(sampleValue(samples, 'tradestream_store_rows_written_total')).toBe(120);
+    expect(sampleValue(before, 'tradestream_inputs_total', { kind: 'tick' })).toBe(0);
   });
 
   it('reads the WebSocket figures from the stats callback at scrape time', async () => {
     let stats: LiveServerStats = { clients: 3, framesSent: 40, dropped: 2, disconnectedSlow: 1 };
     const { base } = await serve(() => stats);
     let { samples } = await scrape(base);
-    expect(valueOf(samples, 'tradestream_ws_clients')).toBe(3);
-    expect(valueOf(samples, 'tradestream_ws_frames_sent_total')).toBe(40);
-    expect(valueOf(samples, 'tradestream_ws_deltas_dropped_total')).toBe(2);
-    expect(valueOf(samples, 'tradestream_ws_slow_disconnects_total')).toBe(1);
+    expect(sampleValue(samples, 'tradestream_ws_clients')).toBe(3);
+    expect(sampleValue(samples, 'tradestream_ws_frames_sent_total')).toBe(40);
+    expect(sampleValue(samples, 'tradestream_ws_deltas_dropped_total')).toBe(2);
+    expect(sampleValue(samples, 'tradestream_ws_slow_disconnects_total')).toBe(1);
     stats = { clients: 1, framesSent: 55, dropped: 2, disconnectedSlow: 1 };
     ({ samples } = await scrape(base));
-    expect(valueOf(samples, 'tradestream_ws_clients')).toBe(1);
-    expect(valueOf(samples, 'tradestream_ws_frames_sent_total')).toBe(55);
+    expect(sampleValue(samples, 'tradestream_ws_clients')).toBe(1);
+    expect(sampleValue(samples, 'tradestream_ws_frames_sent_total')).toBe(55);
   });
 
   it('reports event-loop delay after the loop was blocked', async () => {
@@ -201,7 +218,7 @@ describe('EngineMetrics over HTTP', () => {
     }
     await new Promise((resolve) => setImmediate(resolve));
     const { samples } = await scrape(base);
-    expect(valueOf(samples, 'nodejs_eventloop_lag_max_seconds')).toBeGreaterThan(0.03);
+    expect(sampleValue(samples, 'nodejs_eventloop_lag_max_seconds')).toBeGreaterThan(0.03);
   });
 
   it('answers /readyz 503 until markReady, then 200, and 503 again after markUnready', async () => {
@@ -234,8 +251,8 @@ describe('EngineMetrics over HTTP', () => {
     const a = await serve();
     const b = await serve();
     a.metrics.observeInput({ kind: 'candle' });
-    expect(valueOf((await scrape(a.base)).samples, 'tradestream_inputs_total', { kind: 'candle' })).toBe(1);
-    expect(valueOf((await scrape(b.base)).samples, 'tradestream_inputs_total', { kind: 'candle' })).toBe(0);
+    expect(sampleValue((await scrape(a.base)).samples, 'tradestream_inputs_total', { kind: 'candle' })).toBe(1);
+    expect(sampleValue((await scrape(b.base)).samples, 'tradestream_inputs_total', { kind: 'candle' })).toBe(0);
   });
 
   it('folds rejection codes beyond 64 distinct values into "other"', async () => {
@@ -243,7 +260,7 @@ describe('EngineMetrics over HTTP', () => {
     for (let i = 0; i < 70; i++) metrics.observeBatch(batch(i, [rejection(`code_${i}`)]), 0);
     const rejections = (await scrape(base)).samples.filter((s) => s.name === 'tradestream_rejections_total');
     expect(rejections).toHaveLength(65);
-    expect(valueOf(rejections, 'tradestream_rejections_total', { source: 'other', code: 'other' })).toBe(6);
+    expect(sampleValue(rejections, 'tradestream_rejections_total', { source: 'other', code: 'other' })).toBe(6);
   });
 
   it('after close(), is not ready and serves an empty registry', async () => {

@@ -2,9 +2,9 @@
 // sequenced deltas into local state (the same folding as src/sinks/liveState.ts), and redraws at
 // most once per animation frame. No framework; every value from the engine is written as text.
 (() => {
-  'use strict';
-
   const MAX_DECISIONS = 150;
+  // Everything the page draws; per-strategy confidence scores (the bulk of the stream) are not shown.
+  const CHANNELS = ['position', 'size', 'ensemble', 'portfolio', 'decision'];
   const MAX_CHART_POINTS = 20_000;
   const RECONNECT_MIN_MS = 500;
   const RECONNECT_MAX_MS = 5_000;
@@ -35,7 +35,8 @@
   const signedMoney = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 2, signDisplay: 'exceptZero' });
   const pct = (x, digits = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '—');
   const price = (x) => (Number.isFinite(x) ? x.toPrecision(x >= 1000 ? 7 : 5).replace(/\.?0+$/, '') : '—');
-  const qty = (x) => (Number.isFinite(x) ? x.toPrecision(4) : '—');
+  const quantity = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 5 });
+  const qty = (x) => (Number.isFinite(x) ? quantity.format(x) : '—');
   const eventTime = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '—');
 
   /** Creates an element with a class and text or children. */
@@ -73,8 +74,8 @@
     LC.AreaSeries,
     {
       lineColor: '#ef5350',
-      topColor: 'rgba(239, 83, 80, 0.05)',
-      bottomColor: 'rgba(239, 83, 80, 0.35)',
+      topColor: 'rgba(239, 83, 80, 0.04)',
+      bottomColor: 'rgba(239, 83, 80, 0.22)',
       invertFilledArea: true,
       lineWidth: 1,
       priceFormat: { type: 'custom', formatter: (v) => `${v.toFixed(2)}%`, minMove: 0.01 },
@@ -82,7 +83,15 @@
     },
     1,
   );
-  chart.panes()[1]?.setStretchFactor(0.35);
+  chart.panes()[0]?.setStretchFactor(0.72);
+  chart.panes()[1]?.setStretchFactor(0.28);
+  // Show the whole curve since connect until the user zooms or scrolls; a double-click fits again.
+  let fitChart = true;
+  for (const type of ['wheel', 'mousedown', 'touchstart']) chartBox.addEventListener(type, () => (fitChart = false), { passive: true });
+  chartBox.addEventListener('dblclick', () => {
+    fitChart = true;
+    chart.timeScale().fitContent();
+  });
   const breakerMarkers = LC.createSeriesMarkers(equitySeries, []);
   const chartData = { equity: [], drawdown: [], markers: [], pending: [], lastBreaker: null, reset: false };
 
@@ -133,6 +142,7 @@
       }
     }
     if (chartData.markersDirty) breakerMarkers.setMarkers(chartData.markers);
+    if (fitChart) chart.timeScale().fitContent();
     chartData.pending = [];
     chartData.reset = false;
     chartData.markersDirty = false;
@@ -247,7 +257,7 @@
         const members = e.members.map((m) =>
           el('li', `member side-${m.side}`, [
             el('span', 'dot', ''),
-            el('span', 'type', m.type),
+            Object.assign(el('span', 'type', m.type), { title: `${m.type} ${m.strategyId}` }),
             el('span', 'conf', `conf ${m.confidence.toFixed(2)}`),
             el('span', 'weight', pct(m.weight, 0)),
           ]),
@@ -333,6 +343,7 @@
   function connect() {
     setConnection('connecting', 'connecting');
     const ws = new WebSocket(socketUrl());
+    ws.addEventListener('open', () => ws.send(JSON.stringify({ type: 'subscribe', symbols: '*', channels: CHANNELS })));
     ws.addEventListener('message', (event) => {
       let msg;
       try {
@@ -351,7 +362,8 @@
     });
     ws.addEventListener('close', (event) => {
       // A refused upgrade (bad token) shows up as 1006 too: browsers do not expose the HTTP status.
-      setConnection('down', `disconnected (${event.code}); retrying in ${(retryMs / 1000).toFixed(1)} s`);
+      const why = event.reason ? `${event.reason}, ${event.code}` : String(event.code);
+      setConnection('down', `disconnected (${why}); retrying in ${(retryMs / 1000).toFixed(1)} s`);
       setTimeout(connect, retryMs);
       retryMs = Math.min(RECONNECT_MAX_MS, retryMs * 2);
     });

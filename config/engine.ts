@@ -150,6 +150,12 @@ export const DemoConfig = Type.Object(
     candleSeconds: Type.Number({ minimum: 0.05, maximum: 3600, default: 3, description: 'In realtime mode, wall seconds per candle interval.' }),
     ticksPerCandle: Type.Integer({ minimum: 1, maximum: 10_000, default: 12, description: 'Trade ticks generated per symbol per candle.' }),
     candles: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0, description: 'Stop after this many candles per symbol (0 = run forever).' }),
+    warmupCandles: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 240,
+      description: 'In realtime mode, the first candles of prices are replayed at full speed (history), so strategies are warm when pacing starts.',
+    }),
     start: Type.String({ default: '2026-11-01T00:00:00Z', description: 'Event time of the first price tick (ISO 8601).' }),
   },
   { default: {}, additionalProperties: false },

@@ -199,7 +199,9 @@ export class StrategyBook {
     } else {
       closed = book.candles.onCandle(event);
       applied = closed.length > 0;
-      if (applied) book.mark = (closed[closed.length - 1] as Candle).close;
+      // The builder's last price, not the last closed candle's close: a candle that fills a gap
+      // behind the bucket being built is older than the latest price.
+      if (applied) book.mark = book.candles.lastPrice();
     }
     for (const candle of closed) evaluateCandle(book, candle);
     return { closed, applied };

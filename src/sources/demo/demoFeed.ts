@@ -13,8 +13,9 @@ export const DEMO_CHUNK = 1000;
  * 1, 2, 3, … in event-time order; completes after `cfg.candles` candles per symbol (never when 0);
  * errors with a RangeError when the config is unusable (bad start, interval or ticksPerCandle).
  *
- * - `cfg.speed` 'realtime': the discovery history is emitted at once, then each run event when
- *   `(ts − run start) / interval × cfg.candleSeconds` wall seconds have passed on `scheduler`
+ * - `cfg.speed` 'realtime': the discovery history and the first `cfg.warmupCandles` candles of
+ *   prices are emitted at once (as fast as 'max'), then each later event when
+ *   `(ts − pacing start) / interval × cfg.candleSeconds` wall seconds have passed on `scheduler`
  *   since subscription (due times are measured from the start, so pacing does not drift; a late
  *   scheduler catches up in bursts).
  * - 'max': as fast as possible, in turns of DEMO_CHUNK events with a `scheduler` turn (delay 0)
@@ -30,13 +31,13 @@ export function demoFeed(cfg: DemoConfig, interval: Millis, scheduler: Scheduler
     const wallPerEventMs = (cfg.candleSeconds * 1000) / interval;
     const t0 = scheduler.now();
     let events: Generator<InputEvent> | null = null;
-    let runStart = 0;
+    let paceFrom = 0;
     let pending: IteratorResult<InputEvent> | null = null;
 
     return scheduler.schedule(function (this: SchedulerAction<unknown>) {
       try {
         if (events === null) {
-          runStart = demoRunStart(cfg, interval);
+          paceFrom = demoRunStart(cfg, interval) + cfg.warmupCandles * interval;
           events = demoEvents(cfg, interval);
           pending = events.next();
         }
@@ -46,8 +47,8 @@ export function demoFeed(cfg: DemoConfig, interval: Millis, scheduler: Scheduler
             return;
           }
           const event: InputEvent = pending.value;
-          if (realtime && event.ts >= runStart) {
-            const wait = t0 + (event.ts - runStart) * wallPerEventMs - scheduler.now();
+          if (realtime && event.ts >= paceFrom) {
+            const wait = t0 + (event.ts - paceFrom) * wallPerEventMs - scheduler.now();
             if (wait > 0) {
               // Whole milliseconds: timers truncate fractions, which would wake us early.
               this.schedule(undefined, Math.ceil(wait));

@@ -11,7 +11,7 @@ import { STRATEGY_TYPES } from '../../../src/sources/demo/strategyTypes.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
-const base: DemoConfig = { seed: 42, strategies: 2000, speed: 'max', candleSeconds: 3, ticksPerCandle: 12, candles: 0, start: '2026-11-01T00:00:00Z' };
+const base: DemoConfig = { seed: 42, strategies: 2000, speed: 'max', candleSeconds: 3, ticksPerCandle: 12, candles: 0, warmupCandles: 0, start: '2026-11-01T00:00:00Z' };
 const RUN_START = Date.UTC(2026, 10, 1);
 
 function take(cfg: DemoConfig, n: number, interval = MIN): InputEvent[] {

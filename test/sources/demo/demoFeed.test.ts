@@ -6,7 +6,7 @@ import { DEMO_CHUNK, demoEvents, demoFeed } from '../../../src/sources/demo/demo
 
 const MIN = 60_000;
 const RUN_START = Date.UTC(2026, 10, 1);
-const cfg: DemoConfig = { seed: 7, strategies: 30, speed: 'realtime', candleSeconds: 3, ticksPerCandle: 4, candles: 3, start: '2026-11-01T00:00:00Z' };
+const cfg: DemoConfig = { seed: 7, strategies: 30, speed: 'realtime', candleSeconds: 3, ticksPerCandle: 4, candles: 3, warmupCandles: 0, start: '2026-11-01T00:00:00Z' };
 
 /** Subscribes on virtual time and records each event with the virtual time it was emitted at. */
 function runVirtual(config: DemoConfig) {
@@ -44,6 +44,19 @@ describe('demoFeed', () => {
     // The closing ticks of the third candle are due at 3 candles × 3 s.
     expect(emitted.at(-1)?.at).toBe(9000);
     expect(completedAt).toBe(9000);
+  });
+
+  it('replays the first warmupCandles candles at once, then paces from there', () => {
+    const { emitted, completedAt } = runVirtual({ ...cfg, warmupCandles: 2 });
+    const paceFrom = RUN_START + 2 * MIN;
+    expect(emitted.filter((e) => e.event.ts < paceFrom).every((e) => e.at === 0)).toBe(true);
+    for (const { at, event } of emitted.filter((e) => e.event.ts >= paceFrom)) {
+      const due = (event.ts - paceFrom) / 20;
+      expect(at).toBeGreaterThanOrEqual(due);
+      expect(at).toBeLessThan(due + 1);
+    }
+    // One paced candle of 3 s remains after two replayed ones.
+    expect(completedAt).toBe(3000);
   });
 
   it('spreads a candle over its interval rather than bursting it', () => {

@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
-import type { Observable, Subscription } from 'rxjs';
+import { performance } from 'node:perf_hooks';
+import { map, type Observable, type Subscription } from 'rxjs';
 import type { EngineConfig } from '../config/engine.js';
 import type { InputEvent, OutputBatch, Rejection } from './domain/types.js';
+import { dashboardRoute } from './sinks/dashboard.js';
 import { DecisionLog } from './sinks/decisionLog.js';
 import { LiveServer } from './sinks/liveServer.js';
 import { LiveState } from './sinks/liveState.js';
+import { EngineMetrics } from './sinks/metrics.js';
 import { StateStore } from './sinks/stateStore.js';
 import { tradingPipeline } from './streams/tradingPipeline.js';
 
@@ -18,6 +21,7 @@ export interface Engine {
   /** SHA-256 of the decision log so far. */
   fingerprint(): string;
   decisions(): number;
+  readonly metrics: EngineMetrics;
   /** Stops consuming, flushes the store, closes the server. Idempotent. */
   stop(): Promise<void>;
 }
@@ -26,6 +30,8 @@ export interface Engine {
 export interface EngineHooks {
   /** Called with the highest input seq whose effects are committed to SQLite. */
   readonly onCommitted?: (lastSeq: number) => void;
+  /** Metrics registry to use (tests pass a fresh one); default a new EngineMetrics. */
+  readonly metrics?: EngineMetrics;
 }
 
 /**
@@ -33,20 +39,28 @@ export interface EngineHooks {
  * the live server and the SQLite store (batched, off the hot path); acks follow store commits.
  */
 export async function startEngine(config: EngineConfig, source: Observable<InputEvent | Rejection>, log: Logger, hooks: EngineHooks = {}): Promise<Engine> {
+  const metrics = hooks.metrics ?? new EngineMetrics();
   const store = StateStore.open(config.store.db, { flushInterval: config.store.flushInterval });
+  store.onFlush((result) => metrics.observeFlush(result));
   if (hooks.onCommitted !== undefined) store.onCommit(hooks.onCommitted);
   const decisionLog = new DecisionLog(config.store.decisionLog === '' ? undefined : config.store.decisionLog);
   const state = new LiveState();
   let server: LiveServer;
   try {
     server = await LiveServer.start({ host: config.server.host, port: config.server.port, token: config.server.token }, state, log);
+    server.addRoute(metrics.route(() => server.stats()));
+    server.addRoute(dashboardRoute());
   } catch (error) {
     store.close();
     decisionLog.close();
     throw error;
   }
 
+  // The pipeline is synchronous: the time from an input entering it to its batch arriving here is
+  // the tick-to-decision latency (measured on the wall clock, for metrics only).
+  let entered = 0;
   const deliver = (batch: OutputBatch): void => {
+    metrics.observeBatch(batch, (performance.now() - entered) / 1000);
     for (const output of batch.outputs) {
       if (output.kind === 'decision') decisionLog.append(output);
       else if (output.kind === 'rejection') log.warn({ seq: output.seq, code: output.code, field: output.field, symbol: output.symbol }, `rejected input: ${output.reason}`);
@@ -67,12 +81,23 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
   const shutdown = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    metrics.markUnready();
     subscription?.unsubscribe();
     store.close();
     decisionLog.close();
     await server.close();
+    if (hooks.metrics === undefined) metrics.close();
   };
-  subscription = source.pipe(tradingPipeline(config)).subscribe({
+  subscription = source
+    .pipe(
+      map((input) => {
+        metrics.observeInput(input);
+        entered = performance.now();
+        return input;
+      }),
+      tradingPipeline(config),
+    )
+    .subscribe({
     next: deliver,
     error: (error: unknown) => {
       log.error({ err: error }, 'pipeline failed');
@@ -84,12 +109,14 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
     },
   });
 
+  metrics.markReady();
   return {
     url: server.url,
     port: server.port,
     done,
     fingerprint: () => decisionLog.fingerprint(),
     decisions: () => decisionLog.count(),
+    metrics,
     stop: async () => {
       await shutdown();
       resolveDone();

@@ -4,7 +4,7 @@ import { type Delta, Subscription } from './liveProtocol.js';
 
 /** Per-client backpressure limits, resolved from LiveServerOptions. */
 export interface SessionLimits {
-  /** Most deltas waiting for one client (after conflation) before it is a slow consumer. */
+  /** Most deltas waiting for a client whose socket is backed up (after conflation) before it is a slow consumer. */
   readonly maxQueuedDeltas: number;
   /** Stop writing to a client whose socket buffers more than this (bytes). */
   readonly maxBufferedBytes: number;
@@ -23,8 +23,11 @@ export type FlushOutcome = 'drained' | 'blocked' | 'slow';
 
 /**
  * One connected client: its subscription and its queue of deltas not yet written. Deltas wait
- * here between flush ticks (that is the batching) and while the socket is full (backpressure);
- * while the client is behind, a new size replaces the one still queued for its symbol.
+ * here between flush ticks (that is the batching) and while the socket is full (backpressure).
+ * While the client is behind, a newer value of a latest-value channel (size or position of a
+ * symbol, score of a strategy, the portfolio) replaces the one still queued. A client is slow only
+ * when its socket is backed up and its queue is still over the limit: an engine burst between two
+ * flush ticks is not the client's fault (it is drained at the next tick).
  */
 export class ClientSession {
   readonly subscription = new Subscription();
@@ -34,8 +37,8 @@ export class ClientSession {
   private head = 0;
   private live = 0;
   private stalledFlushes = 0;
-  /** Index in `queue` of the size delta still queued per symbol, for conflation. */
-  private readonly queuedSize = new Map<string, number>();
+  /** Index in `queue` of the latest-value delta still queued per conflation key. */
+  private readonly queuedLatest = new Map<string, number>();
 
   constructor(
     readonly ws: WebSocket,
@@ -52,19 +55,19 @@ export class ClientSession {
   /** Queues a delta if the subscription wants it. False when the queue is now over its limit. */
   enqueue(delta: Delta): boolean {
     if (!this.subscription.wants(delta.channel, delta.symbol)) return true;
-    if (delta.channel === 'size' && delta.symbol !== null) {
-      const older = this.queuedSize.get(delta.symbol);
-      // Conflate only while behind: a client that keeps up sees every size.
+    if (delta.key !== null) {
+      const older = this.queuedLatest.get(delta.key);
+      // Conflate only while behind: a client that keeps up sees every value.
       if (this.stalledFlushes > 0 && older !== undefined && older >= this.head && this.queue[older] !== null) {
         this.queue[older] = null;
         this.live--;
         this.counters.dropped++;
       }
-      this.queuedSize.set(delta.symbol, this.queue.length);
+      this.queuedLatest.set(delta.key, this.queue.length);
     }
     this.queue.push(delta);
     this.live++;
-    return this.live <= this.limits.maxQueuedDeltas;
+    return this.stalledFlushes === 0 || this.live <= this.limits.maxQueuedDeltas;
   }
 
   /** Replaces the queue with `deltas` filtered by the subscription (resume, or a new subscription). */
@@ -72,7 +75,7 @@ export class ClientSession {
     this.queue = [];
     this.head = 0;
     this.live = 0;
-    this.queuedSize.clear();
+    this.queuedLatest.clear();
     for (const delta of deltas) this.enqueue(delta);
   }
 
@@ -117,7 +120,7 @@ export class ClientSession {
     this.queue = [];
     this.head = 0;
     this.live = 0;
-    this.queuedSize.clear();
+    this.queuedLatest.clear();
     return 'drained';
   }
 
@@ -126,9 +129,9 @@ export class ClientSession {
     if (this.head < 1024) return;
     this.queue = this.queue.slice(this.head);
     this.head = 0;
-    this.queuedSize.clear();
+    this.queuedLatest.clear();
     this.queue.forEach((delta, i) => {
-      if (delta?.channel === 'size' && delta.symbol !== null) this.queuedSize.set(delta.symbol, i);
+      if (delta !== null && delta !== undefined && delta.key !== null) this.queuedLatest.set(delta.key, i);
     });
   }
 }

@@ -18,6 +18,12 @@ export interface Delta {
   readonly channel: Channel;
   /** The output's symbol, or null for portfolio-wide outputs (portfolio, breaker decisions). */
   readonly symbol: string | null;
+  /**
+   * For latest-value channels, what a newer delta supersedes for a client that is behind: sizes and
+   * positions per symbol, scores per strategy, the portfolio as one. Null for the decision log and
+   * ensembles, which are never conflated.
+   */
+  readonly key: string | null;
   readonly json: string;
 }
 
@@ -49,7 +55,21 @@ export function toDelta(output: EngineOutput, channel: Channel, seq: number, inp
     else if (key !== 'kind' && key !== 'seq') body[key] = value;
   }
   const symbol = 'symbol' in output ? output.symbol : null;
-  return { seq, channel, symbol, json: JSON.stringify(body) };
+  return { seq, channel, symbol, key: conflationKey(output), json: JSON.stringify(body) };
+}
+
+function conflationKey(output: EngineOutput): string | null {
+  switch (output.kind) {
+    case 'size':
+    case 'position':
+      return `${output.kind}:${output.symbol}`;
+    case 'score':
+      return `score:${output.strategyId}`;
+    case 'portfolio':
+      return 'portfolio';
+    default:
+      return null;
+  }
 }
 
 /** Which symbols of one channel a client wants: all (optionally but some), or only a listed few. */

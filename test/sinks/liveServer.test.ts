@@ -444,6 +444,18 @@ describe('LiveServer', () => {
     expect(await stalled.closed).toEqual({ code: 1013, reason: 'slow consumer' });
   });
 
+  it('keeps a client that reads promptly connected through an engine burst larger than maxQueuedFrames', async () => {
+    const server = await startServer({ maxQueuedFrames: 50, slowConsumerTimeout: 600_000, heartbeatInterval: 60_000 });
+    const reader = await TestClient.connect(server.url);
+    await reader.next();
+    // One synchronous burst of 500 deltas between two flush ticks, as a candle close produces.
+    for (let seq = 1; seq <= 500; seq++) server.publish(batch(seq, decision(seq, 'BTC/USD', `burst ${seq}`)));
+    const seen: number[] = [];
+    while (seen.length < 500) seen.push(seqOf(await reader.next()));
+    expect(seen).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect(server.stats()).toMatchObject({ clients: 1, disconnectedSlow: 0 });
+  });
+
   it('closes a client whose queue passes maxQueuedFrames with 1013', async () => {
     const server = await startServer({ maxBufferedBytes: 64 * 1024, maxQueuedFrames: 50, slowConsumerTimeout: 600_000, heartbeatInterval: 60_000 });
     const stalled = await TestClient.connect(server.url);

@@ -91,7 +91,7 @@ export function renderReport(results: F): string {
   const lines: string[] = [
     `# Benchmark results`,
     '',
-    `${results.startedAt} · node ${results.node} · ${results.cpus} × ${results.cpu} · ${results.quick ? 'quick' : 'full'} run · ${results.seconds} s`,
+    `${results.startedAt} · node ${results.node} · ${results.cpus} × ${results.cpu} · ${results.quick ? 'quick' : 'full'} run · ${results.seconds} s · load average (1/5/15 min) at start ${String(results.loadAverageAtStart ?? '–')}, at end ${String(results.loadAverageAtEnd ?? '–')}: other work on this machine inflates the tails`,
     '',
   ];
   lines.push(
@@ -225,6 +225,7 @@ async function main(): Promise<void> {
   const suite = parseArgs(process.argv.slice(2), process.env);
   const started = Date.now();
   const os = await import('node:os');
+  const loadAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const sizes: F[] = [];
   for (const n of suite.sizes) {
     const t0 = Date.now();
@@ -232,7 +233,7 @@ async function main(): Promise<void> {
     process.stderr.write(`[${n}] finished in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   const jetstream = suite.workloads.includes('jetstream')
-    ? `skipped: src/sources/jetstreamSource.ts is being built in the same tree (uncommitted) and has no stable API to benchmark against yet${existsSync(fileURLToPath(new URL('../src/sources/jetstreamSource.js', import.meta.url))) ? ' (the file exists but is not committed)' : ''}`
+    ? 'skipped: src/sources/jetstreamSource.ts is still being built (uncommitted in the shared tree); no stable API to benchmark yet'
     : 'not selected';
   const results: F = {
     startedAt: new Date(started).toISOString(),
@@ -242,6 +243,8 @@ async function main(): Promise<void> {
     quick: suite.quick,
     workloads: suite.workloads,
     seconds: Math.round((Date.now() - started) / 1000),
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     options: suite.sizes.map((n) => sizeOptions(suite, n)),
     sizes,
     jetstream,

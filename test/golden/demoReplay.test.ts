@@ -1,0 +1,150 @@
+/**
+ * Golden replays: the seeded demo feed through the whole pipeline, pinned by the SHA-256 of its
+ * decision log (DESIGN.md, "The decision log") and of every output (scores, ensembles, sizes,
+ * positions, portfolio: the numbers the decisions do not print), plus a few counts a reader can
+ * check at a glance. Any change that alters a decision, a number or the order of outputs fails
+ * here; performance work must leave every literal below untouched. When a change is meant to
+ * alter semantics, re-pin the literals in the same commit and say why in its message.
+ */
+import { createHash } from 'node:crypto';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/cli/loadConfig.js';
+import type { OutputBatch, Portfolio } from '../../src/domain/types.js';
+import { canonicalJson, DecisionLog } from '../../src/sinks/decisionLog.js';
+import { demoEvents } from '../../src/sources/demo/demoFeed.js';
+import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
+
+interface Scenario {
+  readonly seed: number;
+  readonly strategies: number;
+  readonly candles: number;
+}
+
+interface Replay {
+  readonly decisionDigest: string;
+  readonly outputDigest: string;
+  readonly byKind: Record<string, number>;
+  readonly outputs: number;
+  readonly finalEquity: number;
+}
+
+async function replay({ seed, strategies, candles }: Scenario): Promise<Replay> {
+  const base = defaultConfig();
+  const config = { ...base, demo: { ...base.demo, seed, strategies, candles, speed: 'max' as const, warmupCandles: 0 } };
+  const events = [...demoEvents(config.demo, config.evaluation.interval)];
+  const batches: OutputBatch[] = await lastValueFrom(from(events).pipe(tradingPipeline(config), toArray()));
+  const log = new DecisionLog();
+  const all = createHash('sha256');
+  const byKind: Record<string, number> = {};
+  let outputs = 0;
+  let last: Portfolio | null = null;
+  for (const batch of batches) {
+    for (const output of batch.outputs) {
+      outputs++;
+      all.update(`${batch.seq} ${canonicalJson(output)}\n`);
+      if (output.kind === 'portfolio') last = output;
+      if (output.kind !== 'decision') continue;
+      log.append(output);
+      byKind[output.decision] = (byKind[output.decision] ?? 0) + 1;
+    }
+  }
+  return { decisionDigest: log.fingerprint(), outputDigest: all.digest('hex'), byKind, outputs, finalEquity: last?.equity ?? Number.NaN };
+}
+
+/**
+ * Four runs: small and medium books with many trades, and larger books where discoveries keep
+ * arriving between candles (about strategies / 2,000 per candle), so that phases 1-3 also run on
+ * strategy-set changes. Digests were taken on commit e1b99ef, before any performance work.
+ */
+const GOLDEN: readonly (Scenario & Replay)[] = [
+  {
+    seed: 7,
+    strategies: 300,
+    candles: 150,
+    decisionDigest: '2fa9baf7d6e38b4e9c832d6004ba117c97e290aab15549d1e4e9652d08338f41',
+    outputDigest: 'd7f25142bb8908bfdded28e274b7d6cab1c07675214ba344dc157101f95721f4',
+    byKind: {
+      'strategy.accepted': 252,
+      'strategy.updated': 78,
+      'strategy.rejected': 60,
+      'ensemble.changed': 58,
+      rotation: 26,
+      'position.opened': 44,
+      'position.closed': 40,
+      'position.resized': 31,
+    },
+    outputs: 47_984,
+    finalEquity: 99_604.12203409066,
+  },
+  {
+    seed: 11,
+    strategies: 400,
+    candles: 240,
+    decisionDigest: '34d70e39b027faef1e63e0c6eb1d54b9477c4bb5f328baaf436af8188e9e92cd',
+    outputDigest: '4bbac69e511189a85f3acc0ee045b76483224b50653fb6f7acaa4eb993d8a12b',
+    byKind: {
+      'strategy.accepted': 321,
+      'strategy.updated': 119,
+      'strategy.rejected': 60,
+      'ensemble.changed': 64,
+      rotation: 39,
+      'position.opened': 146,
+      'position.closed': 139,
+      'position.resized': 66,
+    },
+    outputs: 117_614,
+    finalEquity: 99_276.54849022391,
+  },
+  {
+    seed: 3,
+    strategies: 3000,
+    candles: 180,
+    decisionDigest: '42280512f8781c728c0e2090c136ebcdfc67e86a68b5bc023b01fa7530ee71e3',
+    outputDigest: 'f3832f5c6a464e222d4755ff06009caa474a0fe15bbbdb3f6f28ac7a572364f4',
+    byKind: {
+      'strategy.accepted': 2446,
+      'strategy.updated': 826,
+      'strategy.rejected': 537,
+      'ensemble.changed': 156,
+      rotation: 41,
+      'position.opened': 133,
+      'position.resized': 89,
+      'position.closed': 126,
+    },
+    outputs: 131_324,
+    finalEquity: 99_574.95790321585,
+  },
+  {
+    seed: 42,
+    strategies: 6000,
+    candles: 60,
+    decisionDigest: 'c31fdeae74bc9cbd06aca210606a8eaaa876ccd6524b92de848867de0b37529b',
+    outputDigest: 'ef5764af371792907d7939969498c03b4f86bc53b74c85a18aab5fce09cd3329',
+    byKind: {
+      'strategy.accepted': 4730,
+      'strategy.updated': 1449,
+      'strategy.rejected': 985,
+      'ensemble.changed': 46,
+      rotation: 16,
+      'position.opened': 12,
+      'position.resized': 16,
+      'position.closed': 8,
+    },
+    outputs: 52_107,
+    finalEquity: 99_962.07294012285,
+  },
+];
+
+describe('golden demo replays', () => {
+  for (const golden of GOLDEN) {
+    it(`seed ${golden.seed}, ${golden.strategies} strategies, ${golden.candles} candles: same decisions, outputs and equity`, async () => {
+      const r = await replay(golden);
+      expect(r.byKind).toEqual(golden.byKind);
+      expect(r.outputs).toBe(golden.outputs);
+      expect(r.finalEquity).toBeCloseTo(golden.finalEquity, 6);
+      expect(r.decisionDigest).toBe(golden.decisionDigest);
+      expect(r.outputDigest).toBe(golden.outputDigest);
+    }, 120_000);
+  }
+});

@@ -13,7 +13,7 @@ import { tradingPipeline } from './streams/tradingPipeline.js';
 
 /** A running engine. */
 export interface Engine {
-  /** ws://host:port/ws of the live server. */
+  /** ws://host:port/ws of the live server ('' and port 0 when not serving). */
   readonly url: string;
   readonly port: number;
   /** Resolves when the source completed and everything was flushed (or rejects on a pipeline error). */
@@ -32,6 +32,18 @@ export interface EngineHooks {
   readonly onCommitted?: (lastSeq: number) => void;
   /** Metrics registry to use (tests pass a fresh one); default a new EngineMetrics. */
   readonly metrics?: EngineMetrics;
+  /** Every batch after the sinks took it (decision publishing, replay reports). */
+  readonly onBatch?: (batch: OutputBatch) => void;
+  /** Start the HTTP/WebSocket server (default true; replay runs without one). */
+  readonly serve?: boolean;
+  /**
+   * Inputs up to this seq were applied and committed by an earlier run: the source replays them
+   * first so the in-memory state is rebuilt exactly (the pipeline is deterministic), and their
+   * outputs only rebuild state: they are not stored, published or counted again (default 0).
+   */
+  readonly restoredThrough?: number;
+  /** The store's consumer_state row (the durable consumer's name; default 'engine'). */
+  readonly consumer?: string;
 }
 
 /**
@@ -40,26 +52,46 @@ export interface EngineHooks {
  */
 export async function startEngine(config: EngineConfig, source: Observable<InputEvent | Rejection>, log: Logger, hooks: EngineHooks = {}): Promise<Engine> {
   const metrics = hooks.metrics ?? new EngineMetrics();
-  const store = StateStore.open(config.store.db, { flushInterval: config.store.flushInterval });
+  const store = StateStore.open(config.store.db, { flushInterval: config.store.flushInterval, ...(hooks.consumer ? { consumer: hooks.consumer } : {}) });
   store.onFlush((result) => metrics.observeFlush(result));
   if (hooks.onCommitted !== undefined) store.onCommit(hooks.onCommitted);
   const decisionLog = new DecisionLog(config.store.decisionLog === '' ? undefined : config.store.decisionLog);
   const state = new LiveState();
-  let server: LiveServer;
-  try {
-    server = await LiveServer.start({ host: config.server.host, port: config.server.port, token: config.server.token }, state, log);
-    server.addRoute(metrics.route(() => server.stats()));
-    server.addRoute(dashboardRoute());
-  } catch (error) {
-    store.close();
-    decisionLog.close();
-    throw error;
+  const restoredThrough = hooks.restoredThrough ?? 0;
+  let server: LiveServer | null = null;
+  if (hooks.serve ?? true) {
+    try {
+      const live = await LiveServer.start({ host: config.server.host, port: config.server.port, token: config.server.token }, state, log);
+      live.addRoute(metrics.route(() => live.stats()));
+      live.addRoute(dashboardRoute());
+      server = live;
+    } catch (error) {
+      store.close();
+      decisionLog.close();
+      throw error;
+    }
   }
+  let restoring = restoredThrough > 0;
+  const restoreStarted = performance.now();
 
   // The pipeline is synchronous: the time from an input entering it to its batch arriving here is
   // the tick-to-decision latency (measured on the wall clock, for metrics only).
   let entered = 0;
   const deliver = (batch: OutputBatch): void => {
+    if (restoring) {
+      for (const output of batch.outputs) {
+        if (output.kind === 'decision') decisionLog.append(output, false);
+        state.apply(output);
+      }
+      if (batch.seq >= restoredThrough) {
+        restoring = false;
+        log.info(
+          { through: restoredThrough, decisions: decisionLog.count(), ms: Math.round(performance.now() - restoreStarted), fingerprint: decisionLog.fingerprint() },
+          `state rebuilt by replaying inputs 1..${restoredThrough}; resuming after seq ${restoredThrough}`,
+        );
+      }
+      return;
+    }
     metrics.observeBatch(batch, (performance.now() - entered) / 1000);
     for (const output of batch.outputs) {
       if (output.kind === 'decision') decisionLog.append(output);
@@ -67,7 +99,8 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
       state.apply(output);
     }
     store.enqueue(batch);
-    server.publish(batch);
+    server?.publish(batch);
+    hooks.onBatch?.(batch);
   };
 
   let stopped = false;
@@ -85,7 +118,7 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
     subscription?.unsubscribe();
     store.close();
     decisionLog.close();
-    await server.close();
+    await server?.close();
     if (hooks.metrics === undefined) metrics.close();
   };
   subscription = source
@@ -111,8 +144,8 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
 
   metrics.markReady();
   return {
-    url: server.url,
-    port: server.port,
+    url: server?.url ?? '',
+    port: server?.port ?? 0,
     done,
     fingerprint: () => decisionLog.fingerprint(),
     decisions: () => decisionLog.count(),

@@ -83,14 +83,18 @@ export class DecisionLog {
     }
   }
 
-  /** Hashes (and queues for the file) one decision; returns its canonical line, without '\n'. */
-  append(decision: Decision): string {
+  /**
+   * Hashes (and queues for the file) one decision; returns its canonical line, without '\n'.
+   * `write: false` only hashes it: a restart rebuilding its state replays decisions that the
+   * file already holds, and the fingerprint must cover them all the same.
+   */
+  append(decision: Decision, write = true): string {
     if (this.closed) throw new Error(`DecisionLog.append after close${this.filePath ? ` (${this.filePath})` : ''}`);
     const line = canonicalJson(decision);
     const text = `${line}\n`;
     this.hash.update(text);
     this.lines++;
-    if (this.fd !== null) {
+    if (write && this.fd !== null) {
       this.pending.push(text);
       this.pendingBytes += text.length;
       if (this.pendingBytes >= WRITE_THRESHOLD) this.flush();

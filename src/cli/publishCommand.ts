@@ -1,0 +1,77 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type BadLine, InputFileError, publishMessages, readPrices, readStrategies, type PublishMessage } from '../sources/inputFiles.js';
+import { connectNats } from '../sources/jetstreamConnection.js';
+import { ensureStream } from '../sources/jetstreamStream.js';
+import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
+import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
+
+export const PUBLISH_HELP = `Usage: tradestream publish strategies|prices FILE [options]
+
+Loads a file into the input stream (created if missing), each message with an id so that a repeat
+is dropped by the stream and a timed-out publish is retried safely.
+
+  strategies FILE     JSON lines of discovered strategies
+  prices FILE         JSON lines of candles/ticks; CSV with header symbol,ts,open,high,low,close,volume;
+                      or an exchange kline CSV (open time, o, h, l, c, v, close time, ...) with --symbol
+  --symbol SYM        symbol of a kline CSV (e.g. BTC/USD)
+  --interval I        candle interval of CSV rows (1m, 5m, 1h or ms; default 1m)
+  --nats-url URL      NATS server (default nats://127.0.0.1:4222); --stream NAME, --config FILE, --set K=V
+
+A bad line is reported with its line number and skipped; the exit code is 1 if any publish failed.`;
+
+/** Publishes messages to the input stream with progress on stderr; returns the exit code. */
+export async function publishToStream(
+  values: Record<string, string | boolean | string[] | undefined>,
+  messages: AsyncIterable<PublishMessage> | Iterable<PublishMessage>,
+  label: string,
+): Promise<number> {
+  const config = configFromFlags(values);
+  const nc = await connectNats(natsConnectOptions(config));
+  try {
+    await ensureStream(await jetstreamManager(nc), jetStreamOptions(config));
+    const summary = await publishMessages(jetstream(nc), messages, {
+      onProgress: (p) => process.stderr.write(`${label}: ${p.published} published, ${p.duplicates} duplicates, ${p.failed} failed, ${Math.round(p.rate)}/s\n`),
+      onFailed: (m, error) => process.stderr.write(`${label}: gave up on ${m.subject} (${m.msgId}): ${String(error)}\n`),
+    });
+    console.log(JSON.stringify({ ...summary, stream: config.nats.stream }));
+    return summary.failed > 0 ? 1 : 0;
+  } finally {
+    await nc.drain();
+  }
+}
+
+/** `tradestream publish strategies|prices FILE`. */
+export async function publishCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(args, { symbol: { type: 'string' }, interval: { type: 'string' } }, true);
+  if (values.help === true) {
+    console.log(PUBLISH_HELP);
+    return 0;
+  }
+  const [kind, file, ...extra] = positionals;
+  if ((kind !== 'strategies' && kind !== 'prices') || file === undefined || extra.length > 0) {
+    throw new UsageError(`publish expects "strategies FILE" or "prices FILE" (was "${positionals.join(' ')}")\n\n${PUBLISH_HELP}`);
+  }
+  const config = configFromFlags(values);
+  let bad = 0;
+  const onBadLine = (line: BadLine) => {
+    bad++;
+    process.stderr.write(`${line.path}:${line.line}: skipped: ${line.reason}\n`);
+  };
+  const common = { subjectPrefix: config.nats.subjectPrefix, maxBytes: config.nats.maxMessageBytes, onBadLine };
+  const messages =
+    kind === 'strategies'
+      ? readStrategies(file, common)
+      : readPrices(file, {
+          ...common,
+          ...(typeof values.symbol === 'string' ? { symbol: values.symbol } : {}),
+          ...(typeof values.interval === 'string' ? { interval: values.interval } : {}),
+        });
+  try {
+    const code = await publishToStream(values, messages, `publish ${kind}`);
+    if (bad > 0) process.stderr.write(`publish ${kind}: ${bad} bad lines skipped\n`);
+    return code;
+  } catch (error) {
+    if (error instanceof InputFileError) throw new UsageError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino } from 'pino';
+import { concat, EMPTY, takeWhile } from 'rxjs';
+import { startEngine } from '../main.js';
+import { DecisionPublisher } from '../sinks/natsPublisher.js';
+import { StateStore } from '../sinks/stateStore.js';
+import { demoFeed } from '../sources/demo/demoFeed.js';
+import { JetStreamSource } from '../sources/jetstreamSource.js';
+import { configFromFlags, parseCommand } from './cliOptions.js';
+import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
+
+export const RUN_HELP = `Usage: tradestream run [options]
+
+Runs the engine: inputs from the demo feed or JetStream, decisions to SQLite, WebSocket and NATS.
+
+Options (each also settable in the config file and as TRADESTREAM_<KEY>, e.g. TRADESTREAM_PORT):
+  --config FILE           JSON config file (keys of config/engine.ts)
+  --source demo|jetstream input source (default demo)
+  --db FILE               SQLite state file (default ./data/tradestream.db)
+  --host H                HTTP/WebSocket bind address (default 127.0.0.1)
+  --port P                HTTP/WebSocket port; 0 picks a free one (default 8080)
+  --token T               require this bearer token on WebSocket upgrades
+  --nats-url URL          NATS server URL(s) (default nats://127.0.0.1:4222)
+  --consumer NAME         durable JetStream consumer name
+  --stream NAME           JetStream stream of inputs (default TRADESTREAM)
+  --seed N                demo feed seed (default 42)
+  --speed realtime|max    demo pacing (default realtime)
+  --strategies N          demo strategies (default 2000)
+  --candles N             demo candles per symbol, 0 = forever (default 0)
+  --capital USD           starting equity (default 100000)
+  --decision-log FILE     also write the canonical decision log to FILE
+  --log-level LEVEL       trace|debug|info|warn|error|silent
+  --set KEY=VALUE         any config key by dotted path, e.g. --set sizing.method=kelly
+  -h, --help              this help
+
+With --source jetstream the engine resumes after the last input committed to --db: it first
+replays the stream up to that input to rebuild its state exactly, then consumes live.`;
+
+/** Where the last run stopped: the seq committed for `consumer` in `db` (0 for a new file). */
+function committedSeq(db: string, consumer: string): number {
+  const store = StateStore.open(db, { flushInterval: 60_000, consumer });
+  try {
+    return store.lastSeq(consumer);
+  } finally {
+    store.close();
+  }
+}
+
+/** `tradestream run`: the long-running engine. Resolves with the exit code when it stops. */
+export async function runCommand(args: string[]): Promise<number> {
+  const { values } = parseCommand(args);
+  if (values.help === true) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  const config = configFromFlags(values);
+  const log = pino({ level: config.logLevel, base: { service: 'tradestream' } });
+  mkdirSync(dirname(config.store.db), { recursive: true });
+
+  let engine: Awaited<ReturnType<typeof startEngine>>;
+  let release = async (): Promise<void> => undefined;
+  if (config.source === 'demo') {
+    engine = await startEngine(config, demoFeed(config.demo, config.evaluation.interval), log);
+  } else {
+    const consumer = config.nats.consumer;
+    const lastSeq = committedSeq(config.store.db, consumer);
+    const source = await JetStreamSource.connect(natsConnectOptions(config), jetStreamOptions(config), log);
+    const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
+    const rebuild = lastSeq > 0 ? source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)) : EMPTY;
+    if (lastSeq > 0) log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
+    engine = await startEngine(config, concat(rebuild, source.events(lastSeq)), log, {
+      consumer,
+      restoredThrough: lastSeq,
+      onCommitted: (seq) => source.ack(seq),
+      onBatch: (batch) => publisher.publish(batch),
+    });
+    let released: Promise<void> | null = null;
+    release = () => {
+      released ??= (async () => {
+        publisher.close();
+        await source.close();
+      })();
+      return released;
+    };
+  }
+  const http = engine.url.replace(/^ws/, 'http').replace(/\/ws$/, '');
+  log.info(
+    { url: engine.url, port: engine.port, db: config.store.db, source: config.source },
+    `TradeStream running: WebSocket ${engine.url}, dashboard ${http}/, metrics ${http}/metrics, state ${config.store.db}`,
+  );
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down: flushing state');
+    // The engine first (its last flush acks what it committed), then the source.
+    engine
+      .stop()
+      .then(release)
+      .then(
+        () => log.info({ decisions: engine.decisions(), fingerprint: engine.fingerprint() }, 'stopped'),
+        (error: unknown) => log.error({ err: error }, 'shutdown failed'),
+      );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  await engine.done;
+  await release();
+  return 0;
+}

@@ -1,0 +1,111 @@
+import type { Millis, OutputBatch } from '../domain/types.js';
+
+/** What `tradestream replay` prints at the end. Money in quote currency, ratios as fractions. */
+export interface ReplayFigures {
+  readonly inputs: number;
+  readonly firstSeq: number | null;
+  readonly lastSeq: number | null;
+  readonly decisions: number;
+  readonly decisionsByKind: Readonly<Record<string, number>>;
+  /** Round trips: positions closed. */
+  readonly trades: number;
+  readonly rejections: number;
+  readonly startEquity: number;
+  readonly endEquity: number;
+  readonly pnl: number;
+  /** Largest drawdown from the high-water mark of marked-to-market equity seen in the run. */
+  readonly maxDrawdown: number;
+  /** Annualized Sharpe of equity returns sampled once per candle interval of event time (0 with < 2 samples). */
+  readonly sharpe: number;
+  readonly from: Millis | null;
+  readonly until: Millis | null;
+}
+
+/**
+ * Folds the engine's output batches into the replay report. Equity is sampled at the last
+ * portfolio output of each candle interval of event time; Sharpe = mean/std of the sampled
+ * returns × √periodsPerYear (risk-free rate 0).
+ */
+export class ReplayReport {
+  private inputs = 0;
+  private firstSeq: number | null = null;
+  private lastSeq: number | null = null;
+  private decisions = 0;
+  private readonly byKind: Record<string, number> = {};
+  private trades = 0;
+  private rejections = 0;
+  private endEquity: number;
+  private maxDrawdown = 0;
+  private from: Millis | null = null;
+  private until: Millis | null = null;
+  private bucket: number | null = null;
+  private bucketEquity: number;
+  private readonly samples: number[] = [];
+
+  constructor(
+    private readonly capital: number,
+    private readonly interval: Millis,
+    private readonly periodsPerYear: number,
+  ) {
+    this.endEquity = capital;
+    this.bucketEquity = capital;
+    this.samples.push(capital);
+  }
+
+  /** Takes one batch. */
+  observe(batch: OutputBatch): void {
+    this.inputs++;
+    this.firstSeq ??= batch.seq;
+    this.lastSeq = batch.seq;
+    if (Number.isFinite(batch.time)) {
+      this.from ??= batch.time;
+      this.until = batch.time;
+    }
+    for (const output of batch.outputs) {
+      if (output.kind === 'decision') {
+        this.decisions++;
+        this.byKind[output.decision] = (this.byKind[output.decision] ?? 0) + 1;
+        if (output.decision === 'position.closed') this.trades++;
+      } else if (output.kind === 'rejection') this.rejections++;
+      else if (output.kind === 'portfolio') {
+        this.endEquity = output.equity;
+        this.maxDrawdown = Math.max(this.maxDrawdown, output.drawdown);
+        const bucket = Math.floor(output.time / this.interval);
+        if (this.bucket !== null && bucket !== this.bucket) this.samples.push(this.bucketEquity);
+        this.bucket = bucket;
+        this.bucketEquity = output.equity;
+      }
+    }
+  }
+
+  /** The figures so far (the open interval's equity counts as its last sample). */
+  figures(): ReplayFigures {
+    const equities = this.bucket === null ? this.samples : [...this.samples, this.bucketEquity];
+    const returns: number[] = [];
+    for (let i = 1; i < equities.length; i++) returns.push((equities[i] as number) / (equities[i - 1] as number) - 1);
+    return {
+      inputs: this.inputs,
+      firstSeq: this.firstSeq,
+      lastSeq: this.lastSeq,
+      decisions: this.decisions,
+      decisionsByKind: { ...this.byKind },
+      trades: this.trades,
+      rejections: this.rejections,
+      startEquity: this.capital,
+      endEquity: this.endEquity,
+      pnl: this.endEquity - this.capital,
+      maxDrawdown: this.maxDrawdown,
+      sharpe: sharpe(returns, this.periodsPerYear),
+      from: this.from,
+      until: this.until,
+    };
+  }
+}
+
+/** Annualized Sharpe ratio of per-period returns: mean / sample std × √periodsPerYear; 0 without variance. */
+export function sharpe(returns: readonly number[], periodsPerYear: number): number {
+  if (returns.length < 2) return 0;
+  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+  const variance = returns.reduce((a, r) => a + (r - mean) ** 2, 0) / (returns.length - 1);
+  return variance > 0 ? (mean / Math.sqrt(variance)) * Math.sqrt(periodsPerYear) : 0;
+}

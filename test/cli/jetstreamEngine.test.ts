@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/cli/loadConfig.js';
+import { DecisionLog } from '../../src/sinks/decisionLog.js';
+import { demoEvents } from '../../src/sources/demo/demoFeed.js';
+import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
+import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
+import { runCli, spawnEngine } from './engineProcess.js';
+
+const DEMO = ['--seed', '5', '--strategies', '150', '--candles', '40'];
+
+/** The same demo data run in-process: its decision-log fingerprint and final positions. */
+async function inProcess() {
+  const base = defaultConfig();
+  const config = { ...base, demo: { ...base.demo, seed: 5, strategies: 150, candles: 40, speed: 'max' as const } };
+  const batches = await lastValueFrom(from([...demoEvents(config.demo, config.evaluation.interval)]).pipe(tradingPipeline(config), toArray()));
+  const log = new DecisionLog();
+  for (const b of batches) for (const o of b.outputs) if (o.kind === 'decision') log.append(o);
+  return { fingerprint: log.fingerprint(), lastSeq: batches.at(-1)?.seq ?? 0, decisions: log.count() };
+}
+
+function dbState(file: string) {
+  const db = new Database(file, { readonly: true });
+  try {
+    return {
+      lastSeq: (db.prepare('select max(last_seq) s from consumer_state').get() as { s: number }).s,
+      positions: db.prepare('select position_id, symbol, quantity, entry_price, status, pnl from trading_positions order by position_id').all(),
+      portfolio: db.prepare('select cash, equity, high_water_mark, state from portfolio').get(),
+      decisions: (db.prepare('select count(*) n from decisions').get() as { n: number }).n,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+async function waitForSeq(file: string, seq: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (dbState(file).lastSeq >= seq) return;
+    } catch {
+      // not created yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for seq ${seq} in ${file}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the engine on JetStream', () => {
+  let nats: NatsServerHandle;
+  let dir: string;
+  let expected: Awaited<ReturnType<typeof inProcess>>;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    dir = mkdtempSync(join(tmpdir(), 'ts-js-'));
+    const published = runCli(['demo-feed', '--to-nats', '--nats-url', nats.url, ...DEMO]);
+    expect(published.status, published.stderr).toBe(0);
+    expected = await inProcess();
+  }, 120_000);
+
+  afterAll(async () => {
+    await nats?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('consumes the published stream into SQLite with the same decisions as an in-process run, and replays to the same hash', async () => {
+    const db = join(dir, 'live.db');
+    const logFile = join(dir, 'live.decisions');
+    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--decision-log', logFile]);
+    await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
+    await waitForSeq(db, expected.lastSeq);
+    engine.child.kill('SIGTERM');
+    const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');
+    expect(await engine.exited).toBe(0);
+    expect(stopped.fingerprint).toBe(expected.fingerprint);
+    expect(dbState(db).decisions).toBe(expected.decisions);
+    expect(readFileSync(logFile, 'utf8').split('\n').filter(Boolean)).toHaveLength(expected.decisions);
+
+    const replays = [1, 2].map((n) => runCli(['replay', '--from-seq', '1', '--db', join(dir, `replay${n}.db`), '--nats-url', nats.url, '--json']));
+    for (const r of replays) {
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).fingerprint).toBe(expected.fingerprint);
+    }
+    expect(dbState(join(dir, 'replay1.db')).positions).toEqual(dbState(db).positions);
+  }, 180_000);
+
+  it('reconnects by itself when the nats-server restarts mid-run and ends in the same state', async () => {
+    const db = join(dir, 'restart.db');
+    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--consumer', 'restart-test']);
+    await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
+    await nats.restart();
+    await waitForSeq(db, expected.lastSeq, 90_000);
+    engine.child.kill('SIGTERM');
+    const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');
+    expect(await engine.exited).toBe(0);
+    expect(stopped.fingerprint).toBe(expected.fingerprint);
+  }, 180_000);
+});

@@ -2,7 +2,7 @@ import type { EvaluationConfig } from '../../config/engine.js';
 import { CandleBuilder } from './candleBuilder.js';
 import { DiscoveryLog } from './discoveryLog.js';
 import { IndicatorHub } from './indicators/indicatorHub.js';
-import { PaperAccount } from './paperAccount.js';
+import { PaperAccount, type TradeClosed } from './paperAccount.js';
 import { ReturnWindow } from './returnWindow.js';
 import { createRule, parseStrategy, type StrategyRule } from './strategies/catalog.js';
 import type { TimeVerdict } from './timeFilter.js';
@@ -53,6 +53,8 @@ export class SymbolBook {
   lastClose: number | null = null;
   /** The strategy set changed since phases 1–3 last ran for this symbol. */
   dirty = false;
+  /** Called with every round trip a strategy's paper account closes (the backtest collects them); null in the live engine. */
+  onTradeClosed: ((entry: StrategyEntry, trade: TradeClosed) => void) | null = null;
 
   constructor(
     readonly symbol: string,
@@ -220,7 +222,8 @@ export function evaluateCandle(book: SymbolBook, candle: Candle): void {
   book.hub.update(candle);
   for (const entry of book.strategies) {
     const signal = entry.rule.evaluate(candle, entry.account.side);
-    entry.account.onCandle(candle, signal);
+    const trade = entry.account.onCandle(candle, signal);
+    if (trade !== null && book.onTradeClosed !== null) book.onTradeClosed(entry, trade);
   }
   if (book.lastClose !== null) book.returns.push(candle.ts, candle.close / book.lastClose - 1);
   book.lastClose = candle.close;

@@ -50,7 +50,7 @@ const series = {
   'ATR(14)': run('ATR', { optInTimePeriod: 14 }),
   'CCI(20)': run('CCI', { optInTimePeriod: 20 }),
   'CMO(14)': run('CMO', { optInTimePeriod: 14 }),
-  'OBV': run('OBV', {}),
+  OBV: run('OBV', {}),
   'SAR(0.02,0.2)': run('SAR', { optInAcceleration: 0.02, optInMaximum: 0.2 }),
   'SAREXT(0.01,0.03,0.25)': run('SAREXT', {
     optInStartValue: 0,
@@ -69,7 +69,7 @@ const series = {
   'MOM(10)': run('MOM', { optInTimePeriod: 10 }),
   'STDDEV(20,1)': run('STDDEV', { optInTimePeriod: 20, optInNbDev: 1 }),
   'LINEARREG(20)': run('LINEARREG', { optInTimePeriod: 20 }),
-  'AD': run('AD', {}),
+  AD: run('AD', {}),
 };
 
 const fixture = {

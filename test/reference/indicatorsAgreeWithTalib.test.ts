@@ -10,7 +10,16 @@ import {
   plusDirectionalIndicator,
 } from '../../src/domain/indicators/directional.js';
 import { IndicatorHub } from '../../src/domain/indicators/indicatorHub.js';
-import { aroonDown, aroonUp, chandeMomentum, commodityChannelIndex, moneyFlowIndex, rsi, stochasticK, williamsR } from '../../src/domain/indicators/oscillators.js';
+import {
+  aroonDown,
+  aroonUp,
+  chandeMomentum,
+  commodityChannelIndex,
+  moneyFlowIndex,
+  rsi,
+  stochasticK,
+  williamsR,
+} from '../../src/domain/indicators/oscillators.js';
 import { close } from '../../src/domain/indicators/price.js';
 import type { SeriesNode, SeriesSpec } from '../../src/domain/indicators/seriesNode.js';
 import { onBalanceVolume } from '../../src/domain/indicators/volume.js';

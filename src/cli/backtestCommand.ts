@@ -1,0 +1,196 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { type BacktestTrade, inferInterval, runBacktest } from '../domain/backtest.js';
+import type { Candle, Millis } from '../domain/types.js';
+import { validatePrice } from '../sources/decode.js';
+import { parseTimestamp } from '../sources/schemas.js';
+
+export const BACKTEST_HELP = `Usage: tradestream backtest --type TYPE --candles FILE [--params JSON] [--fee-bps N]
+
+Runs one strategy over a candle file through the live engine's strategy book and paper account.
+
+  --type TYPE      strategy type of STRATEGIES.md, e.g. SMA_RSI
+  --params JSON    its parameters as a JSON object, e.g. '{"rsiPeriod":14}' (default {}: all defaults)
+  --candles FILE   CSV with the header ts,open,high,low,close,volume (ts in epoch ms or ISO 8601),
+                   or JSON lines of candles {"ts", "open", "high", "low", "close", "volume"}
+  --fee-bps N      fee per paper fill, basis points of notional (default 10, as the engine)
+
+Prints one JSON line per closed trade (entry and exit time in ISO 8601, prices, net return, bar
+indices), then one summary line: trades, win rate, total return, max drawdown, Sharpe and
+annualized return (annualized with the candle interval inferred from the file), live score.
+Exit codes: 0 success, 1 runtime failure, 2 bad usage, parameters or file.`;
+
+/** Where the command writes: stdout for results, stderr for messages. */
+export interface BacktestIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const processIo: BacktestIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Bad usage, parameters or input file: exit 2 with the message. */
+class BadInput extends Error {
+  override readonly name = 'BadInput';
+}
+
+/** One candle row before the interval is known: its 1-based line and fields as read. */
+interface Row {
+  readonly line: number;
+  readonly fields: Record<string, unknown>;
+  readonly ts: Millis;
+}
+
+const CSV_COLUMNS = ['ts', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/** Rows of a header CSV or of JSON lines; throws BadInput naming the line and the value. */
+function readRows(path: string, text: string): Row[] {
+  const lines = text.split(/\r?\n/);
+  const rows: Row[] = [];
+  let columns: string[] | null = null;
+  let json: boolean | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    const trimmed = (lines[i] as string).trim();
+    if (trimmed === '') continue;
+    let fields: Record<string, unknown>;
+    if (json === null) json = trimmed.startsWith('{');
+    if (json) {
+      try {
+        fields = JSON.parse(trimmed) as Record<string, unknown>;
+      } catch (error) {
+        throw new BadInput(`${path}:${line}: not valid JSON (${(error as Error).message})`);
+      }
+      if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+        throw new BadInput(`${path}:${line}: a candle must be a JSON object (was ${trimmed.slice(0, 60)})`);
+    } else if (columns === null) {
+      columns = trimmed.split(',').map((c) => c.trim().toLowerCase());
+      const missing = CSV_COLUMNS.filter((c) => !columns?.includes(c));
+      if (missing.length > 0)
+        throw new BadInput(`${path}:${line}: the CSV header must name ${CSV_COLUMNS.join(',')}; missing ${missing.join(', ')} (was "${trimmed}")`);
+      continue;
+    } else {
+      const cells = trimmed.split(',').map((c) => c.trim());
+      if (cells.length !== columns.length) throw new BadInput(`${path}:${line}: ${cells.length} columns, the header has ${columns.length}`);
+      fields = {};
+      for (const [k, name] of columns.entries()) {
+        const cell = cells[k] as string;
+        // Numbers stay numbers (epoch ms, prices); a non-numeric ts is an ISO time for parseTimestamp.
+        fields[name] = cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
+      }
+    }
+    const ts = parseTimestamp(fields.ts);
+    if (ts === null) throw new BadInput(`${path}:${line}: field "ts" must be epoch ms or an ISO 8601 time with a zone (was ${JSON.stringify(fields.ts)})`);
+    const previous = rows[rows.length - 1];
+    if (previous !== undefined && !(ts > previous.ts)) {
+      throw new BadInput(`${path}:${line}: field "ts" ${JSON.stringify(fields.ts)} is not after line ${previous.line}'s; candles must be in increasing time`);
+    }
+    rows.push({ line, fields, ts });
+  }
+  return rows;
+}
+
+/** Candles of the file, validated by the engine's own price validation with the inferred interval. */
+function candlesOf(path: string, rows: readonly Row[]): Candle[] {
+  if (rows.length < 2) throw new BadInput(`${path}: ${rows.length} candle(s); a backtest needs at least 2 to infer the interval`);
+  const interval = inferInterval(rows.map((r) => r.ts)) as Millis;
+  return rows.map((row) => {
+    // The file's own symbol, if any, is kept for validation; the interval is the file's.
+    const event = validatePrice({ symbol: 'BACKTEST/USD', ...row.fields, ts: row.ts, interval }, row.line);
+    if (event.kind === 'rejection') throw new BadInput(`${path}:${row.line}: ${event.reason}`);
+    if (event.kind !== 'candle') throw new BadInput(`${path}:${row.line}: not a candle (a tick?); expected ${CSV_COLUMNS.join(', ')}`);
+    return { symbol: event.symbol, ts: event.ts, interval, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume };
+  });
+}
+
+function tradeLine(t: BacktestTrade): string {
+  return JSON.stringify({
+    kind: 'trade',
+    entryTime: new Date(t.entryTime).toISOString(),
+    entryPrice: t.entryPrice,
+    exitTime: new Date(t.exitTime).toISOString(),
+    exitPrice: t.exitPrice,
+    return: t.return,
+    entryBar: t.entryBar,
+    exitBar: t.exitBar,
+  });
+}
+
+function parameters(raw: string | undefined): Record<string, unknown> {
+  if (raw === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new BadInput(`--params is not valid JSON (${(error as Error).message}): ${raw}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadInput(`--params must be a JSON object (was ${raw})`);
+  return value as Record<string, unknown>;
+}
+
+function feeBps(raw: string | undefined): number {
+  if (raw === undefined) return 10;
+  const value = Number(raw);
+  if (raw.trim() === '' || !(value >= 0 && value <= 1000)) throw new BadInput(`--fee-bps must be a number in 0–1000 (was "${raw}")`);
+  return value;
+}
+
+/**
+ * `tradestream backtest`: one strategy over a candle file, on the live engine's code path
+ * (domain/backtest.ts). Writes trades and the summary as JSON lines to `io.out`, messages to
+ * `io.err`. Returns 0, 2 on bad usage, parameters or file (the message names the flag, the line or
+ * the parameter and the value), 1 on any other failure.
+ */
+export async function backtestCommand(args: string[], io: BacktestIo = processIo): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        type: { type: 'string' },
+        params: { type: 'string' },
+        candles: { type: 'string' },
+        'fee-bps': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help === true) {
+      io.out(BACKTEST_HELP);
+      return 0;
+    }
+    if (values.type === undefined) throw new BadInput('backtest needs --type TYPE (e.g. SMA_RSI)');
+    if (values.candles === undefined) throw new BadInput('backtest needs --candles FILE');
+    const params = parameters(values.params);
+    const fee = feeBps(values['fee-bps']);
+    const path = values.candles;
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new BadInput(`--candles ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    }
+    const candles = candlesOf(path, readRows(path, text));
+    const result = runBacktest({ type: values.type, parameters: params, candles, feeBps: fee });
+    if (!result.ok) throw new BadInput(`--${result.field === 'type' ? 'type' : 'params'}: ${result.reason}`);
+    for (const trade of result.trades) io.out(tradeLine(trade));
+    const summary = result.summary;
+    // JSON has no ∞: a profit factor with no losing trade is written as the string "Infinity".
+    const profitFactor = Number.isFinite(summary.profitFactor) ? summary.profitFactor : String(summary.profitFactor);
+    io.out(JSON.stringify({ kind: 'summary', type: values.type, ...summary, profitFactor }));
+    return 0;
+  } catch (error) {
+    if (error instanceof BadInput) {
+      io.err(`tradestream backtest: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      io.err(`tradestream backtest: ${error.message}\n\n${BACKTEST_HELP}`);
+      return 2;
+    }
+    io.err(`tradestream backtest: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { backtestCommand } from '../../src/cli/backtestCommand.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'backtest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function run(args: string[]): Promise<{ code: number; out: string[]; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await backtestCommand(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err: err.join('\n') };
+}
+
+// The SMA(5)/EMA(5) series of test/domain/backtest.test.ts: enter at bar 5 (close 5), exit at bar 7 (close 40).
+const closes = [10, 10, 10, 10, 10, 5, 5, 40];
+const start = Date.UTC(2026, 0, 1, 0, 0);
+const csv = ['ts,open,high,low,close,volume', ...closes.map((c, i) => `${new Date(start + i * 3_600_000).toISOString()},${c},${c},${c},${c},1`)].join('\n');
+const params = ['--type', 'SMA_EMA_CROSSOVER', '--params', '{"smaPeriod":5,"emaPeriod":5}', '--fee-bps', '0'];
+
+describe('tradestream backtest', () => {
+  it('prints each trade and a summary as JSON lines from an hourly CSV with ISO times', async () => {
+    const r = await run([...params, '--candles', file('hourly.csv', csv)]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out.map((l) => JSON.parse(l))).toEqual([
+      {
+        kind: 'trade',
+        entryTime: '2026-01-01T05:00:00.000Z',
+        entryPrice: 5,
+        exitTime: '2026-01-01T07:00:00.000Z',
+        exitPrice: 40,
+        return: 7,
+        entryBar: 5,
+        exitBar: 7,
+      },
+      expect.objectContaining({
+        kind: 'summary',
+        type: 'SMA_EMA_CROSSOVER',
+        candles: 8,
+        interval: 3_600_000,
+        periodsPerYear: 8_760,
+        trades: 1,
+        winRate: 1,
+        profitFactor: 'Infinity',
+      }),
+    ]);
+  });
+
+  it('reads JSON lines of candles with epoch-ms times', async () => {
+    const lines = closes.map((c, i) => JSON.stringify({ ts: start + i * 60_000, open: c, high: c, low: c, close: c, volume: 1 })).join('\n');
+    const r = await run([...params, '--candles', file('minute.jsonl', lines)]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out[0] as string)).toMatchObject({ entryBar: 5, exitBar: 7 });
+    expect(JSON.parse(r.out[1] as string)).toMatchObject({ interval: 60_000, periodsPerYear: 525_600 });
+  });
+
+  it('exits 2 naming the line and value of a bad candle', async () => {
+    const bad = csv.replace(/\n([^,\n]+),10,10,10,10,1\n/, '\n$1,10,9,10,10,1\n');
+    const r = await run([...params, '--candles', file('bad.csv', bad)]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('bad.csv:2: field "high" 9 is below "low" 10');
+  });
+
+  it('exits 2 naming a timestamp that is not one', async () => {
+    const r = await run([...params, '--candles', file('badts.csv', csv.replace('2026-01-01T03:00:00.000Z', 'yesterday'))]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('badts.csv:5: field "ts" must be epoch ms or an ISO 8601 time with a zone (was "yesterday")');
+  });
+
+  it('exits 2 naming a parameter out of range', async () => {
+    const r = await run(['--type', 'SMA_RSI', '--params', '{"rsiPeriod":1}', '--candles', file('ok.csv', csv)]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('parameter rsiPeriod 1 is out of range 2–30');
+  });
+
+  it('exits 2 on an unknown type, a missing flag, malformed --params or a missing file', async () => {
+    const path = file('ok2.csv', csv);
+    expect((await run(['--type', 'NOPE', '--candles', path])).err).toContain('unknown strategy type NOPE');
+    expect((await run(['--candles', path])).code).toBe(2);
+    expect((await run(['--type', 'SMA_RSI', '--params', '{rsi', '--candles', path])).err).toContain('--params is not valid JSON');
+    const missing = await run(['--type', 'SMA_RSI', '--candles', join(dir, 'none.csv')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('none.csv: no such file');
+    expect((await run(['--type', 'SMA_RSI', '--bogus'])).code).toBe(2);
+  });
+
+  it('prints its usage with --help and exits 0', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toContain('Usage: tradestream backtest --type TYPE --candles FILE');
+  });
+});

@@ -45,6 +45,7 @@ const series = {
   'STOCHF(14,1)': run('STOCHF', { optInFastK_Period: 14, optInFastD_Period: 1, optInFastD_MAType: 0 }),
   'AROON(25)': run('AROON', { optInTimePeriod: 25 }),
   'MFI(14)': run('MFI', { optInTimePeriod: 14 }),
+  'MFI(10)': run('MFI', { optInTimePeriod: 10 }),
   'BBANDS(20,2,2)': run('BBANDS', { optInTimePeriod: 20, optInNbDevUp: 2, optInNbDevDn: 2, optInMAType: 0 }),
   'WILLR(14)': run('WILLR', { optInTimePeriod: 14 }),
   'ATR(14)': run('ATR', { optInTimePeriod: 14 }),

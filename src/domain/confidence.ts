@@ -51,35 +51,92 @@ export function halfLifeDecay(ageMs: number, halfLifeDays: number): number {
 }
 
 /**
- * Scores one strategy at event time `now` (ms). Returns the confidence with its three components,
- * each in [0, 1] for inputs in range. Throws when the configured weights do not sum to 1 (±1e-9) or
- * an input is NaN or infinite: those are bugs, not a business "no".
+ * Throws a RangeError when the three confidence weights do not sum to 1 (±1e-9). Callers that score
+ * many strategies with one config check it once with this, then use `scoreConfidenceInto`.
  */
-export function scoreConfidence(input: ConfidenceInput, now: Millis, cfg: ConfidenceConfig): ConfidenceScore {
+export function checkConfidenceWeights(cfg: ConfidenceConfig): void {
   const weightSum = cfg.performanceWeight + cfg.frequencyWeight + cfg.recencyWeight;
   if (!(Math.abs(weightSum - 1) <= 1e-9)) {
     throw new RangeError(
       `scoreConfidence: weights must sum to 1 (performance ${cfg.performanceWeight} + frequency ${cfg.frequencyWeight} + recency ${cfg.recencyWeight} = ${weightSum})`,
     );
   }
+}
+
+/**
+ * Phase 1's figures for one strategy, kept on the strategy and overwritten at every refresh: the
+ * confidence stage scores every strategy of a symbol on each candle close, and a fresh output
+ * object per strategy per refresh was most of its cost. Only a score that is emitted becomes a
+ * ConfidenceScore (a new readonly value).
+ */
+export class ConfidenceFigures {
+  /** Event time of the last scoring (ms). */
+  time = 0;
+  confidence = 0;
+  performance = 0;
+  frequency = 0;
+  recency = 0;
+  liveScore: number | null = null;
+  liveTrades = 0;
+  /** Confidence last emitted for this strategy, NaN when none was: the stage's emit threshold reads it. */
+  emitted = Number.NaN;
+}
+
+/**
+ * Scores one strategy at event time `now` (ms) into `out`, with `cfg`'s weights already checked by
+ * checkConfidenceWeights. Same numbers as scoreConfidence, which is built on it. Throws on a NaN or
+ * infinite input (a bug).
+ */
+export function scoreConfidenceInto(
+  out: ConfidenceFigures,
+  input: Omit<ConfidenceInput, 'strategyId' | 'symbol' | 'type'>,
+  now: Millis,
+  cfg: ConfidenceConfig,
+): void {
   requireFinite('now', now);
   requireFinite('lastSeenAt', input.lastSeenAt);
   requireFinite('frequency', input.frequency);
   const performance = blendedPerformance(input.backtestScore, input.liveScore, input.liveTrades, cfg.liveTradesPrior);
   const recency = halfLifeDecay(now - input.lastSeenAt, cfg.recencyHalfLifeDays);
+  out.time = now;
+  out.confidence = cfg.performanceWeight * performance + cfg.frequencyWeight * input.frequency + cfg.recencyWeight * recency;
+  out.performance = performance;
+  out.frequency = input.frequency;
+  out.recency = recency;
+  out.liveScore = input.liveScore;
+  out.liveTrades = input.liveTrades;
+}
+
+/** The output value of `figures` for one strategy: a new readonly ConfidenceScore. */
+export function confidenceScoreOf(
+  strategy: { readonly strategyId: string; readonly symbol: string; readonly type: string },
+  figures: ConfidenceFigures,
+): ConfidenceScore {
   return {
     kind: 'score',
-    time: now,
-    strategyId: input.strategyId,
-    symbol: input.symbol,
-    type: input.type,
-    confidence: cfg.performanceWeight * performance + cfg.frequencyWeight * input.frequency + cfg.recencyWeight * recency,
-    performance,
-    frequency: input.frequency,
-    recency,
-    liveScore: input.liveScore,
-    liveTrades: input.liveTrades,
+    time: figures.time,
+    strategyId: strategy.strategyId,
+    symbol: strategy.symbol,
+    type: strategy.type,
+    confidence: figures.confidence,
+    performance: figures.performance,
+    frequency: figures.frequency,
+    recency: figures.recency,
+    liveScore: figures.liveScore,
+    liveTrades: figures.liveTrades,
   };
+}
+
+/**
+ * Scores one strategy at event time `now` (ms). Returns the confidence with its three components,
+ * each in [0, 1] for inputs in range. Throws when the configured weights do not sum to 1 (±1e-9) or
+ * an input is NaN or infinite: those are bugs, not a business "no".
+ */
+export function scoreConfidence(input: ConfidenceInput, now: Millis, cfg: ConfidenceConfig): ConfidenceScore {
+  checkConfidenceWeights(cfg);
+  const figures = new ConfidenceFigures();
+  scoreConfidenceInto(figures, input, now, cfg);
+  return confidenceScoreOf(input, figures);
 }
 
 function requireFinite(name: string, value: number): void {

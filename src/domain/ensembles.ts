@@ -25,6 +25,25 @@ export interface EnsembleCandidate {
 }
 
 /**
+ * A strategy's EnsembleCandidate, one object for the strategy's life, updated in place by the time
+ * filter on each refresh while the strategy survives: phase 2 runs over every strategy of a symbol
+ * on every candle close, and a new object per survivor per refresh was a large share of its cost.
+ * Phase 3 reads it through the readonly interface within the same frame; what an Ensemble keeps,
+ * it copies (toEnsemble), so no output ever points at one of these.
+ */
+export class SurvivorCandidate implements EnsembleCandidate {
+  confidence = 0;
+  performance = 0;
+  side: Side = 'flat';
+
+  constructor(
+    readonly strategyId: string,
+    readonly type: string,
+    readonly returns: ReturnWindow,
+  ) {}
+}
+
+/**
  * Slack for comparisons of computed totals and correlations against configured bounds: a total
  * that is 0.7 on paper can come out as 0.6999999999999999, and the boundary must behave as written.
  */
@@ -48,11 +67,28 @@ export function countedCorrelation(a: ReturnWindow, b: ReturnWindow, minSamples:
  * order, not locale order, so every platform agrees). Returns a new array.
  */
 export function selectCandidates(survivors: Iterable<EnsembleCandidate>, cfg: EnsembleConfig): EnsembleCandidate[] {
-  const eligible: EnsembleCandidate[] = [];
-  for (const candidate of survivors) if (candidate.confidence >= cfg.minConfidence) eligible.push(candidate);
-  eligible.sort((a, b) => b.confidence - a.confidence || byStrategyId(a, b));
-  return eligible.slice(0, cfg.maxCandidates);
+  // A symbol has thousands of survivors and tens of candidates: keep only the best `limit` by
+  // insertion into a short sorted list instead of sorting them all. The order is total (ids are
+  // unique), so this is exactly sort-then-slice.
+  const limit = cfg.maxCandidates;
+  const best: EnsembleCandidate[] = [];
+  if (limit < 1) return best;
+  for (const candidate of survivors) {
+    if (!(candidate.confidence >= cfg.minConfidence)) continue;
+    if (best.length === limit) {
+      if (byRank(candidate, best[limit - 1] as EnsembleCandidate) >= 0) continue;
+      best.pop();
+    }
+    let i = best.length;
+    best.push(candidate);
+    for (; i > 0 && byRank(candidate, best[i - 1] as EnsembleCandidate) < 0; i--) best[i] = best[i - 1] as EnsembleCandidate;
+    best[i] = candidate;
+  }
+  return best;
 }
+
+/** Candidate order: confidence descending, then strategy id ascending. */
+const byRank = (a: EnsembleCandidate, b: EnsembleCandidate): number => b.confidence - a.confidence || byStrategyId(a, b);
 
 interface Measure {
   readonly performance: number;

@@ -1,22 +1,13 @@
 import type { EvaluationConfig } from '../../config/engine.js';
 import { CandleBuilder } from './candleBuilder.js';
+import type { ConfidenceFigures } from './confidence.js';
 import { DiscoveryLog } from './discoveryLog.js';
+import type { SurvivorCandidate } from './ensembles.js';
 import { IndicatorHub } from './indicators/indicatorHub.js';
 import { PaperAccount, type TradeClosed } from './paperAccount.js';
 import { ReturnWindow } from './returnWindow.js';
 import { createRule, parseStrategy, type StrategyRule } from './strategies/catalog.js';
-import type { TimeVerdict } from './timeFilter.js';
-import type {
-  BacktestWindow,
-  Candle,
-  ConfidenceScore,
-  Decision,
-  Millis,
-  PriceEvent,
-  Rejection,
-  StrategyEvent,
-  StrategyRecord,
-} from './types.js';
+import type { BacktestWindow, Candle, Decision, Millis, PriceEvent, Rejection, StrategyEvent, StrategyRecord } from './types.js';
 
 /** One registered strategy: identity, discovery history, its rule and its live paper account. */
 export interface StrategyEntry {
@@ -32,10 +23,12 @@ export interface StrategyEntry {
   seenCount: number;
   rule: StrategyRule;
   account: PaperAccount;
-  /** Phase 1's latest score, set by the confidence stage. */
-  confidence: ConfidenceScore | null;
-  /** Phase 2's latest verdict, set by the time-filter stage. */
-  verdict: TimeVerdict | null;
+  /** Phase 1's latest figures, overwritten in place by the confidence stage; null until scored. */
+  confidence: ConfidenceFigures | null;
+  /** Phase 2: whether the strategy passed the time filter at the last refresh; null until judged. */
+  survives: boolean | null;
+  /** Phase 2: the strategy as an ensemble candidate, updated in place while it survives. */
+  candidate: SurvivorCandidate | null;
 }
 
 /** Everything the engine keeps per symbol: its strategies, candles, shared indicators and returns. */
@@ -120,7 +113,11 @@ export class StrategyBook {
         field: parsed.field,
         symbol: event.symbol,
       };
-      return { record: null, rejection, decision: this.decision('strategy.rejected', event, time, parsed.reason, { code: parsed.code, field: parsed.field, type: event.type }) };
+      return {
+        record: null,
+        rejection,
+        decision: this.decision('strategy.rejected', event, time, parsed.reason, { code: parsed.code, field: parsed.field, type: event.type }),
+      };
     }
     const book = this.book(event.symbol);
     const id = `${event.symbol}:${parsed.value.canonicalKey}`;
@@ -128,7 +125,15 @@ export class StrategyBook {
     if (event.retired) {
       if (existing === undefined) {
         const reason = `retirement of ${id}, which is not registered`;
-        const rejection: Rejection = { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'not_registered', reason, field: 'retired', symbol: event.symbol };
+        const rejection: Rejection = {
+          kind: 'rejection',
+          seq: event.seq,
+          source: 'strategy',
+          code: 'not_registered',
+          reason,
+          field: 'retired',
+          symbol: event.symbol,
+        };
         return { record: null, rejection, decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code: 'not_registered' }) };
       }
       existing.rule.dispose();
@@ -173,14 +178,18 @@ export class StrategyBook {
       rule: createRule(parsed.value, book.hub),
       account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow),
       confidence: null,
-      verdict: null,
+      survives: null,
+      candidate: null,
     };
     book.byId.set(id, entry);
     book.strategies.push(entry);
     return {
       record: recordOf(entry, time, 'active'),
       rejection: null,
-      decision: this.decision('strategy.accepted', event, time, `new ${entry.type} strategy, backtest score ${event.score}`, { strategyId: id, score: event.score }),
+      decision: this.decision('strategy.accepted', event, time, `new ${entry.type} strategy, backtest score ${event.score}`, {
+        strategyId: id,
+        score: event.score,
+      }),
     };
   }
 

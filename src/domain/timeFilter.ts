@@ -11,7 +11,7 @@ import type { BacktestWindow, Millis } from './types.js';
 /** A survivor with its decayed performance, or an exclusion with a stable code and a reason in numbers. */
 export type TimeVerdict =
   | { readonly pass: true; readonly decayedPerformance: number }
-  | { readonly pass: false; readonly code: 'stale' | 'window_too_short' | 'window_too_long'; readonly reason: string };
+  | { readonly pass: false; readonly code: TimeExclusion; readonly reason: string };
 
 /** What the time filter reads of a strategy. `performance` is phase 1's blended performance. */
 export interface TimeFilterInput {
@@ -19,6 +19,9 @@ export interface TimeFilterInput {
   readonly window: BacktestWindow | null;
   readonly performance: number;
 }
+
+/** Why the time filter excludes a strategy; stable codes for the decision log. */
+export type TimeExclusion = 'stale' | 'window_too_short' | 'window_too_long';
 
 /**
  * Judges one strategy at event time `now` (ms). Excluded when the age since its last discovery,
@@ -28,33 +31,42 @@ export interface TimeFilterInput {
  * Throws on a NaN or infinite input (a bug).
  */
 export function filterByTime(input: TimeFilterInput, now: Millis, cfg: TimeFilterConfig): TimeVerdict {
-  if (!Number.isFinite(now) || !Number.isFinite(input.lastSeenAt) || !Number.isFinite(input.performance)) {
+  if (!Number.isFinite(input.performance)) {
     throw new RangeError(`filterByTime: non-finite input (now ${now}, lastSeenAt ${input.lastSeenAt}, performance ${input.performance})`);
   }
-  const ageMs = Math.max(0, now - input.lastSeenAt);
-  if (ageMs > cfg.maxAgeDays * MS_PER_DAY) {
-    return { pass: false, code: 'stale', reason: `last discovered ${formatDays(ageMs, cfg.maxAgeDays)} days ago, limit ${cfg.maxAgeDays}` };
-  }
-  const window = input.window;
-  if (window !== null) {
-    const lengthMs = window.end - window.start;
-    if (!Number.isFinite(lengthMs)) throw new RangeError(`filterByTime: window is not finite (${window.start}..${window.end})`);
-    if (lengthMs < cfg.minWindowDays * MS_PER_DAY) {
-      return {
-        pass: false,
-        code: 'window_too_short',
-        reason: `backtest window ${formatDays(lengthMs, cfg.minWindowDays)} days, minimum ${cfg.minWindowDays}`,
-      };
-    }
-    if (lengthMs > cfg.maxWindowDays * MS_PER_DAY) {
-      return {
-        pass: false,
-        code: 'window_too_long',
-        reason: `backtest window ${formatDays(lengthMs, cfg.maxWindowDays)} days, maximum ${cfg.maxWindowDays}`,
-      };
-    }
-  }
-  return { pass: true, decayedPerformance: input.performance * halfLifeDecay(ageMs, cfg.decayHalfLifeDays) };
+  const code = timeExclusion(input.lastSeenAt, input.window, now, cfg);
+  if (code === null) return { pass: true, decayedPerformance: decayedPerformance(input.performance, input.lastSeenAt, now, cfg) };
+  return { pass: false, code, reason: exclusionReason(code, input.lastSeenAt, input.window, now, cfg) };
+}
+
+/**
+ * filterByTime's verdict without its text: the exclusion code, or null for a survivor. The time
+ * stage judges every strategy of a symbol on every candle close but writes a reason only when a
+ * strategy changes sides, so the numbers-in-words are built only then (by filterByTime).
+ * Throws on a NaN or infinite time (a bug).
+ */
+export function timeExclusion(lastSeenAt: Millis, window: BacktestWindow | null, now: Millis, cfg: TimeFilterConfig): TimeExclusion | null {
+  if (!Number.isFinite(now) || !Number.isFinite(lastSeenAt)) throw new RangeError(`filterByTime: non-finite input (now ${now}, lastSeenAt ${lastSeenAt})`);
+  if (Math.max(0, now - lastSeenAt) > cfg.maxAgeDays * MS_PER_DAY) return 'stale';
+  if (window === null) return null;
+  const lengthMs = window.end - window.start;
+  if (!Number.isFinite(lengthMs)) throw new RangeError(`filterByTime: window is not finite (${window.start}..${window.end})`);
+  if (lengthMs < cfg.minWindowDays * MS_PER_DAY) return 'window_too_short';
+  if (lengthMs > cfg.maxWindowDays * MS_PER_DAY) return 'window_too_long';
+  return null;
+}
+
+/** A survivor's performance decayed by its age: performance · 0.5^(max(0, now − lastSeenAt) / decayHalfLifeDays). */
+export function decayedPerformance(performance: number, lastSeenAt: Millis, now: Millis, cfg: TimeFilterConfig): number {
+  return performance * halfLifeDecay(Math.max(0, now - lastSeenAt), cfg.decayHalfLifeDays);
+}
+
+/** The decision-log reason for an exclusion `code` that timeExclusion returned, in numbers. */
+export function exclusionReason(code: TimeExclusion, lastSeenAt: Millis, window: BacktestWindow | null, now: Millis, cfg: TimeFilterConfig): string {
+  if (code === 'stale') return `last discovered ${formatDays(Math.max(0, now - lastSeenAt), cfg.maxAgeDays)} days ago, limit ${cfg.maxAgeDays}`;
+  const lengthMs = window === null ? 0 : window.end - window.start;
+  if (code === 'window_too_short') return `backtest window ${formatDays(lengthMs, cfg.minWindowDays)} days, minimum ${cfg.minWindowDays}`;
+  return `backtest window ${formatDays(lengthMs, cfg.maxWindowDays)} days, maximum ${cfg.maxWindowDays}`;
 }
 
 /**

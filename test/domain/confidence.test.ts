@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfidenceConfig } from '../../config/engine.js';
-import { blendedPerformance, type ConfidenceInput, halfLifeDecay, scoreConfidence } from '../../src/domain/confidence.js';
+import {
+  blendedPerformance,
+  ConfidenceFigures,
+  type ConfidenceInput,
+  checkConfidenceWeights,
+  halfLifeDecay,
+  scoreConfidence,
+  scoreConfidenceInto,
+} from '../../src/domain/confidence.js';
+import { ConfidenceStage } from '../../src/domain/stages/confidenceStage.js';
 
 const DAY = 86_400_000;
 
@@ -110,5 +119,30 @@ describe('scoreConfidence', () => {
     expect(() => scoreConfidence(input({ lastSeenAt: Number.NaN }), 0, cfg)).toThrow(RangeError);
     expect(() => scoreConfidence(input({ backtestScore: Number.NaN }), 0, cfg)).toThrow(RangeError);
     expect(() => scoreConfidence(input(), Number.NaN, cfg)).toThrow(RangeError);
+  });
+});
+
+describe('scoreConfidenceInto (the allocation-free path of the confidence stage)', () => {
+  it('writes the same numbers scoreConfidence returns, reusing one figures object', () => {
+    const figures = new ConfidenceFigures();
+    for (const over of [{}, { liveScore: null, liveTrades: 0 }, { lastSeenAt: 40 * DAY, frequency: 1 }]) {
+      const expected = scoreConfidence(input(over), 45 * DAY, cfg);
+      scoreConfidenceInto(figures, input(over), 45 * DAY, cfg);
+      expect({ ...figures, emitted: undefined }).toEqual({
+        ...expected,
+        kind: undefined,
+        strategyId: undefined,
+        symbol: undefined,
+        type: undefined,
+        emitted: undefined,
+      });
+    }
+  });
+
+  it('has its weights checked once, by checkConfidenceWeights, which the stage runs when it is built', () => {
+    const bad = { ...cfg, recencyWeight: 0.16 };
+    expect(() => checkConfidenceWeights(bad)).toThrow(/weights must sum to 1/);
+    expect(() => new ConfidenceStage(bad, { interval: 60_000, feeBps: 10, returnsWindow: 240, periodsPerYear: 525_600 })).toThrow(/weights must sum to 1/);
+    expect(() => checkConfidenceWeights(cfg)).not.toThrow();
   });
 });

@@ -75,6 +75,22 @@ describe('selectCandidates', () => {
     expect(ids({ members: selectCandidates(survivors, cfg) })).toEqual(['e', 'a', 'b', 'c']);
     expect(ids({ members: selectCandidates(survivors, { ...cfg, maxCandidates: 2 }) })).toEqual(['e', 'a']);
   });
+
+  it('keeps exactly the first maxCandidates of a full sort, whatever the input order (many ties)', () => {
+    // Confidences on a coarse grid so that ties by id decide often; input in a scrambled order.
+    const survivors = Array.from({ length: 500 }, (_, i) => {
+      const k = (i * 7919) % 500;
+      return candidate(`s${String(k).padStart(3, '0')}`, 'X', 0.5 + ((k * 31) % 11) / 20, 0.5, 'flat', e1);
+    });
+    const sorted = survivors
+      .filter((c) => c.confidence >= cfg.minConfidence)
+      .sort((a, b) => b.confidence - a.confidence || (a.strategyId < b.strategyId ? -1 : 1))
+      .map((c) => c.strategyId);
+    for (const maxCandidates of [2, 20, 200]) {
+      expect(ids({ members: selectCandidates(survivors, { ...cfg, maxCandidates }) })).toEqual(sorted.slice(0, maxCandidates));
+      expect(ids({ members: selectCandidates([...survivors].reverse(), { ...cfg, maxCandidates }) })).toEqual(sorted.slice(0, maxCandidates));
+    }
+  });
 });
 
 describe('scoreEnsemble', () => {

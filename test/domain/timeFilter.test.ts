@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimeFilterConfig } from '../../config/engine.js';
-import { filterByTime } from '../../src/domain/timeFilter.js';
+import { decayedPerformance, filterByTime, timeExclusion } from '../../src/domain/timeFilter.js';
 import type { BacktestWindow } from '../../src/domain/types.js';
 
 const DAY = 86_400_000;
@@ -62,5 +62,31 @@ describe('filterByTime', () => {
   it('throws on a NaN input rather than judging it', () => {
     expect(() => judge(Number.NaN)).toThrow(RangeError);
     expect(() => judge(NOW, null, Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('timeExclusion and decayedPerformance (the allocation-free path of the time stage)', () => {
+  const cases: [string, number, BacktestWindow | null][] = [
+    ['fresh, good window', NOW - DAY, windowOfDays(100)],
+    ['exactly at the age limit', NOW - 90 * DAY, windowOfDays(100)],
+    ['1 ms past the age limit', NOW - 90 * DAY - 1, windowOfDays(100)],
+    ['discovered after now', NOW + DAY, windowOfDays(100)],
+    ['no window', NOW - 10 * DAY, null],
+    ['window too short', NOW - 10 * DAY, windowOfDays(29.9)],
+    ['window too long', NOW - 10 * DAY, windowOfDays(365.1)],
+    ['stale and window too short', NOW - 100 * DAY, windowOfDays(1)],
+  ];
+  it.each(cases)('agrees with filterByTime: %s', (_name, lastSeenAt, window) => {
+    const verdict = judge(lastSeenAt, window, 0.8);
+    const code = timeExclusion(lastSeenAt, window, NOW, cfg);
+    if (verdict.pass) {
+      expect(code).toBeNull();
+      expect(decayedPerformance(0.8, lastSeenAt, NOW, cfg)).toBe(verdict.decayedPerformance);
+    } else expect(code).toBe(verdict.code);
+  });
+
+  it('throws on a NaN time rather than judging it', () => {
+    expect(() => timeExclusion(Number.NaN, null, NOW, cfg)).toThrow(RangeError);
+    expect(() => timeExclusion(NOW, null, Number.NaN, cfg)).toThrow(RangeError);
   });
 });

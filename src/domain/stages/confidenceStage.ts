@@ -1,5 +1,5 @@
 import type { ConfidenceConfig, EvaluationConfig } from '../../../config/engine.js';
-import { scoreConfidence } from '../confidence.js';
+import { checkConfidenceWeights, ConfidenceFigures, confidenceScoreOf, scoreConfidenceInto } from '../confidence.js';
 import { liveScore } from '../liveScore.js';
 import type { Frame } from './frame.js';
 
@@ -7,43 +7,59 @@ const DAY = 86_400_000;
 
 /**
  * Phase 1 over a symbol: on a refresh frame, scores every active strategy of the symbol
- * (performance, frequency, recency) and keeps the score on the strategy for the later phases.
+ * (performance, frequency, recency) and keeps the figures on the strategy for the later phases.
  * A score is emitted when it is new or moved by at least `emitStep`, so recency's slow drift does
  * not flood the sinks; the phases always read the exact latest value.
+ *
+ * This runs for every strategy of a symbol on every candle close, so it allocates nothing per
+ * strategy beyond the scores it emits: the figures are overwritten in place, and the weights are
+ * checked once here rather than on every call.
  */
 export class ConfidenceStage {
+  /**
+   * Last emitted confidence by strategy id. The strategy's own figures carry it for the hot path;
+   * this map outlives a retirement, so a strategy registered again under the same id is not
+   * re-emitted until its score moves, as before the figures existed.
+   */
   private readonly emitted = new Map<string, number>();
 
   constructor(
     private readonly cfg: ConfidenceConfig,
     private readonly evaluation: EvaluationConfig,
     private readonly emitStep = 1e-3,
-  ) {}
+  ) {
+    checkConfidenceWeights(cfg);
+  }
 
   step(frame: Frame): Frame {
     const book = frame.book;
     if (!frame.refresh || book === null) return frame;
     const lookback = this.cfg.frequencyLookbackDays * DAY;
+    const periodsPerYear = this.evaluation.periodsPerYear;
     for (const entry of book.strategies) {
-      const score = scoreConfidence(
+      let figures = entry.confidence;
+      if (figures === null) {
+        figures = new ConfidenceFigures();
+        figures.emitted = this.emitted.get(entry.id) ?? Number.NaN;
+        entry.confidence = figures;
+      }
+      const account = entry.account;
+      scoreConfidenceInto(
+        figures,
         {
-          strategyId: entry.id,
-          symbol: entry.symbol,
-          type: entry.type,
           backtestScore: entry.score,
-          liveScore: liveScore(entry.account, this.evaluation.periodsPerYear),
-          liveTrades: entry.account.trades,
+          liveScore: liveScore(account, periodsPerYear),
+          liveTrades: account.trades,
           lastSeenAt: entry.lastSeenAt,
           frequency: book.discoveries.frequency(entry.type, frame.time, lookback),
         },
         frame.time,
         this.cfg,
       );
-      entry.confidence = score;
-      const last = this.emitted.get(entry.id);
-      if (last === undefined || Math.abs(last - score.confidence) >= this.emitStep) {
-        this.emitted.set(entry.id, score.confidence);
-        frame.outputs.push(score);
+      if (Number.isNaN(figures.emitted) || Math.abs(figures.emitted - figures.confidence) >= this.emitStep) {
+        figures.emitted = figures.confidence;
+        this.emitted.set(entry.id, figures.confidence);
+        frame.outputs.push(confidenceScoreOf({ strategyId: entry.id, symbol: entry.symbol, type: entry.type }, figures));
       }
     }
     // Discoveries older than the lookback can never count again: drop them so memory stays bounded.

@@ -1,12 +1,17 @@
 import type { TimeFilterConfig } from '../../../config/engine.js';
-import type { EnsembleCandidate } from '../ensembles.js';
-import { filterByTime } from '../timeFilter.js';
+import { type EnsembleCandidate, SurvivorCandidate } from '../ensembles.js';
+import type { SymbolBook } from '../strategyBook.js';
+import { decayedPerformance, exclusionReason, timeExclusion } from '../timeFilter.js';
 import type { Frame } from './frame.js';
 
 /**
  * Phase 2 over a symbol: on a refresh frame, runs the time filter on every scored strategy and
  * hands the survivors, with their time-decayed performance, to phase 3 as ensemble candidates.
  * A strategy's move between survivor and excluded is a decision (logged once per transition).
+ *
+ * Runs for every strategy of a symbol on every candle close, so it allocates nothing per strategy:
+ * each strategy's candidate is updated in place, the reason text of an exclusion is written only
+ * when it is logged, and the survivors are a view over the book instead of a new map.
  */
 export class TimeFilterStage {
   constructor(private readonly cfg: TimeFilterConfig) {}
@@ -14,28 +19,94 @@ export class TimeFilterStage {
   step(frame: Frame): Frame {
     const book = frame.book;
     if (!frame.refresh || book === null) return frame;
-    const survivors = new Map<string, EnsembleCandidate>();
+    const now = frame.time;
     for (const entry of book.strategies) {
-      if (entry.confidence === null) continue;
-      const verdict = filterByTime({ lastSeenAt: entry.lastSeenAt, window: entry.window, performance: entry.confidence.performance }, frame.time, this.cfg);
-      const before = entry.verdict;
-      entry.verdict = verdict;
-      if (verdict.pass) {
-        survivors.set(entry.id, {
-          strategyId: entry.id,
-          type: entry.type,
-          confidence: entry.confidence.confidence,
-          performance: verdict.decayedPerformance,
-          side: entry.account.side,
-          returns: entry.account.returns,
-        });
-        if (before !== null && !before.pass) {
-          frame.outputs.push({ kind: 'decision', decision: 'strategy.accepted', time: frame.time, seq: frame.seq, symbol: book.symbol, reason: 'passes the time filter again', details: { strategyId: entry.id } });
+      const figures = entry.confidence;
+      if (figures === null) continue;
+      const before = entry.survives;
+      const code = timeExclusion(entry.lastSeenAt, entry.window, now, this.cfg);
+      if (code === null) {
+        entry.survives = true;
+        let candidate = entry.candidate;
+        if (candidate === null) {
+          candidate = new SurvivorCandidate(entry.id, entry.type, entry.account.returns);
+          entry.candidate = candidate;
         }
-      } else if (before === null || before.pass) {
-        frame.outputs.push({ kind: 'decision', decision: 'strategy.rejected', time: frame.time, seq: frame.seq, symbol: book.symbol, reason: verdict.reason, details: { strategyId: entry.id, code: verdict.code } });
+        candidate.confidence = figures.confidence;
+        candidate.performance = decayedPerformance(figures.performance, entry.lastSeenAt, now, this.cfg);
+        candidate.side = entry.account.side;
+        if (before === false) {
+          frame.outputs.push({
+            kind: 'decision',
+            decision: 'strategy.accepted',
+            time: now,
+            seq: frame.seq,
+            symbol: book.symbol,
+            reason: 'passes the time filter again',
+            details: { strategyId: entry.id },
+          });
+        }
+      } else {
+        entry.survives = false;
+        if (before !== false) {
+          const reason = exclusionReason(code, entry.lastSeenAt, entry.window, now, this.cfg);
+          frame.outputs.push({
+            kind: 'decision',
+            decision: 'strategy.rejected',
+            time: now,
+            seq: frame.seq,
+            symbol: book.symbol,
+            reason,
+            details: { strategyId: entry.id, code },
+          });
+        }
       }
     }
-    return { ...frame, survivors };
+    return { ...frame, survivors: new SurvivorView(book) };
+  }
+}
+
+/**
+ * The symbol's time-filter survivors by strategy id, read straight from the book: the strategies
+ * whose last verdict passed, as their candidates. Valid for the frame that made it (the stages run
+ * synchronously, so nothing changes the book before phases 3 and 4 have read it). Iterates in
+ * registration order, like the map it replaces.
+ */
+class SurvivorView implements ReadonlyMap<string, EnsembleCandidate> {
+  constructor(private readonly book: SymbolBook) {}
+
+  get size(): number {
+    let n = 0;
+    for (const entry of this.book.strategies) if (entry.survives === true) n++;
+    return n;
+  }
+
+  get(id: string): EnsembleCandidate | undefined {
+    const entry = this.book.byId.get(id);
+    return entry !== undefined && entry.survives === true && entry.candidate !== null ? entry.candidate : undefined;
+  }
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  *values(): MapIterator<EnsembleCandidate> {
+    for (const entry of this.book.strategies) if (entry.survives === true && entry.candidate !== null) yield entry.candidate;
+  }
+
+  *keys(): MapIterator<string> {
+    for (const candidate of this.values()) yield candidate.strategyId;
+  }
+
+  *entries(): MapIterator<[string, EnsembleCandidate]> {
+    for (const candidate of this.values()) yield [candidate.strategyId, candidate];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, EnsembleCandidate]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: EnsembleCandidate, key: string, map: ReadonlyMap<string, EnsembleCandidate>) => void): void {
+    for (const candidate of this.values()) callback(candidate, candidate.strategyId, this);
   }
 }

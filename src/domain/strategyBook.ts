@@ -5,7 +5,7 @@ import { DiscoveryLog } from './discoveryLog.js';
 import type { SurvivorCandidate } from './ensembles.js';
 import { IndicatorHub } from './indicators/indicatorHub.js';
 import { PaperAccount, type TradeClosed } from './paperAccount.js';
-import { ReturnWindow } from './returnWindow.js';
+import { CandleTimes, ReturnWindow } from './returnWindow.js';
 import { createRule, parseStrategy, type StrategyRule } from './strategies/catalog.js';
 import type { BacktestWindow, Candle, Decision, Millis, PriceEvent, Rejection, StrategyEvent, StrategyRecord } from './types.js';
 
@@ -41,6 +41,8 @@ export class SymbolBook {
   readonly discoveries = new DiscoveryLog();
   /** Per-candle close-to-close returns of the symbol's price. */
   readonly returns: ReturnWindow;
+  /** Open times of the symbol's latest candles: the timestamps of every strategy's return window. */
+  readonly candleTimes: CandleTimes;
   /** Latest applied trade price or candle close. */
   mark: number | null = null;
   lastClose: number | null = null;
@@ -55,6 +57,7 @@ export class SymbolBook {
   ) {
     this.candles = new CandleBuilder(symbol, cfg.interval);
     this.returns = new ReturnWindow(cfg.returnsWindow);
+    this.candleTimes = new CandleTimes(cfg.returnsWindow);
   }
 }
 
@@ -176,7 +179,7 @@ export class StrategyBook {
       lastSeenAt: event.ts,
       seenCount: 1,
       rule: createRule(parsed.value, book.hub),
-      account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow),
+      account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow, book.candleTimes),
       confidence: null,
       survives: null,
       candidate: null,
@@ -229,6 +232,7 @@ export class StrategyBook {
  */
 export function evaluateCandle(book: SymbolBook, candle: Candle): void {
   book.hub.update(candle);
+  book.candleTimes.push(candle.ts);
   for (const entry of book.strategies) {
     const signal = entry.rule.evaluate(candle, entry.account.side);
     const trade = entry.account.onCandle(candle, signal);

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { CandleTimes, pairStats, ReturnWindow } from '../../src/domain/returnWindow.js';
+
+const MINUTE = 60_000;
+
+/** Deterministic pseudo-returns: small, varied, different per series. */
+const ret = (series: number, k: number): number => Math.sin(series * 12.9898 + k * 78.233) * 0.01;
+
+describe('ReturnWindow with shared candle times', () => {
+  // Two strategies of one symbol, the second registered 50 candles later, over 400 candles (the
+  // windows keep 240), against the same windows keeping their own timestamps.
+  const times = new CandleTimes(240);
+  const shared = [new ReturnWindow(240, times), new ReturnWindow(240, times)];
+  const owned = [new ReturnWindow(240), new ReturnWindow(240)];
+  for (let k = 0; k < 400; k++) {
+    const ts = k * MINUTE + (k > 200 ? 3 * MINUTE : 0); // a gap: times are not evenly spaced
+    times.push(ts);
+    for (let s = 0; s < 2; s++) {
+      if (s === 1 && k < 50) continue;
+      (shared[s] as ReturnWindow).push(ts, ret(s, k));
+      (owned[s] as ReturnWindow).push(ts, ret(s, k));
+    }
+  }
+
+  it('reads the same timestamps, values and statistics as windows with their own times', () => {
+    for (let s = 0; s < 2; s++) {
+      const a = shared[s] as ReturnWindow;
+      const b = owned[s] as ReturnWindow;
+      expect(a.length).toBe(b.length);
+      for (let i = 0; i < a.length; i++) expect([a.tsAt(i), a.valueAt(i)]).toEqual([b.tsAt(i), b.valueAt(i)]);
+      expect([a.mean(), a.stdDev(), a.lastTs()]).toEqual([b.mean(), b.stdDev(), b.lastTs()]);
+    }
+  });
+
+  it('gives pairStats bit-identical to the merge join of windows with their own times', () => {
+    const [a, b] = shared as [ReturnWindow, ReturnWindow];
+    const [c, d] = owned as [ReturnWindow, ReturnWindow];
+    expect(pairStats(a, b)).toEqual(pairStats(c, d));
+    expect(pairStats(b, a)).toEqual(pairStats(d, c));
+    expect(pairStats(a, d)).toEqual(pairStats(c, d)); // mixed: falls back to the merge join
+  });
+
+  it('refuses a sample that is not the newest shared candle, or that skips one', () => {
+    const t = new CandleTimes(10);
+    const w = new ReturnWindow(10, t);
+    t.push(MINUTE);
+    expect(() => w.push(0, 0.01)).toThrow(RangeError);
+    w.push(MINUTE, 0.01);
+    t.push(2 * MINUTE);
+    t.push(3 * MINUTE);
+    expect(() => w.push(3 * MINUTE, 0.01)).toThrow(/not the next shared candle time/);
+    expect(() => new ReturnWindow(20, t)).toThrow(/shared times keep 10/);
+  });
+});

@@ -1,26 +1,41 @@
-import { SMA } from 'trading-signals';
 import type { Candle } from '../types.js';
 import { SeriesNode, type SeriesSpec } from './seriesNode.js';
 
+/**
+ * The mean of the last `period` source values, summed oldest first from 0 and divided by `period`:
+ * the arithmetic of trading-signals' SMA (its getAverage over its price array), so every value is
+ * the same double, without that class's per-bar array shift, reduce closure and signal state (it
+ * was the costliest series of a symbol's hub: SMAs are the most shared indicator).
+ */
 class SmaNode extends SeriesNode {
-  private readonly sma: SMA;
+  private readonly ring: Float64Array;
+  private count = 0;
+  /** Next write, and the oldest value once full. */
+  private head = 0;
   constructor(
     private readonly source: SeriesNode,
-    period: number,
+    private readonly period: number,
   ) {
     super([source]);
-    this.sma = new SMA(period);
+    if (!(Number.isInteger(period) && period >= 1)) throw new RangeError(`sma: period must be a positive integer (was ${period})`);
+    this.ring = new Float64Array(period);
   }
   next(): number {
     const x = this.source.value;
     if (Number.isNaN(x)) return Number.NaN;
-    return this.sma.add(x) ?? Number.NaN;
+    const period = this.period;
+    this.ring[this.head] = x;
+    this.head = this.head + 1 === period ? 0 : this.head + 1;
+    if (this.count < period && ++this.count < period) return Number.NaN;
+    let sum = 0;
+    for (let i = 0, j = this.head; i < period; i++, j = j + 1 === period ? 0 : j + 1) sum += this.ring[j] as number;
+    return sum / period;
   }
 }
 
 /**
- * Simple moving average of `source` over `period` bars (trading-signals `SMA`, same definition as
- * TA-Lib SMA); first value once `period` source values exist. Units of the source.
+ * Simple moving average of `source` over `period` bars (same numbers as trading-signals `SMA`, same
+ * definition as TA-Lib SMA); first value once `period` source values exist. Units of the source.
  */
 export function sma(source: SeriesSpec, period: number): SeriesSpec {
   return { key: `sma(${source.key},${period})`, create: (h) => new SmaNode(h.input(source), period) };

@@ -1,4 +1,4 @@
-import { Aroon, CCI, CMO, MFI, RSI } from 'trading-signals';
+import { Aroon, CCI, CMO, RSI } from 'trading-signals';
 import type { Candle } from '../types.js';
 import { derived } from './combine.js';
 import { close, high, low } from './price.js';
@@ -62,19 +62,49 @@ export function williamsR(period: number): SeriesSpec {
   });
 }
 
+/**
+ * MFI with the arithmetic of trading-signals' MFI (typical price (high + low + close) / 3, flows
+ * summed oldest first over the last `period` + 1 candles, 50 when no money flowed), so every value
+ * is the same double; the typical prices and volumes sit in a ring instead of a candle array
+ * that the library shifts, copies and maps on every bar.
+ */
 class MfiNode extends SeriesNode {
-  private readonly mfi: MFI;
+  private readonly typical: Float64Array;
+  private readonly volume: Float64Array;
+  private readonly size: number;
+  private count = 0;
+  /** Next write, and the oldest candle once full. */
+  private head = 0;
   constructor(period: number) {
     super();
-    this.mfi = new MFI(period);
+    if (!(Number.isInteger(period) && period >= 1)) throw new RangeError(`mfi: period must be a positive integer (was ${period})`);
+    this.size = period + 1;
+    this.typical = new Float64Array(this.size);
+    this.volume = new Float64Array(this.size);
   }
   next(candle: Candle): number {
-    return this.mfi.add(candle) ?? Number.NaN;
+    const size = this.size;
+    this.typical[this.head] = (candle.high + candle.low + candle.close) / 3;
+    this.volume[this.head] = candle.volume;
+    this.head = this.head + 1 === size ? 0 : this.head + 1;
+    if (this.count < size && ++this.count < size) return Number.NaN;
+    let positiveFlow = 0;
+    let negativeFlow = 0;
+    let before = this.typical[this.head] as number;
+    for (let i = 1, j = this.head + 1 === size ? 0 : this.head + 1; i < size; i++, j = j + 1 === size ? 0 : j + 1) {
+      const typical = this.typical[j] as number;
+      const rawMoneyFlow = typical * (this.volume[j] as number);
+      if (typical > before) positiveFlow += rawMoneyFlow;
+      else if (typical < before) negativeFlow += rawMoneyFlow;
+      before = typical;
+    }
+    const totalFlow = positiveFlow + negativeFlow;
+    return totalFlow === 0 ? 50 : (100 * positiveFlow) / totalFlow;
   }
 }
 
 /**
- * Money Flow Index over `period` bars in 0..100 (trading-signals `MFI`, same definition as TA-Lib:
+ * Money Flow Index over `period` bars in 0..100 (the numbers of trading-signals `MFI`, same definition as TA-Lib:
  * typical-price flows, equal typical prices count in neither); first value at bar `period`.
  */
 export function moneyFlowIndex(period: number): SeriesSpec {

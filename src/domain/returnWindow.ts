@@ -178,54 +178,64 @@ export interface PairStats {
  * aligned samples for numerical stability. Cost O(a.length + b.length).
  */
 export function pairStats(a: ReturnWindow, b: ReturnWindow): PairStats {
-  // Two passes over the aligned samples (means, then deviations), each walking the alignment again
-  // instead of copying the samples out: this runs for every candidate pair on every candle close.
-  let n = 0;
-  let mx = 0;
-  let my = 0;
-  forEachCommon(a, b, (x, y) => {
-    n++;
-    mx += x;
-    my += y;
-  });
-  if (n < 2) return { samples: n, covariance: 0, correlation: 0 };
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  forEachCommon(a, b, (x, y) => {
-    const dx = x - mx;
-    const dy = y - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  });
-  const covariance = sxy / (n - 1);
-  const denominator = Math.sqrt(sxx * syy);
-  const correlation = denominator > 0 ? Math.max(-1, Math.min(1, sxy / denominator)) : 0;
-  return { samples: n, covariance, correlation };
-}
-
-/** Calls `visit` with the values of `a` and `b` at each timestamp both hold, oldest first. */
-function forEachCommon(a: ReturnWindow, b: ReturnWindow, visit: (x: number, y: number) => void): void {
   if (a.sharesTimesWith(b)) {
-    // Both hold the newest samples of the same candle times: the common ones are the shorter
-    // window's, aligned at the end. Same pairs, same order as the merge join below.
+    // Both hold the newest samples of the same candle times (two strategies of one symbol, the
+    // ensemble search's every pair): the common samples are the shorter window's, aligned at the
+    // end, and are read in place. Same pairs in the same order as the merge join below.
     const n = Math.min(a.length, b.length);
-    for (let i = a.length - n, j = b.length - n; i < a.length; i++, j++) visit(a.valueAt(i), b.valueAt(j));
-    return;
+    const offsetA = a.length - n;
+    const offsetB = b.length - n;
+    return alignedStats(
+      n,
+      (k) => a.valueAt(offsetA + k),
+      (k) => b.valueAt(offsetB + k),
+    );
   }
+  const xs: number[] = [];
+  const ys: number[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
     const ta = a.tsAt(i);
     const tb = b.tsAt(j);
     if (ta === tb) {
-      visit(a.valueAt(i), b.valueAt(j));
+      xs.push(a.valueAt(i));
+      ys.push(b.valueAt(j));
       i++;
       j++;
     } else if (ta < tb) i++;
     else j++;
   }
+  return alignedStats(
+    xs.length,
+    (k) => xs[k] as number,
+    (k) => ys[k] as number,
+  );
+}
+
+/** PairStats of the aligned samples x(0..n−1), y(0..n−1): means first, then deviations. */
+function alignedStats(n: number, x: (k: number) => number, y: (k: number) => number): PairStats {
+  if (n < 2) return { samples: n, covariance: 0, correlation: 0 };
+  let mx = 0;
+  let my = 0;
+  for (let k = 0; k < n; k++) {
+    mx += x(k);
+    my += y(k);
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let k = 0; k < n; k++) {
+    const dx = x(k) - mx;
+    const dy = y(k) - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  const covariance = sxy / (n - 1);
+  const denominator = Math.sqrt(sxx * syy);
+  const correlation = denominator > 0 ? Math.max(-1, Math.min(1, sxy / denominator)) : 0;
+  return { samples: n, covariance, correlation };
 }

@@ -85,6 +85,7 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
       }
       if (batch.seq >= restoredThrough) {
         restoring = false;
+        metrics.markReady();
         log.info(
           { through: restoredThrough, decisions: decisionLog.count(), ms: Math.round(performance.now() - restoreStarted), fingerprint: decisionLog.fingerprint() },
           `state rebuilt by replaying inputs 1..${restoredThrough}; resuming after seq ${restoredThrough}`,
@@ -142,7 +143,8 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
     },
   });
 
-  metrics.markReady();
+  // Ready once the state is whole: at once for a fresh start, after the rebuild for a restart.
+  if (!restoring) metrics.markReady();
   return {
     url: server?.url ?? '',
     port: server?.port ?? 0,

@@ -69,10 +69,16 @@ export async function runCommand(args: string[]): Promise<number> {
     const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
     const rebuild = lastSeq > 0 ? source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)) : EMPTY;
     if (lastSeq > 0) log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
+    // Fault injection for the crash tests only: die right after the N-th commit, before its acks.
+    const killAfter = Number(process.env.TS_FAULT_KILL_AFTER_COMMITS ?? 0);
+    let commits = 0;
     engine = await startEngine(config, concat(rebuild, source.events(lastSeq)), log, {
       consumer,
       restoredThrough: lastSeq,
-      onCommitted: (seq) => source.ack(seq),
+      onCommitted: (seq) => {
+        if (killAfter > 0 && ++commits >= killAfter) process.kill(process.pid, 'SIGKILL');
+        source.ack(seq);
+      },
       onBatch: (batch) => publisher.publish(batch),
     });
     let released: Promise<void> | null = null;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { backtestCommand } from './backtestCommand.js';
 import { demoFeedCommand } from './demoFeedCommand.js';
 import { inspectCommand } from './inspectCommand.js';
 import { ConfigError } from './loadConfig.js';
@@ -15,6 +16,7 @@ Commands:
   replay     run a stretch of the input stream through the pipeline into a new database, with a report
   inspect    print the positions, sizes, ensembles and portfolio of a database
   demo-feed  write the seeded demo feed into the input stream or a file
+  backtest   run one strategy over a candle file (trades and summary as JSON lines)
 
 Run 'tradestream <command> --help' for the options of a command.
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.`;
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   replay: replayCommand,
   inspect: inspectCommand,
   'demo-feed': demoFeedCommand,
+  backtest: (args) => backtestCommand(args),
 };
 
 /** Entry point: dispatches the command and maps failures to exit codes. */

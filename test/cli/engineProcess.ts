@@ -2,7 +2,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Path of the built CLI (the tests build the project once, in `npm test`, before vitest runs). */
-export const CLI = fileURLToPath(new URL('../../dist/src/cli/tradestream.js', import.meta.url));
+// TS_TEST_CLI lets a developer point the tests at a private build while teammates rebuild dist/.
+export const CLI = process.env.TS_TEST_CLI ?? fileURLToPath(new URL('../../dist/src/cli/tradestream.js', import.meta.url));
 
 /** A spawned `tradestream` process with its JSON log lines collected. */
 export interface EngineProcess {

@@ -43,7 +43,9 @@ export class CandleTimes {
 
   /** The i-th oldest timestamp kept. */
   tsAt(i: number): number {
-    return this.ts[(this.start + i) % this.capacity] as number;
+    // start + i < 2 · capacity for 0 <= i < length: a compare instead of an integer division.
+    const at = this.start + i;
+    return this.ts[at < this.capacity ? at : at - this.capacity] as number;
   }
 
   lastTs(): number {
@@ -121,7 +123,10 @@ export class ReturnWindow {
   }
 
   valueAt(i: number): number {
-    return this.values[(this.start + i) % this.capacity] as number;
+    // start + i < 2 · capacity for 0 <= i < length: a compare instead of an integer division (this
+    // read runs for every sample of every candidate pair on every candle close).
+    const at = this.start + i;
+    return this.values[at < this.capacity ? at : at - this.capacity] as number;
   }
 
   lastTs(): number {

@@ -193,6 +193,7 @@ export const ServerConfig = Type.Object(
     host: Type.String({ default: '127.0.0.1', description: 'HTTP/WebSocket bind address.' }),
     port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080, description: 'HTTP/WebSocket port; 0 picks a free one and logs it.' }),
     token: Type.String({ default: '', description: 'Bearer token required on the WebSocket upgrade; empty disables auth.' }),
+    allowedOrigins: Type.String({ default: '', description: 'Comma-separated browser origins allowed on the WebSocket (403 otherwise); empty allows any.' }),
   },
   { default: {}, additionalProperties: false },
 );

@@ -61,7 +61,8 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
   let server: LiveServer | null = null;
   if (hooks.serve ?? true) {
     try {
-      const live = await LiveServer.start({ host: config.server.host, port: config.server.port, token: config.server.token }, state, log);
+      const allowedOrigins = config.server.allowedOrigins.split(',').map((o) => o.trim()).filter(Boolean);
+      const live = await LiveServer.start({ host: config.server.host, port: config.server.port, token: config.server.token, allowedOrigins }, state, log);
       live.addRoute(metrics.route(() => live.stats()));
       live.addRoute(dashboardRoute());
       server = live;

@@ -33,6 +33,8 @@ export class ClientSession {
   readonly subscription = new Subscription();
   /** Cleared at each heartbeat ping, set by the pong. */
   alive = true;
+  /** Invalid messages received so far (the connection closes at the server's limit). */
+  invalidMessages = 0;
   private queue: (Delta | null)[] = [];
   private head = 0;
   private live = 0;

@@ -36,7 +36,14 @@ export interface LiveServerOptions {
   readonly replayBuffer?: number;
   /** Largest client message accepted; a larger one closes the connection with 1009 (bytes, default 64 KiB). */
   readonly maxPayload?: number;
+  /** Browser origins allowed to open the WebSocket (exact `Origin` header values); empty allows any (default). */
+  readonly allowedOrigins?: readonly string[];
+  /** Invalid messages a client may send before it is closed with 1008 (default 10). */
+  readonly maxInvalidMessages?: number;
 }
+
+/** The protocol version in every snapshot; bumped on any incompatible change of the messages. */
+export const PROTOCOL_VERSION = 1;
 
 /** Current state for snapshots: open positions, sizes, active ensembles and the portfolio (with its breaker state). */
 export interface SnapshotSource {
@@ -229,7 +236,17 @@ export class LiveServer {
     else if (!hasToken(req, this.opts.token)) {
       this.log.info({ remote: req.socket.remoteAddress }, 'websocket upgrade refused: bad or missing token');
       refuseUpgrade(socket, 401);
+    } else if (!this.originAllowed(req)) {
+      this.log.info({ remote: req.socket.remoteAddress, origin: req.headers.origin }, 'websocket upgrade refused: origin not allowed');
+      refuseUpgrade(socket, 403);
     } else this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
+
+  /** Non-browser clients send no Origin; a browser's must be listed when a list is configured. */
+  private originAllowed(req: IncomingMessage): boolean {
+    const allowed = this.opts.allowedOrigins ?? [];
+    const origin = req.headers.origin;
+    return allowed.length === 0 || origin === undefined || allowed.includes(origin);
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
@@ -266,6 +283,7 @@ export class LiveServer {
     const sub = session.subscription;
     const json = JSON.stringify({
       type: 'snapshot',
+      protocol: PROTOCOL_VERSION,
       seq: this.lastSeq,
       positions: state.positions.filter((p) => sub.wants('position', p.symbol)),
       sizes: state.sizes.filter((s) => sub.wants('size', s.symbol)),
@@ -283,6 +301,11 @@ export class LiveServer {
     switch (msg.type) {
       case 'invalid':
         session.sendMessage({ type: 'error', reason: msg.reason });
+        // Repeated abuse ends the connection; the engine and other clients never notice.
+        if (++session.invalidMessages >= (this.opts.maxInvalidMessages ?? 10)) {
+          this.log.info({ client: session.id, invalid: session.invalidMessages }, 'closing client after repeated invalid messages');
+          session.ws.close(1008, 'too many invalid messages');
+        }
         break;
       case 'subscribe':
         session.subscription.subscribe(msg.symbols, msg.channels);

@@ -248,7 +248,7 @@ describe('LiveServer', () => {
     const client = await TestClient.connect(server.url);
 
     const snapshot = await client.next();
-    expect(snapshot).toEqual({ type: 'snapshot', seq: 1, ...JSON.parse(JSON.stringify(state)) });
+    expect(snapshot).toEqual({ type: 'snapshot', protocol: 1, seq: 1, ...JSON.parse(JSON.stringify(state)) });
 
     server.publish(
       batch(
@@ -299,6 +299,7 @@ describe('LiveServer', () => {
     client.send({ type: 'resume', seq: 999 });
     expect(await client.next()).toEqual({
       type: 'snapshot',
+      protocol: 1,
       seq: 8,
       positions: [],
       sizes: [JSON.parse(JSON.stringify(state.sizes[1]))],
@@ -383,6 +384,29 @@ describe('LiveServer', () => {
     server.publish(batch(1, size('BTC/USD', 0.1)));
     expect(await client.next()).toMatchObject({ type: 'size', seq: 1 });
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('closes a client with 1008 after repeated invalid messages while another client keeps receiving', async () => {
+    const server = await startServer({ maxInvalidMessages: 3 });
+    const abuser = await TestClient.connect(server.url);
+    const good = await TestClient.connect(server.url);
+    await abuser.next();
+    await good.next();
+    for (let i = 0; i < 3; i++) abuser.send('{nope');
+    const closed = await abuser.closed;
+    expect(closed.code).toBe(1008);
+    server.publish(batch(1, size('BTC/USD', 0.1)));
+    expect(await good.next()).toMatchObject({ type: 'size', seq: 1 });
+    expect(server.stats().clients).toBe(1);
+  });
+
+  it('refuses an upgrade from a browser origin that is not allowed with 403, and accepts listed origins and non-browser clients', async () => {
+    const server = await startServer({ allowedOrigins: ['http://127.0.0.1:8080'] });
+    expect(await upgradeStatus(server.url, { headers: { Origin: 'http://evil.example' } })).toBe(403);
+    const listed = await TestClient.connect(server.url, { headers: { Origin: 'http://127.0.0.1:8080' } });
+    expect((await listed.next()).type).toBe('snapshot');
+    const noOrigin = await TestClient.connect(server.url);
+    expect((await noOrigin.next()).type).toBe('snapshot');
   });
 
   it('refuses the upgrade with 401 without the token and accepts it as a bearer header or a query parameter', async () => {

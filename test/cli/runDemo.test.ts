@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { spawnEngine } from './engineProcess.js';
+
+const FIVE_TABLES = ['strategies', 'strategy_confidence_scores', 'strategy_ensembles', 'trading_positions', 'portfolio'] as const;
+
+function counts(file: string): Record<string, number> {
+  const db = new Database(file, { readonly: true });
+  try {
+    return Object.fromEntries(FIVE_TABLES.map((t) => [t, (db.prepare(`select count(*) n from ${t}`).get() as { n: number }).n]));
+  } catch {
+    return {};
+  } finally {
+    db.close();
+  }
+}
+
+describe('tradestream run on the demo feed (what npm start runs)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-run-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fills all five tables within 30 s, serves a snapshot then position or size updates, and exits 0 on SIGTERM', async () => {
+    const db = join(dir, 'nested', 'tradestream.db');
+    const started = Date.now();
+    // The same flags as `npm start` but a free port and a temporary database: realtime pacing.
+    const engine = spawnEngine(['run', '--source', 'demo', '--db', db, '--host', '127.0.0.1', '--port', '0']);
+    const running = await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 30_000);
+    const url = String(running.url);
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
+
+    const messages: { type: string }[] = [];
+    const ws = new WebSocket(url);
+    ws.on('message', (data) => {
+      const parsed = JSON.parse(data.toString()) as { type: string } | { type: string }[];
+      messages.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+    });
+    const deadline = started + 30_000;
+    let filled: Record<string, number> = {};
+    while (Date.now() < deadline) {
+      filled = counts(db);
+      const tablesFull = FIVE_TABLES.every((t) => (filled[t] ?? 0) > 0);
+      const updates = messages.slice(1).some((m) => m.type === 'position' || m.type === 'size');
+      if (tablesFull && updates) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    for (const t of FIVE_TABLES) expect(filled[t], `rows in ${t} within 30 s`).toBeGreaterThan(0);
+    expect(messages[0]?.type).toBe('snapshot');
+    expect(messages.slice(1).some((m) => m.type === 'position' || m.type === 'size')).toBe(true);
+    ws.close();
+
+    engine.child.kill('SIGTERM');
+    await engine.waitForLog((l) => l.msg === 'stopped', 'a clean stop', 10_000);
+    expect(await engine.exited).toBe(0);
+  }, 60_000);
+
+  it('refuses a bad configuration with exit code 2 and names every bad key', async () => {
+    const engine = spawnEngine(['run', '--port', '99999', '--set', 'sizing.method=yolo', '--db', join(dir, 'x.db')]);
+    expect(await engine.exited).toBe(2);
+    const stderr = engine.stderr.join('');
+    expect(stderr).toContain('server.port: 99999 is not allowed (expected an integer in 0–65535)');
+    expect(stderr).toContain('sizing.method: "yolo" is not allowed');
+  });
+});

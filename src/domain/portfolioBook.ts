@@ -14,16 +14,11 @@
 import type { PositionConfig } from '../../config/engine.js';
 import { type FillSide, type PaperFill, paperFill } from './paperFill.js';
 import { applyFill, emptyLot, lotPnl, lotSnapshot, type PositionLot } from './positionLot.js';
-import type { BindingLimit, BreakerState, Decision, Millis, Portfolio, Position } from './types.js';
+import type { BreakerStatus } from './drawdownBreaker.js';
+import type { BindingLimit, Decision, Millis, Portfolio, Position } from './types.js';
 
-/** The drawdown breaker's status, owned by phase 5 and passed in to {@link PortfolioBook.portfolio}. */
-export interface BreakerStatus {
-  readonly state: BreakerState;
-  readonly highWaterMark: number;
-  readonly drawdown: number;
-  readonly sizeScale: number;
-  readonly haltedAt: Millis | null;
-}
+/** The drawdown breaker's status (drawdownBreaker.ts), passed in to {@link PortfolioBook.portfolio}. */
+export type { BreakerStatus };
 
 /** Why a position was closed; carried in the decision's details as `exit`. */
 export type ExitCause = 'target' | 'stop-loss' | 'take-profit' | 'flatten';

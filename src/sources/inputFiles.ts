@@ -6,6 +6,7 @@
  * twice. Every line is checked with the engine's own validators; a bad line is reported with its
  * number and skipped, never stopping the load.
  */
+import { canonicalJson } from '../domain/canonicalJson.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { JetStreamClient } from '@nats-io/jetstream';
@@ -53,17 +54,6 @@ export class InputFileError extends Error {
   constructor(message: string, options?: { cause: unknown }) {
     super(message, options);
   }
-}
-
-/** JSON with object keys sorted at every level: equal parameters, equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 async function* numberedLines(path: string): AsyncGenerator<{ line: number; text: string }> {

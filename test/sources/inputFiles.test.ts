@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BadLine, canonicalJson, InputFileError, type PublishMessage, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
+import { canonicalJson } from '../../src/domain/canonicalJson.js';
+import { type BadLine, InputFileError, type PublishMessage, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'nats');
 

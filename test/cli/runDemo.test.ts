@@ -52,6 +52,22 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
     expect(messages.slice(1).some((m) => m.type === 'position' || m.type === 'size')).toBe(true);
     ws.close();
 
+    // /metrics is Prometheus text, and its counters move while the engine runs.
+    const http = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
+    const inputs = async () => {
+      const text = await (await fetch(`${http}/metrics`)).text();
+      for (const line of text.split('\n')) {
+        if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+        expect(line, 'a Prometheus sample line').toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (-?[0-9.e+-]+|NaN|Nan|[+-]Inf)$/);
+      }
+      const tick = text.split('\n').find((l) => l.startsWith('tradestream_inputs_total{kind="tick"}'));
+      return Number(tick?.split(' ')[1]);
+    };
+    const before = await inputs();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await inputs()).toBeGreaterThan(before);
+    expect((await fetch(`${http}/readyz`)).status).toBe(200);
+
     engine.child.kill('SIGTERM');
     await engine.waitForLog((l) => l.msg === 'stopped', 'a clean stop', 10_000);
     expect(await engine.exited).toBe(0);

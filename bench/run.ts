@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -205,9 +205,41 @@ export function renderReport(results: F): string {
     ),
     '',
   );
-  lines.push('## 3. JetStream end to end', '', String(results.jetstream ?? 'not selected'), '');
+  const jsRun = results.jetstreamRun as F | undefined;
+  const jsWhen =
+    jsRun === undefined
+      ? []
+      : [`Run separately: ${String(jsRun.startedAt)} · ${String(jsRun.seconds)} s · load average at start ${String(jsRun.loadAverageAtStart)}, at end ${String(jsRun.loadAverageAtEnd)}`, ''];
+  lines.push('## 3. JetStream end to end', '', ...jsWhen, ...jetstreamSection(results.jetstream), '');
   lines.push(`Outputs identical between pipeline and loop: ${sizes.map((s) => `${num(s, 'strategies')}: ${String(s.outputsMatch)}`).join(', ')}`, '');
   return lines.join('\n');
+}
+
+/** Section 3: a table per run of bench/jetstreamRun.ts, or the reason it did not run. */
+function jetstreamSection(js: unknown): string[] {
+  if (!Array.isArray(js)) return [String(js ?? 'not selected')];
+  const runs = js as F[];
+  const rate = (s: F, p: string) => `${num(s, `${p}.messagesPerSecond`)} (${num(s, `${p}.tickSpan.messagesPerSecond`)})`;
+  return [
+    table(
+      ['strategies', 'messages (registration + ticks)', 'engine msg/s (tick span)', 'bare, ack every 100 ms', 'bare, ack every 100th', 'bare, ack each', 'bare, ack every 100 ms keeping every message until then', 'engine / bare (100 ms), wall / CPU', 'pipeline in memory msg/s', 'CPU µs/msg engine / bare / bare keeping / in memory', 'GC µs/msg engine / bare / bare keeping / in memory'],
+      runs.map((s) => [
+        num(s, 'strategies'),
+        `${num(s, 'messages')} (${num(s, 'registrationMessages')} + ${num(s, 'tickMessages')})`,
+        rate(s, 'engine'),
+        rate(s, 'bare.timer100ms'),
+        rate(s, 'bare.every100'),
+        rate(s, 'bare.each'),
+        rate(s, 'bare.timer100msRetain'),
+        `${num(s, 'engineOverBare.timer100ms', 2)} / ${num(s, 'engineOverBareByCpu', 2)}`,
+        rate(s, 'pipelineInMemory'),
+        ['engine', 'bare.timer100ms', 'bare.timer100msRetain', 'pipelineInMemory'].map((p) => num(s, `${p}.cpu.cpuUsPerMessage`, 1)).join(' / '),
+        ['engine', 'bare.timer100ms', 'bare.timer100msRetain', 'pipelineInMemory'].map((p) => num(s, `${p}.cpu.gcUsPerMessage`, 1)).join(' / '),
+      ]),
+    ),
+    '',
+    'One stream per size, published once with `publishMessages` + `toWireMessage` (publish msg/s in results.json). Engine = startEngine (temp SQLite, serve: false) on JetStreamSource.events(0), acks after each commit; from its first message to the commit of the last seq. Bare = a separate durable (AckPolicy.All) that only JSON.parses and acks. "Keeping" = the 100 ms bare consumer holding every JsMsg until its ack, as the source AckQueue does. CPU = process.cpuUsage (all threads) per message; GC = pause time of gc performance entries. Rates in parentheses: the tick span alone (after the registration span). "Pipeline in memory" = the same events pushed into tradingPipeline without NATS or SQLite (the compute ceiling). Target: engine / bare ≥ 0.8 at 10,000 strategies.',
+  ];
 }
 
 /** Writes results.json and RESULTS.md into `dir`; returns their paths. */
@@ -220,20 +252,45 @@ export function writeResults(dir: string, results: F): { json: string; markdown:
   return { json, markdown };
 }
 
+/** Workload 3: one nats-server (loopback, temp store) for the run, one child per size (bench/jetstreamRun.ts). */
+async function runJetStreamSizes(suite: SuiteOptions): Promise<F[]> {
+  const { startBenchNatsServer } = await import('./jetstreamServer.js');
+  const server = await startBenchNatsServer();
+  const script = fileURLToPath(new URL('./jetstreamRun.js', import.meta.url));
+  const profileDir = process.env.BENCH_CPU_PROF;
+  try {
+    const out: F[] = [];
+    for (const n of suite.sizes.filter((s) => s <= 10_000)) {
+      const t0 = Date.now();
+      const plan = { ...sizeOptions(suite, n).plan, candleRounds: 1 };
+      const child = run(process.execPath, ['--expose-gc', script, JSON.stringify({ url: server.url, plan, ...(profileDir ? { profileDir } : {}) })], {
+        maxBuffer: 64 * 2 ** 20,
+      });
+      child.child.stderr?.pipe(process.stderr);
+      const { stdout } = await child;
+      out.push(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as F);
+      process.stderr.write(`[${n}] jetstream finished in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    }
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const suite = parseArgs(process.argv.slice(2), process.env);
   const started = Date.now();
   const os = await import('node:os');
   const loadAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  // `--workloads=jetstream` alone: only workload 3, merged into the existing results.json (the other tables kept).
+  const onlyJetstream = suite.workloads.length === 1 && suite.workloads[0] === 'jetstream';
   const sizes: F[] = [];
-  for (const n of suite.sizes) {
+  for (const n of onlyJetstream ? [] : suite.sizes) {
     const t0 = Date.now();
     sizes.push(await runChild(sizeOptions(suite, n)));
     process.stderr.write(`[${n}] finished in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
-  const jetstream = suite.workloads.includes('jetstream')
-    ? 'skipped: src/sources/jetstreamSource.ts is still being built (uncommitted in the shared tree); no stable API to benchmark yet'
-    : 'not selected';
+  const jetstream = suite.workloads.includes('jetstream') ? await runJetStreamSizes(suite) : 'not selected';
   const results: F = {
     startedAt: new Date(started).toISOString(),
     node: process.version,
@@ -248,8 +305,17 @@ async function main(): Promise<void> {
     sizes,
     jetstream,
   };
-  const paths = writeResults(suite.out, results);
-  process.stdout.write(`${renderReport(results)}\nwrote ${paths.json} and ${paths.markdown}\n`);
+  const previous = join(suite.out, 'results.json');
+  const merged: F =
+    onlyJetstream && existsSync(previous)
+      ? {
+          ...(JSON.parse(readFileSync(previous, 'utf8')) as F),
+          jetstream,
+          jetstreamRun: { startedAt: results.startedAt, seconds: results.seconds, loadAverageAtStart: loadAtStart, loadAverageAtEnd: results.loadAverageAtEnd },
+        }
+      : results;
+  const paths = writeResults(suite.out, merged);
+  process.stdout.write(`${renderReport(merged)}\nwrote ${paths.json} and ${paths.markdown}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

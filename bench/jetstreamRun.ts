@@ -1,0 +1,339 @@
+/**
+ * Workload 3 of issue 7: JetStream end to end, for one strategy count, in one child process.
+ *
+ * The inputs are the benchmark's demo spans (workloads.ts): span A (discoveries + warm-up candles)
+ * then span B (the tick path), as wire messages (`toWireMessage`) published once into a fresh
+ * stream. Then, on the same stream, each with its own durable consumer (AckPolicy.All):
+ *  - pipeline in memory: the same events pushed into tradingPipeline (no NATS, no SQLite): the
+ *    compute ceiling, and the JIT warm-up of the engine run;
+ *  - engine: startEngine(temp db, serve: false) over JetStreamSource.events(0), acks after the
+ *    SQLite commit (onCommitted → source.ack): messages/s from the first message received to the
+ *    commit of the last seq;
+ *  - bare consumers: consume + JSON.parse + ack, no engine: acking each message, every 100th,
+ *    and on a 100 ms timer (the engine's commit cadence, store.flushInterval).
+ * Prints one JSON line of figures. With `profileDir` the engine run is CPU-profiled (inspector)
+ * and the profile's self time is summarised by function and by area.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { AckPolicy, DeliverPolicy, type JsMsg, jetstream, jetstreamManager, ReplayPolicy } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { tap } from 'rxjs';
+import { toWireMessage } from '../src/cli/demoFeedCommand.js';
+import { defaultConfig } from '../src/cli/loadConfig.js';
+import type { InputEvent } from '../src/domain/types.js';
+import { startEngine } from '../src/main.js';
+import { publishMessages } from '../src/sources/inputFiles.js';
+import { connectNats } from '../src/sources/jetstreamConnection.js';
+import { JetStreamSource } from '../src/sources/jetstreamSource.js';
+import { ensureStream } from '../src/sources/jetstreamStream.js';
+import { pipelineEngine } from './engines.js';
+import { collectGarbage, round } from './stats.js';
+import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
+
+export interface JetStreamOptions {
+  readonly url: string;
+  readonly plan: WorkloadPlan;
+  /** Directory for the engine run's .cpuprofile (none when unset). */
+  readonly profileDir?: string;
+}
+
+type Figures = { [key: string]: unknown };
+type AckMode = 'each' | 'every100' | 'timer100ms' | 'timer100msRetain';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ['gc'] });
+
+/** CPU time (user + system, all threads) and GC pause time of this process during `body`, per message. */
+async function costed<T extends Figures>(messages: number, body: () => Promise<T>): Promise<T & { cpu: Figures }> {
+  const cpu0 = process.cpuUsage();
+  const gc0 = gcMs;
+  const result = await body();
+  const cpu = process.cpuUsage(cpu0);
+  // GC entries reach the observer on a later turn of the event loop.
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+  const gc = gcMs - gc0;
+  return {
+    ...result,
+    cpu: {
+      cpuMs: round((cpu.user + cpu.system) / 1000, 0),
+      cpuUsPerMessage: round((cpu.user + cpu.system) / messages, 2),
+      gcMs: round(gc, 0),
+      gcUsPerMessage: round((gc * 1000) / messages, 2),
+    },
+  };
+}
+
+/** Rates of a run: whole stream, span A (1..splitSeq), span B (splitSeq+1..total). */
+function rates(total: number, splitSeq: number, first: number, split: number, end: number): Figures {
+  return {
+    messages: total,
+    ms: round(end - first, 1),
+    messagesPerSecond: round((total / (end - first)) * 1000, 0),
+    registrationSpan: { messages: splitSeq, messagesPerSecond: round((splitSeq / (split - first)) * 1000, 0) },
+    tickSpan: { messages: total - splitSeq, messagesPerSecond: round(((total - splitSeq) / (end - split)) * 1000, 0) },
+  };
+}
+
+/** Self time of a V8 CPU profile by function (top 25) and by area of the code. */
+export function summariseProfile(profile: {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}): Figures {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const area = (url: string, fn: string): string => {
+    if (fn === '(idle)') return 'idle';
+    if (fn === '(garbage collector)') return 'GC';
+    if (fn === '(program)' || url === '') return 'native/program';
+    if (url.includes('@nats-io')) return 'nats client';
+    if (url.includes('better-sqlite3')) return 'better-sqlite3 (JS side)';
+    if (url.includes('/rxjs/')) return 'rxjs';
+    if (url.includes('/prom-client/')) return 'prom-client';
+    if (url.includes('/pino')) return 'pino';
+    if (url.includes('node_modules')) return 'other dependencies';
+    if (url.startsWith('node:')) return 'node core';
+    const m = /\/src\/([^/]+(?:\/[^/]+)?)\//.exec(url) ?? /\/src\/([^/]+)\.js$/.exec(url);
+    if (m !== null) return `src/${m[1]}`;
+    if (url.includes('/bench/')) return 'bench';
+    return 'other';
+  };
+  const areas = new Map<string, number>();
+  const fns = new Map<string, number>();
+  for (const [id, us] of self) {
+    const node = byId.get(id);
+    if (node === undefined) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const a = area(url, functionName);
+    areas.set(a, (areas.get(a) ?? 0) + us);
+    const short = url.replace(/^.*\/(node_modules|dist|src|bench)\//, '$1/');
+    const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
+    fns.set(key, (fns.get(key) ?? 0) + us);
+  }
+  const pct = (us: number) => round((us / total) * 100, 1);
+  return {
+    totalMs: round(total / 1000, 0),
+    byArea: Object.fromEntries([...areas].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, pct(v)])),
+    topSelf: [...fns]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([k, v]) => `${pct(v)}% ${k}`),
+  };
+}
+
+async function withProfile<T>(dir: string | undefined, name: string, body: () => Promise<T>): Promise<{ result: T; profile?: Figures }> {
+  if (dir === undefined) return { result: await body() };
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  const result = await body();
+  const { profile } = (await post('Profiler.stop')) as { profile: Parameters<typeof summariseProfile>[0] };
+  session.disconnect();
+  const file = join(dir, `${name}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  return { result, profile: { file, ...summariseProfile(profile) } };
+}
+
+/** A bare consumer: consume, JSON.parse, ack per `mode`; resolves with its rates once `total` was received. */
+async function bareConsumer(url: string, stream: string, name: string, mode: AckMode, total: number, splitSeq: number): Promise<Figures> {
+  const nc = await connectNats({ servers: url, name });
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(stream, {
+    durable_name: name,
+    ack_policy: AckPolicy.All,
+    ack_wait: nanos(30_000),
+    max_ack_pending: 65_536,
+    max_deliver: -1,
+    replay_policy: ReplayPolicy.Instant,
+    deliver_policy: DeliverPolicy.All,
+  });
+  const consumer = await jetstream(nc).consumers.get(stream, name);
+  let first = 0;
+  let split = 0;
+  let parsed = 0;
+  let pendingAck: JsMsg | undefined;
+  // 'timer100msRetain' keeps every message until its ack, as the engine's AckQueue does.
+  let retained: JsMsg[] = [];
+  let finish!: (end: number) => void;
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+  const timer = mode.startsWith('timer100ms')
+    ? setInterval(() => {
+        pendingAck?.ack();
+        pendingAck = undefined;
+        retained = [];
+      }, 100)
+    : undefined;
+  const messages = await consumer.consume({
+    max_messages: 1_000,
+    callback: (m: JsMsg) => {
+      if (first === 0) first = performance.now();
+      const body = JSON.parse(utf8.decode(m.data)) as { symbol?: unknown };
+      if (body.symbol !== undefined) parsed++;
+      const seq = m.seq;
+      if (mode === 'each' || seq >= total || (mode === 'every100' && seq % 100 === 0)) m.ack();
+      else pendingAck = m;
+      if (mode === 'timer100msRetain') retained.push(m);
+      if (seq === splitSeq) split = performance.now();
+      if (seq >= total) {
+        pendingAck = undefined;
+        finish(performance.now());
+      }
+    },
+  });
+  const end = await finished;
+  if (timer !== undefined) clearInterval(timer);
+  await nc.flush();
+  const info = await jsm.consumers.info(stream, name);
+  await messages.close();
+  await nc.drain();
+  return { ackMode: mode, ...rates(total, splitSeq, first, split, end), parsed, retainedAtEnd: retained.length, ackFloor: info.ack_floor.stream_seq };
+}
+
+export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
+  const cfg = defaultConfig();
+  const plan = opts.plan;
+  const n = plan.strategies;
+  const stream = `BENCH_${n}`;
+  const prefix = `bench${n}`;
+  const events: InputEvent[] = [...registrationSpan(cfg, plan)()];
+  const splitSeq = events.length;
+  for (const t of laterSpans(cfg, plan, splitSeq).ticks) events.push(t);
+  const total = events.length;
+  const out: Figures = { strategies: n, stream, messages: total, registrationMessages: splitSeq, tickMessages: total - splitSeq };
+
+  // Publish once into a fresh stream.
+  const pubConn = await connectNats({ servers: opts.url, name: 'bench-publisher' });
+  const jsm = await jetstreamManager(pubConn);
+  await ensureStream(jsm, { stream, subjectPrefix: prefix });
+  const p0 = performance.now();
+  const summary = await publishMessages(
+    jetstream(pubConn),
+    (function* () {
+      for (const e of events) yield toWireMessage(e, prefix);
+    })(),
+  );
+  const pubMs = performance.now() - p0;
+  const info = await jsm.streams.info(stream);
+  out.publish = { ...summary, ms: round(pubMs, 0), messagesPerSecond: round((summary.published / pubMs) * 1000, 0), streamBytes: info.state.bytes, lastSeq: info.state.last_seq };
+  if (summary.published !== total || info.state.last_seq !== total) throw new Error(`publish: ${JSON.stringify(out.publish)}, expected ${total} messages`);
+  log(`[${n}] published ${total} messages in ${(pubMs / 1000).toFixed(1)} s`);
+
+  // Compute ceiling: the same inputs pushed into the pipeline in memory (also warms the JIT).
+  out.pipelineInMemory = await costed(total, async () => {
+    const engine = pipelineEngine(cfg);
+    const t0 = performance.now();
+    for (let i = 0; i < splitSeq; i++) engine.push(events[i] as InputEvent);
+    const t1 = performance.now();
+    for (let i = splitSeq; i < total; i++) engine.push(events[i] as InputEvent);
+    const t2 = performance.now();
+    engine.close();
+    return { ...rates(total, splitSeq, t0, t1, t2), outputs: engine.outputs() };
+  });
+  events.length = 0;
+  collectGarbage();
+  log(`[${n}] in-memory pipeline: ${JSON.stringify(out.pipelineInMemory)}`);
+
+  // (a) the engine over JetStream, acks after the SQLite commit.
+  const dbDir = mkdtempSync(join(tmpdir(), 'tradestream-bench-db-'));
+  try {
+    const config = { ...cfg, logLevel: 'silent' as const, store: { ...cfg.store, db: join(dbDir, 'state.db'), decisionLog: '' } };
+    const { result, profile } = await withProfile(opts.profileDir, `engine-${n}`, () => costed(total, async () => {
+      const source = await JetStreamSource.connect({ servers: opts.url, name: 'bench-engine' }, { stream, subjectPrefix: prefix, consumer: 'bench-engine' });
+      let first = 0;
+      let split = 0;
+      let commits = 0;
+      let finish!: (end: number) => void;
+      const finished = new Promise<number>((resolve) => {
+        finish = resolve;
+      });
+      const engine = await startEngine(
+        config,
+        source.events(0).pipe(
+          tap(() => {
+            if (first === 0) first = performance.now();
+          }),
+        ),
+        pino({ level: 'silent' }),
+        {
+          consumer: 'bench-engine',
+          serve: false,
+          onCommitted: (seq) => {
+            source.ack(seq);
+            commits++;
+            if (split === 0 && seq >= splitSeq) split = performance.now();
+            if (seq >= total) finish(performance.now());
+          },
+        },
+      );
+      const end = await finished;
+      const decisions = engine.decisions();
+      await engine.stop();
+      await source.nc.flush();
+      const consumerInfo = await source.consumerInfo();
+      await source.close();
+      return { ...rates(total, splitSeq, first, split, end), commits, decisions, ackFloor: consumerInfo.ack_floor.stream_seq };
+    }));
+    out.engine = profile === undefined ? result : { ...result, profile };
+  } finally {
+    rmSync(dbDir, { recursive: true, force: true });
+  }
+  collectGarbage();
+  log(`[${n}] engine: ${JSON.stringify({ ...(out.engine as Figures), profile: undefined })}`);
+
+  // (b) bare consumers of the same stream, each with its own durable.
+  const bare: Figures = {};
+  for (const mode of ['timer100ms', 'every100', 'each', 'timer100msRetain'] as const) {
+    collectGarbage();
+    bare[mode] = await costed(total, () => bareConsumer(opts.url, stream, `bench-bare-${mode}`, mode, total, splitSeq));
+    log(`[${n}] bare ${mode}: ${JSON.stringify(bare[mode])}`);
+  }
+  out.bare = bare;
+  const rate = (f: unknown, path = 'messagesPerSecond') => (f as Figures)[path] as number;
+  const engineRate = rate(out.engine);
+  out.engineOverBare = {
+    timer100ms: round(engineRate / rate(bare.timer100ms), 3),
+    every100: round(engineRate / rate(bare.every100), 3),
+    each: round(engineRate / rate(bare.each), 3),
+    timer100msRetain: round(engineRate / rate(bare.timer100msRetain), 3),
+  };
+  const cpuPerMessage = (f: unknown) => ((f as Figures).cpu as Figures).cpuUsPerMessage as number;
+  // The same ratio in CPU time (less sensitive to other load on the machine than wall time).
+  out.engineOverBareByCpu = round(cpuPerMessage(bare.timer100ms) / cpuPerMessage(out.engine), 3);
+  out.engineOverPipelineInMemory = round(engineRate / rate(out.pipelineInMemory), 3);
+  const tick = (f: unknown) => ((f as Figures).tickSpan as Figures).messagesPerSecond as number;
+  out.tickSpanEngineOverBare = round(tick(out.engine) / tick(bare.timer100ms), 3);
+
+  await jsm.streams.delete(stream);
+  await pubConn.drain();
+  return out;
+}
+
+// As a child process: `node --expose-gc dist/bench/jetstreamRun.js '<JetStreamOptions JSON>'` prints one JSON line.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const opts = JSON.parse(process.argv[2] ?? '{}') as JetStreamOptions;
+  runJetStream(opts).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -4,7 +4,7 @@
  * the statistics the live score and the sizing phase read, as running totals, so reading them is
  * O(1) for each of 10,000+ strategies on every candle close.
  */
-import { type CandleTimes, ReturnWindow } from './returnWindow.js';
+import { ReturnWindow, type SymbolWindows } from './returnWindow.js';
 import type { Candle, Millis, Side, Signal } from './types.js';
 
 /** A round trip, closed at `exitTime`. `return` is net of both fees, as a fraction of the equity put in. */
@@ -58,17 +58,22 @@ export class PaperAccount {
   /**
    * @param feeRate fee per fill as a fraction of notional (0.001 = 10 bps), in [0, 1).
    * @param returnsWindow candles of returns kept (capacity of `returns`).
-   * @param candleTimes the open times of the symbol's candles, shared by its strategies' accounts
-   *   (see ReturnWindow); pushed by the owner before each candle reaches the account. Omitted, the
-   *   account keeps its own.
+   * @param symbolWindows the candle times and window storage shared by the symbol's strategies
+   *   (see ReturnWindow); its times are pushed by the owner before each candle reaches the account.
+   *   Omitted, the account keeps its own.
    */
   constructor(
     readonly feeRate: number,
     returnsWindow: number,
-    candleTimes?: CandleTimes,
+    symbolWindows?: SymbolWindows,
   ) {
     if (!(feeRate >= 0 && feeRate < 1)) throw new RangeError(`PaperAccount: feeRate must be in [0, 1) (was ${feeRate})`);
-    this.returns = new ReturnWindow(returnsWindow, candleTimes);
+    this.returns = new ReturnWindow(returnsWindow, symbolWindows);
+  }
+
+  /** Gives the returns' shared storage back (the strategy was retired); the account is done. */
+  dispose(): void {
+    this.returns.release();
   }
 
   /**

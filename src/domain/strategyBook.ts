@@ -5,7 +5,7 @@ import { DiscoveryLog } from './discoveryLog.js';
 import type { SurvivorCandidate } from './ensembles.js';
 import { IndicatorHub } from './indicators/indicatorHub.js';
 import { PaperAccount, type TradeClosed } from './paperAccount.js';
-import { CandleTimes, ReturnWindow } from './returnWindow.js';
+import { ReturnWindow, SymbolWindows } from './returnWindow.js';
 import { createRule, parseStrategy, type StrategyRule } from './strategies/catalog.js';
 import type { BacktestWindow, Candle, Decision, Millis, PriceEvent, Rejection, StrategyEvent, StrategyRecord } from './types.js';
 
@@ -41,8 +41,8 @@ export class SymbolBook {
   readonly discoveries = new DiscoveryLog();
   /** Per-candle close-to-close returns of the symbol's price. */
   readonly returns: ReturnWindow;
-  /** Open times of the symbol's latest candles: the timestamps of every strategy's return window. */
-  readonly candleTimes: CandleTimes;
+  /** Candle times and sample storage shared by the return windows of the symbol's strategies. */
+  readonly windows: SymbolWindows;
   /** Latest applied trade price or candle close. */
   mark: number | null = null;
   lastClose: number | null = null;
@@ -57,7 +57,7 @@ export class SymbolBook {
   ) {
     this.candles = new CandleBuilder(symbol, cfg.interval);
     this.returns = new ReturnWindow(cfg.returnsWindow);
-    this.candleTimes = new CandleTimes(cfg.returnsWindow);
+    this.windows = new SymbolWindows(cfg.returnsWindow);
   }
 }
 
@@ -140,6 +140,7 @@ export class StrategyBook {
         return { record: null, rejection, decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code: 'not_registered' }) };
       }
       existing.rule.dispose();
+      existing.account.dispose();
       book.byId.delete(id);
       book.strategies.splice(book.strategies.indexOf(existing), 1);
       book.dirty = true;
@@ -179,7 +180,7 @@ export class StrategyBook {
       lastSeenAt: event.ts,
       seenCount: 1,
       rule: createRule(parsed.value, book.hub),
-      account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow, book.candleTimes),
+      account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow, book.windows),
       confidence: null,
       survives: null,
       candidate: null,
@@ -232,7 +233,7 @@ export class StrategyBook {
  */
 export function evaluateCandle(book: SymbolBook, candle: Candle): void {
   book.hub.update(candle);
-  book.candleTimes.push(candle.ts);
+  book.windows.times.push(candle.ts);
   for (const entry of book.strategies) {
     const signal = entry.rule.evaluate(candle, entry.account.side);
     const trade = entry.account.onCandle(candle, signal);

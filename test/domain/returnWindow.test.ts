@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CandleTimes, pairStats, ReturnWindow } from '../../src/domain/returnWindow.js';
+import { pairStats, ReturnWindow, SymbolWindows } from '../../src/domain/returnWindow.js';
 
 const MINUTE = 60_000;
 
@@ -9,8 +9,10 @@ const ret = (series: number, k: number): number => Math.sin(series * 12.9898 + k
 describe('ReturnWindow with shared candle times', () => {
   // Two strategies of one symbol, the second registered 50 candles later, over 400 candles (the
   // windows keep 240), against the same windows keeping their own timestamps.
-  const times = new CandleTimes(240);
-  const shared = [new ReturnWindow(240, times), new ReturnWindow(240, times)];
+  // Two windows per block, so the second pair of this test's windows would start a new block.
+  const symbol = new SymbolWindows(240, 2);
+  const times = symbol.times;
+  const shared = [new ReturnWindow(240, symbol), new ReturnWindow(240, symbol)];
   const owned = [new ReturnWindow(240), new ReturnWindow(240)];
   for (let k = 0; k < 400; k++) {
     const ts = k * MINUTE + (k > 200 ? 3 * MINUTE : 0); // a gap: times are not evenly spaced
@@ -41,14 +43,31 @@ describe('ReturnWindow with shared candle times', () => {
   });
 
   it('refuses a sample that is not the newest shared candle, or that skips one', () => {
-    const t = new CandleTimes(10);
-    const w = new ReturnWindow(10, t);
+    const symbol = new SymbolWindows(10);
+    const t = symbol.times;
+    const w = new ReturnWindow(10, symbol);
     t.push(MINUTE);
     expect(() => w.push(0, 0.01)).toThrow(RangeError);
     w.push(MINUTE, 0.01);
     t.push(2 * MINUTE);
     t.push(3 * MINUTE);
     expect(() => w.push(3 * MINUTE, 0.01)).toThrow(/not the next shared candle time/);
-    expect(() => new ReturnWindow(20, t)).toThrow(/shared times keep 10/);
+    expect(() => new ReturnWindow(20, symbol)).toThrow(/shared windows hold 10 samples/);
+  });
+
+  it('hands released storage to the next window, zeroed, and refuses pushes to the released one', () => {
+    const symbol = new SymbolWindows(4, 2);
+    const a = new ReturnWindow(4, symbol);
+    const b = new ReturnWindow(4, symbol);
+    symbol.times.push(MINUTE);
+    a.push(MINUTE, 0.5);
+    b.push(MINUTE, 0.25);
+    a.release();
+    const c = new ReturnWindow(4, symbol);
+    expect(() => a.push(2 * MINUTE, 0.1)).toThrow(/after release/);
+    symbol.times.push(2 * MINUTE);
+    c.push(2 * MINUTE, 0.125);
+    b.push(2 * MINUTE, 0.75);
+    expect([c.toArray(), b.toArray()]).toEqual([[0.125], [0.25, 0.75]]);
   });
 });

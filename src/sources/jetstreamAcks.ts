@@ -5,15 +5,21 @@
  * only be terminated once everything before it is committed: otherwise a crash would lose inputs.
  */
 
-/** The slice of a JetStream message this queue needs. */
-export interface Ackable {
-  ack(): void;
-  term(): void;
-}
+/**
+ * Sends the JetStream ack protocol for one delivered message: `+ACK` or `+TERM` published to the
+ * message's reply subject (what `JsMsg.ack()` / `term()` do). The queue keeps only that subject,
+ * not the message: holding every delivered message with its payload until the next commit made
+ * them survive young-generation GC, measurably slowing the consumer (bench/RESULTS.md).
+ */
+export type AckSender = (reply: string, verdict: 'ack' | 'term') => void;
+
+/** A delivered message as the queue keeps it: its ack subject, or (if the client hides it) the message. */
+export type AckTarget = string | { ack(): void; term(): void };
 
 interface Entry {
   readonly seq: number;
-  readonly msg: Ackable;
+  /** The message's ack subject (`$JS.ACK.…`), or the message itself when no subject was readable. */
+  readonly reply: AckTarget;
   /** Dead-lettered: nothing to commit, settled as soon as every earlier input is. */
   readonly rejected: boolean;
 }
@@ -28,7 +34,10 @@ export class AckQueue {
   private acked: number;
 
   /** `startAfterSeq`: the last seq already committed (0 when none). */
-  constructor(startAfterSeq: number) {
+  constructor(
+    startAfterSeq: number,
+    private readonly send: AckSender,
+  ) {
     this.acked = startAfterSeq;
   }
 
@@ -47,13 +56,13 @@ export class AckQueue {
    * before it is pending (plain `term()`: NOTES.md, 2.9.10 ignores a reason); otherwise it waits
    * for the commit of the inputs before it.
    */
-  push(seq: number, msg: Ackable, rejected: boolean): void {
+  push(seq: number, reply: AckTarget, rejected: boolean): void {
     if (rejected && this.pending === 0) {
-      msg.term();
+      this.settle(reply, 'term');
       this.acked = seq;
       return;
     }
-    this.entries.push({ seq, msg, rejected });
+    this.entries.push({ seq, reply, rejected });
   }
 
   /**
@@ -72,13 +81,18 @@ export class AckQueue {
       settled += 1;
     }
     if (last === undefined) return 0;
-    if (last.rejected) last.msg.term();
-    else last.msg.ack();
+    this.settle(last.reply, last.rejected ? 'term' : 'ack');
     this.acked = last.seq;
     if (this.head > 4096 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
     return settled;
+  }
+
+  private settle(target: AckTarget, verdict: 'ack' | 'term'): void {
+    if (typeof target === 'string') this.send(target, verdict);
+    else if (verdict === 'ack') target.ack();
+    else target.term();
   }
 }

@@ -21,6 +21,10 @@ import { deadLetter, deadLetterSubject } from './jetstreamDeadLetter.js';
 import type { JetStreamSourceOptions } from './jetstreamSource.js';
 import { ensureStream } from './jetstreamStream.js';
 
+/** The JetStream ack protocol's payloads (as JsMsg.ack() and term() send them). */
+const ACK = new TextEncoder().encode('+ACK');
+const TERM = new TextEncoder().encode('+TERM');
+
 /** Where the source logs what it cannot report as a value (pino's Logger fits). */
 export interface SourceLog {
   info(obj: object, msg: string): void;
@@ -68,7 +72,7 @@ export class LiveRun {
     private readonly subscriber: Subscriber<Emitted>,
     private readonly startAfterSeq: number,
   ) {
-    this.acks = new AckQueue(startAfterSeq);
+    this.acks = new AckQueue(startAfterSeq, (reply, verdict) => this.s.nc.publish(reply, verdict === 'ack' ? ACK : TERM));
     this.lastEmitted = startAfterSeq;
   }
 
@@ -208,7 +212,9 @@ export class LiveRun {
       }
     }
     this.lastEmitted = msg.seq;
-    this.acks.push(msg.seq, msg, decoded.kind === 'rejection');
+    // The client's message object exposes its ack subject (not in the public type): keep just that.
+    const reply = (msg as JsMsg & { readonly reply?: unknown }).reply;
+    this.acks.push(msg.seq, typeof reply === 'string' && reply !== '' ? reply : msg, decoded.kind === 'rejection');
     this.subscriber.next(decoded);
   }
 

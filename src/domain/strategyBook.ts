@@ -64,7 +64,8 @@ export class SymbolBook {
 /** What a strategy message did to the registry. */
 export interface StrategyChange {
   readonly record: StrategyRecord | null;
-  readonly decision: Decision;
+  /** Null for a rejected message: invalid input is counted and dead-lettered, not a decision. */
+  readonly decision: Decision | null;
   readonly rejection: Rejection | null;
 }
 
@@ -102,7 +103,8 @@ export class StrategyBook {
 
   /**
    * Registers, updates or retires the strategy of a discovery message. A bad type or parameter is a
-   * rejection (with a 'strategy.rejected' decision), never an exception.
+   * rejection, never an exception: the same rejection the source gives it (sources/decode.ts), so
+   * a feed validated at the source and one that is not produce the same outputs.
    */
   applyStrategy(event: StrategyEvent, time: Millis): StrategyChange {
     const parsed = parseStrategy(event.type, event.parameters);
@@ -116,11 +118,7 @@ export class StrategyBook {
         field: parsed.field,
         symbol: event.symbol,
       };
-      return {
-        record: null,
-        rejection,
-        decision: this.decision('strategy.rejected', event, time, parsed.reason, { code: parsed.code, field: parsed.field, type: event.type }),
-      };
+      return { record: null, rejection, decision: null };
     }
     const book = this.book(event.symbol);
     const id = `${event.symbol}:${parsed.value.canonicalKey}`;
@@ -149,6 +147,11 @@ export class StrategyBook {
         rejection: null,
         decision: this.decision('strategy.retired', event, time, `retired after ${existing.seenCount} discoveries`, { strategyId: id }),
       };
+    }
+    if (existing !== undefined && event.ts === existing.lastSeenAt && event.score === existing.score) {
+      // The same discovery sent twice (a rediscovery has a new discoveredAt): idempotent, counted.
+      const reason = `duplicate of the discovery of ${id} at ${new Date(event.ts).toISOString()}`;
+      return { record: null, decision: null, rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'duplicate', reason, field: 'discoveredAt', symbol: event.symbol } };
     }
     book.discoveries.record(event.type, event.ts);
     book.dirty = true;

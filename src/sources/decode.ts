@@ -4,6 +4,7 @@
  * pipeline, and nothing here throws on bad input: every refusal is a Rejection value that names
  * the field and the value, with a stable `code` for metrics.
  */
+import { parseStrategy } from '../domain/strategies/catalog.js';
 import type { BacktestWindow, Candle, CandleEvent, InputEvent, Millis, PriceEvent, Rejection, StrategyEvent, TickEvent } from '../domain/types.js';
 import { describeValue, type FieldFailure, FieldReader, isRecord, jsonTypeOf, SYMBOL_PATTERN } from './schemas.js';
 
@@ -80,6 +81,9 @@ export function validateStrategy(obj: unknown, seq: number): StrategyEvent | Rej
   const externalId = r.optionalText('id');
   const retired = r.optionalFlag('retired', false);
   if (r.failure !== null) return reject(seq, 'strategy', r.failure, claimedSymbol(obj));
+  // The catalog's own check (type known, parameters in range): bad input never enters the pipeline.
+  const parsed = parseStrategy(type, parameters);
+  if (!parsed.ok) return reject(seq, 'strategy', { code: parsed.code, field: parsed.field, reason: parsed.reason }, symbol);
   return { kind: 'strategy', seq, ts, symbol, type, parameters, score, window, externalId, retired };
 }
 

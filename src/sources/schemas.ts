@@ -25,7 +25,9 @@ export type RejectionCode =
   | 'subject_mismatch'
   | 'too_large'
   | 'unknown_subject'
-  | 'bad_timestamp';
+  | 'bad_timestamp'
+  | 'unknown_type'
+  | 'bad_parameter';
 
 /** The first thing wrong with a message. */
 export interface FieldFailure {

@@ -26,7 +26,7 @@ export class EvaluationStage {
       const outputs: EngineOutput[] = [];
       if (change.rejection !== null) outputs.push(change.rejection);
       if (change.record !== null) outputs.push(change.record);
-      outputs.push(change.decision);
+      if (change.decision !== null) outputs.push(change.decision);
       return this.frame(input.seq, input, outputs);
     }
     const symbolBook = this.book.book(input.symbol);

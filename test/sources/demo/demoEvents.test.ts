@@ -228,8 +228,9 @@ describe('demoEvents speed and wire format', () => {
     expect(ms).toBeLessThan(1000);
   });
 
-  it('produces events that survive the wire decoder unchanged', () => {
+  it('produces events that survive the wire decoder unchanged, but for the deliberately bad strategies it refuses', () => {
     const opts = { subjectPrefix: 'tradestream', maxBytes: 65_536 };
+    let refused = 0;
     for (const e of take({ ...base, candles: 3 }, 3000)) {
       const { seq, kind, ...body } = e;
       const wire =
@@ -237,7 +238,13 @@ describe('demoEvents speed and wire format', () => {
           ? { symbol: e.symbol, type: e.type, parameters: e.parameters, score: e.score, discoveredAt: new Date(e.ts).toISOString(), window: e.window }
           : body;
       const family = kind === 'strategy' ? 'strategies' : 'prices';
-      expect(decodeMessage(JSON.stringify(wire), `tradestream.${family}.${symbolToSubjectToken(e.symbol)}`, seq, opts)).toEqual(e);
+      const decoded = decodeMessage(JSON.stringify(wire), `tradestream.${family}.${symbolToSubjectToken(e.symbol)}`, seq, opts);
+      if (e.kind === 'strategy' && !parseStrategy(e.type, e.parameters).ok) {
+        // The source validates parameters with the catalog: the demo's bad ones never enter.
+        expect(decoded).toMatchObject({ kind: 'rejection', code: 'bad_parameter', seq });
+        refused++;
+      } else expect(decoded).toEqual(e);
     }
+    expect(refused).toBeGreaterThan(0);
   });
 });

@@ -104,6 +104,8 @@ export class ReturnWindow {
   private newest = Number.NEGATIVE_INFINITY;
   private sum = 0;
   private sumSquares = 0;
+  /** Samples in the window that are not 0 (a flat paper strategy pushes exact zeros). */
+  private nonZero = 0;
 
   /**
    * @param capacity most samples kept; older ones fall out.
@@ -145,6 +147,7 @@ export class ReturnWindow {
       const old = this.values[this.start] as number;
       this.sum -= old;
       this.sumSquares -= old * old;
+      if (old !== 0) this.nonZero--;
       this.start = this.start + 1 === this.capacity ? 0 : this.start + 1;
       this.count--;
     }
@@ -153,6 +156,7 @@ export class ReturnWindow {
     this.count++;
     this.sum += value;
     this.sumSquares += value * value;
+    if (value !== 0) this.nonZero++;
   }
 
   get length(): number {
@@ -202,6 +206,9 @@ export class ReturnWindow {
 
   private exactVariance(): number {
     const m = this.mean();
+    // Only zeros and a mean of exactly 0: every deviation is 0, so the sum below is exactly 0. This
+    // is the window of every strategy that stayed flat, scored on every candle close: skip its loop.
+    if (this.nonZero === 0 && m === 0) return 0;
     let acc = 0;
     for (let i = 0; i < this.count; i++) {
       const d = this.valueAt(i) - m;

@@ -71,3 +71,24 @@ describe('ReturnWindow with shared candle times', () => {
     expect([c.toArray(), b.toArray()]).toEqual([[0.125], [0.25, 0.75]]);
   });
 });
+
+describe('ReturnWindow.stdDev', () => {
+  /** The two-pass sample standard deviation over the values, as exactVariance computes it. */
+  const naive = (w: ReturnWindow): number => {
+    const m = w.mean();
+    let acc = 0;
+    for (const v of w.toArray()) acc += (v - m) ** 2;
+    return Math.sqrt(Math.max(0, acc / (w.length - 1)));
+  };
+
+  it('is 0 for a window of zeros (a flat strategy), and exact once earlier returns have left it', () => {
+    const w = new ReturnWindow(5);
+    for (let k = 0; k < 5; k++) w.push(k * MINUTE, 0);
+    expect(w.stdDev()).toBe(0);
+    // Non-zero returns that then leave: the running sum may keep a rounding residue; the result
+    // must still be what the exact two-pass formula gives on the zeros and that mean.
+    for (const [k, v] of [0.1, 0.2, 0.3, 0, 0, 0, 0, 0].entries()) w.push((5 + k) * MINUTE, v);
+    expect(w.toArray()).toEqual([0, 0, 0, 0, 0]);
+    expect(w.stdDev()).toBe(naive(w));
+  });
+});

@@ -55,7 +55,13 @@ export function spawnEngine(args: readonly string[], env: Record<string, string>
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr.join('').slice(-2000)}; last lines: ${JSON.stringify(lines.slice(-5))}`)), timeoutMs);
-        waiters.push({ predicate, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+        waiters.push({
+          predicate,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
         void exited.then((code) => reject(new Error(`engine exited (${code}) while waiting for ${what}; stderr: ${stderr.join('').slice(-2000)}`)));
       });
     },

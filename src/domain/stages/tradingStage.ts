@@ -105,13 +105,13 @@ export class TradingStage {
     const held = new Set(this.portfolio.heldSymbols());
     const inputs: SymbolRiskInput[] = [];
     for (const [name, book] of this.books) {
-      const ensemble = this.active.get(name) ?? null;
-      const usable = ensemble !== null && ensemble.usable;
+      const ensemble = this.active.get(name);
+      const usable = ensemble?.usable ? ensemble : null;
       inputs.push({
         symbol: name,
-        ensembleTotal: usable ? ensemble.total : null,
-        maxMemberWeight: usable ? Math.max(...ensemble.members.map((m) => m.weight)) : 0,
-        pooled: usable ? pooledStats(book, ensemble) : NO_TRADES,
+        ensembleTotal: usable === null ? null : usable.total,
+        maxMemberWeight: usable === null ? 0 : Math.max(...usable.members.map((m) => m.weight)),
+        pooled: usable === null ? NO_TRADES : pooledStats(book, usable),
         returns: book.returns,
         held: held.has(name),
       });

@@ -130,7 +130,18 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
         entered = performance.now();
         return input;
       }),
-      tradingPipeline(config),
+      tradingPipeline(config, (book) =>
+        metrics.watchIndicators(() => {
+          let instances = 0;
+          let consumers = 0;
+          for (const symbol of book.symbols()) {
+            const stats = book.book(symbol).hub.stats();
+            instances += stats.instances;
+            consumers += stats.consumers;
+          }
+          return { instances, consumers, strategies: book.size() };
+        }),
+      ),
     )
     .subscribe({
     next: deliver,

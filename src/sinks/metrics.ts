@@ -90,6 +90,7 @@ export class EngineMetrics {
   private portfolio: Portfolio | null = null;
   private lastEventTime: number | null = null;
   private liveStats: (() => LiveServerStats) | null = null;
+  private indicatorStats: (() => { instances: number; consumers: number; strategies: number }) | null = null;
   private ready = false;
   private closed = false;
 
@@ -161,6 +162,30 @@ export class EngineMetrics {
       },
     });
     new Gauge({
+      name: 'tradestream_indicator_instances',
+      help: 'Shared indicator series computed per candle, over all symbols (one per distinct indicator and inputs).',
+      registers,
+      collect() {
+        this.set(self.indicatorStats?.().instances ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tradestream_indicator_consumers',
+      help: 'Indicator series held by strategy rules, over all symbols: consumers / instances is the sharing factor.',
+      registers,
+      collect() {
+        this.set(self.indicatorStats?.().consumers ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tradestream_strategies',
+      help: 'Strategies registered and evaluated live.',
+      registers,
+      collect() {
+        this.set(self.indicatorStats?.().strategies ?? 0);
+      },
+    });
+    new Gauge({
       name: 'tradestream_open_positions',
       help: 'Positions currently open.',
       registers,
@@ -187,6 +212,11 @@ export class EngineMetrics {
    * Counts one input entering the pipeline by its kind (a Rejection counts as `invalid`). Call it
    * once per input, before the pipeline; O(1), no allocation.
    */
+  /** Reads the live registry's indicator sharing at scrape time (the pipeline hands its book over). */
+  watchIndicators(stats: () => { instances: number; consumers: number; strategies: number }): void {
+    this.indicatorStats = stats;
+  }
+
   observeInput(input: { readonly kind: InputEvent['kind'] | Rejection['kind'] }): void {
     this.inputs[input.kind === 'rejection' ? 'invalid' : input.kind]++;
   }

@@ -1,5 +1,6 @@
 import { type OperatorFunction, pipe } from 'rxjs';
 import type { EngineConfig } from '../../config/engine.js';
+import type { StrategyBook } from '../domain/strategyBook.js';
 import type { InputEvent, OutputBatch, Rejection } from '../domain/types.js';
 import { buildEnsembles } from '../operators/buildEnsembles.js';
 import { evaluateStrategies } from '../operators/evaluateStrategies.js';
@@ -13,11 +14,11 @@ import { toOutputBatch } from '../operators/toOutputBatch.js';
  * The whole engine, one input at a time, in input order (seq): validated strategy and price events
  * (and source rejections, passed through for counting) in, one OutputBatch per input out. Every
  * stage is synchronous, so the outputs are a function of the input sequence alone: live and replay
- * runs of the same input produce the same decisions.
+ * runs of the same input produce the same decisions. `onBook` exposes the registry to metrics.
  */
-export function tradingPipeline(config: EngineConfig): OperatorFunction<InputEvent | Rejection, OutputBatch> {
+export function tradingPipeline(config: EngineConfig, onBook?: (book: StrategyBook) => void): OperatorFunction<InputEvent | Rejection, OutputBatch> {
   return pipe(
-    evaluateStrategies(config.evaluation), //                 live evaluation: registry, candles, paper trades
+    evaluateStrategies(config.evaluation, onBook), //         live evaluation: registry, candles, paper trades
     scoreConfidence(config.confidence, config.evaluation), // 1 confidence
     filterByTime(config.timeFilter), //                       2 time filter
     buildEnsembles(config.ensembles), //                      3 ensembles

@@ -66,6 +66,12 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
     const before = await inputs();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await inputs()).toBeGreaterThan(before);
+    // Indicator sharing is reported: instances computed per candle, and the strategies' holds on them.
+    const text = await (await fetch(`${http}/metrics`)).text();
+    const gauge = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+    expect(gauge('tradestream_strategies')).toBeGreaterThan(1000);
+    expect(gauge('tradestream_indicator_instances')).toBeGreaterThan(0);
+    expect(gauge('tradestream_indicator_consumers')).toBeGreaterThan(gauge('tradestream_strategies'));
     expect((await fetch(`${http}/readyz`)).status).toBe(200);
 
     engine.child.kill('SIGTERM');

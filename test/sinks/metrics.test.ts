@@ -212,14 +212,18 @@ describe('EngineMetrics over HTTP', () => {
   it('reports event-loop delay after the loop was blocked', async () => {
     const { base } = await serve();
     await scrape(base); // starts a fresh measuring interval
-    const until = performance.now() + 60;
-    while (performance.now() < until) {
-      // Block the event loop for 60 ms so the monitor records a long delay.
+    // The monitor samples on its own 10 ms timer; on a loaded machine one stall may land between
+    // its samples, so block and scrape up to five times: the gauge must see a stall of 60 ms.
+    let max = 0;
+    for (let attempt = 0; attempt < 5 && max <= 0.03; attempt++) {
+      const until = performance.now() + 60;
+      while (performance.now() < until) {
+        // Block the event loop for 60 ms so the monitor records a long delay.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      max = sampleValue((await scrape(base)).samples, 'nodejs_eventloop_lag_max_seconds');
     }
-    // The monitor samples on its own timer: give it a few periods to record the stall.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const { samples } = await scrape(base);
-    expect(sampleValue(samples, 'nodejs_eventloop_lag_max_seconds')).toBeGreaterThan(0.03);
+    expect(max).toBeGreaterThan(0.03);
   });
 
   it('answers /readyz 503 until markReady, then 200, and 503 again after markUnready', async () => {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { concat, EMPTY, takeWhile } from 'rxjs';
 import { startEngine } from '../main.js';
+import { EngineMetrics } from '../sinks/metrics.js';
 import { DecisionPublisher } from '../sinks/natsPublisher.js';
 import { StateStore } from '../sinks/stateStore.js';
 import { demoFeed } from '../sources/demo/demoFeed.js';
@@ -65,7 +66,12 @@ export async function runCommand(args: string[]): Promise<number> {
   } else {
     const consumer = config.nats.consumer;
     const lastSeq = committedSeq(config.store.db, consumer);
-    const source = await JetStreamSource.connect(natsConnectOptions(config), jetStreamOptions(config), log);
+    const metrics = new EngineMetrics();
+    const source = await JetStreamSource.connect(
+      natsConnectOptions(config),
+      { ...jetStreamOptions(config), onDeadLetter: (rejection) => metrics.observeDeadLetter(rejection.source, rejection.code) },
+      log,
+    );
     const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
     const rebuild = lastSeq > 0 ? source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)) : EMPTY;
     if (lastSeq > 0) log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
@@ -74,6 +80,7 @@ export async function runCommand(args: string[]): Promise<number> {
     let commits = 0;
     engine = await startEngine(config, concat(rebuild, source.events(lastSeq)), log, {
       consumer,
+      metrics,
       restoredThrough: lastSeq,
       onCommitted: (seq) => {
         if (killAfter > 0 && ++commits >= killAfter) process.kill(process.pid, 'SIGKILL');
@@ -86,6 +93,7 @@ export async function runCommand(args: string[]): Promise<number> {
       released ??= (async () => {
         publisher.close();
         await source.close();
+        metrics.close();
       })();
       return released;
     };

@@ -157,8 +157,17 @@ CREATE TABLE consumer_state (
 ) STRICT;
 `;
 
+/**
+ * Version 2: indexes for the lookups by symbol and by input sequence (inspect, operators reading
+ * the decision log of one input), which version 1 answered with full scans.
+ */
+const V2 = `
+CREATE INDEX trading_positions_by_symbol ON trading_positions (symbol, status);
+CREATE INDEX decisions_by_input ON decisions (input_seq);
+`;
+
 /** `MIGRATIONS[i]` migrates a file from schema version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [V1];
+export const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -207,6 +207,7 @@ export class LiveRun {
       const letter = deadLetter(decoded, msg.subject, msg.data, decode.maxBytes);
       try {
         this.s.nc.publish(deadLetterSubject(prefix, decoded), JSON.stringify(letter));
+        this.s.opts.onDeadLetter?.(decoded);
       } catch (error) {
         log.warn({ seq: msg.seq, err: error }, 'dead letter not published');
       }

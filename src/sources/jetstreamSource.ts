@@ -40,6 +40,8 @@ export interface JetStreamSourceOptions extends InputStreamOptions {
   readonly batchSize?: number;
   /** Create or update the stream before consuming live (default true). */
   readonly ensureStream?: boolean;
+  /** Called for every message published to the dead-letter subject (metrics). */
+  readonly onDeadLetter?: (rejection: Rejection) => void;
 }
 
 /** Where a replay starts and stops. */

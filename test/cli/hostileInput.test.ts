@@ -86,7 +86,7 @@ describe('hostile input on JetStream', () => {
     });
     const db = join(dir, 'hostile.db');
     const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0']);
-    await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
+    const running = await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
     const deadline = Date.now() + 90_000;
     const lastSeq = () => {
       try {
@@ -112,6 +112,13 @@ describe('hostile input on JetStream', () => {
       byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);
     }
     for (const kind of new Set(hostile.map((m) => m.kind))) expect(byCode.get(kind), kind).toBe(125);
+    // The dead letters are counted in the metrics, by kind and code.
+    const metricsUrl = String(running.url).replace(/^ws/, 'http').replace(/\/ws$/, '/metrics');
+    const counted = (await (await fetch(metricsUrl)).text())
+      .split('\n')
+      .filter((l) => l.startsWith('tradestream_dead_letters_total{'))
+      .reduce((sum, l) => sum + Number(l.split(' ')[1]), 0);
+    expect(counted).toBe(1000);
 
     // Every valid input applied: the final positions and portfolio equal an in-process run of the valid inputs alone.
     const batches = await lastValueFrom(from(valid).pipe(tradingPipeline(config), toArray()));

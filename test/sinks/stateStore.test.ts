@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type {
@@ -17,6 +17,7 @@ import type {
   StrategyRecord,
 } from '../../src/domain/types.js';
 import { canonicalJson, DecisionLog } from '../../src/sinks/decisionLog.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/sinks/schema.js';
 import { type FlushTimers, StateStore, StateStoreError } from '../../src/sinks/stateStore.js';
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
@@ -208,7 +209,7 @@ describe('StateStore', () => {
   it('creates the directory and a WAL database with every table at schema version 1', () => {
     const store = open();
     expect(readCommitted<{ journal_mode: string }>('PRAGMA journal_mode')[0]?.journal_mode).toBe('wal');
-    expect(readCommitted<{ value: number }>("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: 1 }]);
+    expect(readCommitted<{ value: number }>("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: SCHEMA_VERSION }]);
     expect(store.tableCounts()).toEqual({
       strategies: 0,
       strategy_confidence_scores: 0,
@@ -434,6 +435,20 @@ describe('StateStore', () => {
     expect(second.lastSeq()).toBe(3);
   });
 
+  it('migrates a version 1 file to the current version on open, keeping its rows', () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const raw = new Database(path);
+    raw.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT");
+    raw.exec(MIGRATIONS[0] as string);
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', 1)").run();
+    raw.prepare("INSERT INTO consumer_state (name, last_seq, updated_at) VALUES ('engine', 41, 0)").run();
+    raw.close();
+    const store = open();
+    expect(store.lastSeq()).toBe(41);
+    expect(readCommitted("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: SCHEMA_VERSION }]);
+    expect(readCommitted("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'decisions_by_input'")).toEqual([{ name: 'decisions_by_input' }]);
+  });
+
   it('keeps one consumer position per consumer name', () => {
     const store = open(path, { consumer: 'shard-a' });
     store.enqueue(batch(5, []));
@@ -450,7 +465,7 @@ describe('StateStore', () => {
     raw.close();
 
     expect(() => open()).toThrow(StateStoreError);
-    expect(() => open()).toThrow(`state file ${path}: refused: schema version 99 is newer than version 1`);
+    expect(() => open()).toThrow(`state file ${path}: refused: schema version 99 is newer than version ${SCHEMA_VERSION}`);
     expect(readCommitted("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: 99 }]);
   });
 

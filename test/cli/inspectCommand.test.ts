@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { inspectCommand } from '../../src/cli/inspectCommand.js';
+import type { Ensemble, Portfolio, Position, PositionSize } from '../../src/domain/types.js';
+import { StateStore } from '../../src/sinks/stateStore.js';
+
+const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
+const dir = mkdtempSync(join(tmpdir(), 'ts-inspect-'));
+
+const position: Position = {
+  kind: 'position',
+  time: T0,
+  positionId: 'BTC/USD#1',
+  symbol: 'BTC/USD',
+  ensembleId: 'BTC/USD:abc',
+  quantity: 0.5,
+  entryPrice: 60_000,
+  entryTime: T0,
+  markPrice: 61_000,
+  size: 0.305,
+  stopPrice: 57_000,
+  takeProfitPrice: 69_000,
+  status: 'open',
+  exitTime: null,
+  pnl: 470,
+};
+const size: PositionSize = {
+  kind: 'size',
+  time: T0,
+  symbol: 'BTC/USD',
+  kelly: 0,
+  riskParity: 0.1,
+  volTarget: 0.05,
+  combined: 0.045,
+  size: 0.045,
+  binding: 'none',
+  riskContribution: 1,
+  reason: 'within limits',
+};
+const ensemble: Ensemble = {
+  kind: 'ensemble',
+  time: T0,
+  symbol: 'BTC/USD',
+  id: 'BTC/USD:abc',
+  members: [
+    { strategyId: 'a', type: 'SMA_RSI', confidence: 0.8, performance: 0.9, weight: 0.5, side: 'long' },
+    { strategyId: 'b', type: 'EMA_MACD', confidence: 0.8, performance: 0.8, weight: 0.5, side: 'flat' },
+  ],
+  total: 0.74,
+  performance: 0.85,
+  diversification: 0.5,
+  risk: 0.05,
+  usable: true,
+  exposure: 0.5,
+  active: true,
+};
+const portfolio: Portfolio = {
+  kind: 'portfolio',
+  time: T0,
+  cash: 70_000,
+  equity: 100_470,
+  highWaterMark: 100_500,
+  drawdown: 30 / 100_500,
+  state: 'NORMAL',
+  sizeScale: 1,
+  haltedAt: null,
+};
+
+function writeDb(file: string): void {
+  const store = StateStore.open(file, { flushInterval: 60_000 });
+  store.enqueue({ seq: 7, time: T0, outputs: [position, size, ensemble, portfolio] });
+  store.close();
+}
+
+async function capture(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
+  try {
+    return { code: await inspectCommand(args), out: lines.join('\n') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('tradestream inspect', () => {
+  afterEach(() => vi.restoreAllMocks());
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints positions, sizes, the active ensemble and the portfolio as JSON', async () => {
+    const file = join(dir, 'state.db');
+    writeDb(file);
+    const { code, out } = await capture(['--db', file, '--json']);
+    expect(code).toBe(0);
+    const state = JSON.parse(out);
+    expect(state.lastSeq).toBe(7);
+    expect(state.positions).toEqual([{ ...position }]);
+    expect(state.sizes).toEqual([{ ...size }]);
+    expect(state.ensembles[0]).toMatchObject({ id: 'BTC/USD:abc', total: 0.74, active: true });
+    expect(state.portfolio).toMatchObject({ equity: 100_470, state: 'NORMAL' });
+  });
+
+  it('prints the same state as tables for a person', async () => {
+    const file = join(dir, 'state2.db');
+    writeDb(file);
+    const { code, out } = await capture(['--db', file]);
+    expect(code).toBe(0);
+    expect(out).toContain('portfolio: equity 100470.00  cash 70000.00  high-water 100500.00  drawdown 0.030%  breaker NORMAL');
+    expect(out).toMatch(/BTC\/USD#1\s+BTC\/USD\s+0\.500000\s+60000\.000000\s+61000\.000000\s+0\.3050/);
+    expect(out).toContain('BTC/USD  BTC/USD:abc  total 0.7400  exposure 0.5000  usable');
+    expect(out).toContain('last input seq 7');
+  });
+
+  it('refuses a missing file with a usage error naming it', async () => {
+    await expect(inspectCommand(['--db', join(dir, 'nope.db')])).rejects.toThrow(`--db ${join(dir, 'nope.db')}: no such file`);
+  });
+});

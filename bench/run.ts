@@ -254,8 +254,9 @@ export function writeResults(dir: string, results: F): { json: string; markdown:
 
 /** Workload 3: one nats-server (loopback, temp store) for the run, one child per size (bench/jetstreamRun.ts). */
 async function runJetStreamSizes(suite: SuiteOptions): Promise<F[]> {
-  const { startBenchNatsServer } = await import('./jetstreamServer.js');
-  const server = await startBenchNatsServer();
+  // The tests' own launcher (loopback, free port, temp store, stopped by PID); tsc compiles it with the bench.
+  const { startNatsServer } = await import('../test/helpers/natsServer.js');
+  const server = await startNatsServer();
   const script = fileURLToPath(new URL('./jetstreamRun.js', import.meta.url));
   const profileDir = process.env.BENCH_CPU_PROF;
   try {

@@ -5,7 +5,10 @@ import type { Frame } from './frame.js';
 
 /**
  * Live evaluation: registers strategies, builds candles from prices, runs every strategy of a
- * symbol on each of its closed candles, and advances the engine clock (the largest event time).
+ * symbol on each of its closed candles, and advances the engine clock: market time, the largest
+ * price event time. A discovery does not move it: its `discoveredAt` only dates that strategy, so a
+ * discovery stamped in the future cannot make every other strategy look stale. Before the first
+ * price, a discovery's outputs carry its own time.
  * Decides when phases 1–3 must recompute a symbol: when a candle closed, or on the first applied
  * price after the symbol's strategy set changed (so a burst of discoveries costs one recompute).
  */
@@ -19,22 +22,23 @@ export class EvaluationStage {
 
   /** One input → one frame. Never throws for bad input: a rejection passes through as an output. */
   step(input: InputEvent | Rejection): Frame {
-    if (input.kind === 'rejection') return this.frame(input.seq, null, [input]);
-    this.clock = Math.max(this.clock, input.ts);
+    if (input.kind === 'rejection') return this.frame(input.seq, null, [input], this.clock);
     if (input.kind === 'strategy') {
-      const change = this.book.applyStrategy(input, this.clock);
+      const time = Number.isFinite(this.clock) ? this.clock : input.ts;
+      const change = this.book.applyStrategy(input, time);
       const outputs: EngineOutput[] = [];
       if (change.rejection !== null) outputs.push(change.rejection);
       if (change.record !== null) outputs.push(change.record);
       if (change.decision !== null) outputs.push(change.decision);
-      return this.frame(input.seq, input, outputs);
+      return this.frame(input.seq, input, outputs, time);
     }
+    this.clock = Math.max(this.clock, input.ts);
     const symbolBook = this.book.book(input.symbol);
     const { closed, applied } = this.book.applyPrice(input);
     const refresh = closed.length > 0 || (applied && symbolBook.dirty);
     if (refresh) symbolBook.dirty = false;
     return {
-      ...this.frame(input.seq, input, []),
+      ...this.frame(input.seq, input, [], this.clock),
       book: symbolBook,
       priced: applied,
       closedCandles: closed,
@@ -42,10 +46,10 @@ export class EvaluationStage {
     };
   }
 
-  private frame(seq: number, event: InputEvent | null, outputs: EngineOutput[]): Frame {
+  private frame(seq: number, event: InputEvent | null, outputs: EngineOutput[], time: number): Frame {
     return {
       seq,
-      time: this.clock,
+      time,
       event,
       book: event === null ? null : this.book.book(event.symbol),
       priced: false,

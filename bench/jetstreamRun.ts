@@ -266,11 +266,12 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
       });
       const engine = await startEngine(
         config,
-        source.events(0).pipe(
-          tap(() => {
-            if (first === 0) first = performance.now();
-          }),
-        ),
+        () =>
+          source.events(0).pipe(
+            tap(() => {
+              if (first === 0) first = performance.now();
+            }),
+          ),
         pino({ level: 'silent' }),
         {
           consumer: 'bench-engine',

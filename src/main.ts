@@ -36,12 +36,6 @@ export interface EngineHooks {
   readonly onBatch?: (batch: OutputBatch) => void;
   /** Start the HTTP/WebSocket server (default true; replay runs without one). */
   readonly serve?: boolean;
-  /**
-   * Inputs up to this seq were applied and committed by an earlier run: the source replays them
-   * first so the in-memory state is rebuilt exactly (the pipeline is deterministic), and their
-   * outputs only rebuild state: they are not stored, published or counted again (default 0).
-   */
-  readonly restoredThrough?: number;
   /** The store's consumer_state row (the durable consumer's name; default 'engine'). */
   readonly consumer?: string;
 }
@@ -50,14 +44,23 @@ export interface EngineHooks {
  * Wires the pipeline between a source and the sinks: every OutputBatch goes to the decision log,
  * the live server and the SQLite store (batched, off the hot path); acks follow store commits.
  */
-export async function startEngine(config: EngineConfig, source: Observable<InputEvent | Rejection>, log: Logger, hooks: EngineHooks = {}): Promise<Engine> {
+/**
+ * The engine's input, given the last input seq the state store holds (0 for a new file). A
+ * resumable source (JetStream) replays inputs 1..committedSeq first and then continues after it:
+ * those inputs only rebuild the in-memory state exactly (the pipeline is deterministic), so their
+ * outputs are not stored, published or counted again. A source that cannot resume must be given
+ * a new file.
+ */
+export type InputSource = (committedSeq: number) => Observable<InputEvent | Rejection>;
+
+export async function startEngine(config: EngineConfig, source: InputSource, log: Logger, hooks: EngineHooks = {}): Promise<Engine> {
   const metrics = hooks.metrics ?? new EngineMetrics();
   const store = StateStore.open(config.store.db, { flushInterval: config.store.flushInterval, ...(hooks.consumer ? { consumer: hooks.consumer } : {}) });
   store.onFlush((result) => metrics.observeFlush(result));
   if (hooks.onCommitted !== undefined) store.onCommit(hooks.onCommitted);
   const decisionLog = new DecisionLog(config.store.decisionLog === '' ? undefined : config.store.decisionLog);
   const state = new LiveState();
-  const restoredThrough = hooks.restoredThrough ?? 0;
+  const restoredThrough = store.lastSeq();
   let server: LiveServer | null = null;
   if (hooks.serve ?? true) {
     try {
@@ -123,7 +126,7 @@ export async function startEngine(config: EngineConfig, source: Observable<Input
     await server?.close();
     if (hooks.metrics === undefined) metrics.close();
   };
-  subscription = source
+  subscription = source(restoredThrough)
     .pipe(
       map((input) => {
         metrics.observeInput(input);

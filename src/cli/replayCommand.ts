@@ -38,7 +38,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   const source = await JetStreamSource.connect(natsConnectOptions(config), jetStreamOptions(config), log);
   try {
     const events = source.replayEvents({ ...(fromSeq !== undefined ? { fromSeq } : {}), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) });
-    const engine = await startEngine(config, events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay' });
+    const engine = await startEngine(config, () => events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay' });
     await engine.done;
     const figures = { ...report.figures(), fingerprint: engine.fingerprint(), db: config.store.db };
     if (values.json === true) console.log(JSON.stringify(figures));

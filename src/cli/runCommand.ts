@@ -1,11 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pino } from 'pino';
-import { concat, EMPTY, takeWhile } from 'rxjs';
+import { type Logger, pino } from 'pino';
+import { concat, takeWhile } from 'rxjs';
 import { startEngine } from '../main.js';
 import { EngineMetrics } from '../sinks/metrics.js';
 import { DecisionPublisher } from '../sinks/natsPublisher.js';
-import { StateStore } from '../sinks/stateStore.js';
 import { demoFeed } from '../sources/demo/demoFeed.js';
 import { JetStreamSource } from '../sources/jetstreamSource.js';
 import { configFromFlags, parseCommand } from './cliOptions.js';
@@ -38,14 +37,14 @@ Options (each also settable in the config file and as TRADESTREAM_<KEY>, e.g. TR
 With --source jetstream the engine resumes after the last input committed to --db: it first
 replays the stream up to that input to rebuild its state exactly, then consumes live.`;
 
-/** Where the last run stopped: the seq committed for `consumer` in `db` (0 for a new file). */
-function committedSeq(db: string, consumer: string): number {
-  const store = StateStore.open(db, { flushInterval: 60_000, consumer });
-  try {
-    return store.lastSeq(consumer);
-  } finally {
-    store.close();
-  }
+/**
+ * The demo feed starts again at seq 1 and cannot resume, so a demo run starts from an empty
+ * state: a file left by an earlier run (with its WAL files) is moved aside to `<db>.previous`.
+ */
+function setAsidePreviousRun(db: string, log: Logger): void {
+  if (!existsSync(db)) return;
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(db + suffix)) renameSync(db + suffix, `${db}.previous${suffix}`);
+  log.info({ db, previous: `${db}.previous` }, `demo feed starts from seq 1: the earlier run's state was moved to ${db}.previous`);
 }
 
 /** `tradestream run`: the long-running engine. Resolves with the exit code when it stops. */
@@ -62,10 +61,10 @@ export async function runCommand(args: string[]): Promise<number> {
   let engine: Awaited<ReturnType<typeof startEngine>>;
   let release = async (): Promise<void> => undefined;
   if (config.source === 'demo') {
-    engine = await startEngine(config, demoFeed(config.demo, config.evaluation.interval), log);
+    setAsidePreviousRun(config.store.db, log);
+    engine = await startEngine(config, () => demoFeed(config.demo, config.evaluation.interval), log);
   } else {
     const consumer = config.nats.consumer;
-    const lastSeq = committedSeq(config.store.db, consumer);
     const metrics = new EngineMetrics();
     const source = await JetStreamSource.connect(
       natsConnectOptions(config),
@@ -73,15 +72,18 @@ export async function runCommand(args: string[]): Promise<number> {
       log,
     );
     const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
-    const rebuild = lastSeq > 0 ? source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)) : EMPTY;
-    if (lastSeq > 0) log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
+    // Resume after the last input committed to the file: replay 1..lastSeq to rebuild state, then live.
+    const resume = (lastSeq: number) => {
+      if (lastSeq === 0) return source.events(0);
+      log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
+      return concat(source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)), source.events(lastSeq));
+    };
     // Fault injection for the crash tests only: die right after the N-th commit, before its acks.
     const killAfter = Number(process.env.TS_FAULT_KILL_AFTER_COMMITS ?? 0);
     let commits = 0;
-    engine = await startEngine(config, concat(rebuild, source.events(lastSeq)), log, {
+    engine = await startEngine(config, resume, log, {
       consumer,
       metrics,
-      restoredThrough: lastSeq,
       onCommitted: (seq) => {
         if (killAfter > 0 && ++commits >= killAfter) process.kill(process.pid, 'SIGKILL');
         source.ack(seq);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
 import { runCli, spawnEngine } from './engineProcess.js';
 
-const DEMO = ['--seed', '9', '--strategies', '150', '--candles', '60'];
+const DEMO = ['--seed', '9', '--strategies', '150', '--candles', '120'];
 
 /** Everything the issue compares: positions, sizes, portfolio, the stored decision lines, the input position. */
 function finalState(file: string) {

@@ -79,6 +79,29 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
     expect(await engine.exited).toBe(0);
   }, 60_000);
 
+  it('starts a second demo run on the same file from an empty state, keeping the first run aside', async () => {
+    const db = join(dir, 'rerun', 'tradestream.db');
+    const decisions = (file: string) => {
+      const d = new Database(file, { readonly: true });
+      try {
+        return (d.prepare('select count(*) n from decisions').get() as { n: number }).n;
+      } finally {
+        d.close();
+      }
+    };
+    const once = async () => {
+      const engine = spawnEngine(['run', '--source', 'demo', '--db', db, '--port', '0', '--speed', 'max', '--candles', '20', '--strategies', '200']);
+      expect(await engine.exited).toBe(0);
+    };
+    await once();
+    const first = decisions(db);
+    expect(first).toBeGreaterThan(0);
+    // The demo feed restarts at seq 1: without moving the file aside, the store would skip every input it already holds.
+    await once();
+    expect(decisions(db)).toBe(first);
+    expect(decisions(`${db}.previous`)).toBe(first);
+  }, 60_000);
+
   it('refuses a bad configuration with exit code 2 and names every bad key', async () => {
     const engine = spawnEngine(['run', '--port', '99999', '--set', 'sizing.method=yolo', '--db', join(dir, 'x.db')]);
     expect(await engine.exited).toBe(2);

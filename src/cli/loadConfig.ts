@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { EngineConfig } from '../../config/engine.js';
+import { type SchemaNode, schemaAt } from './configSchema.js';
 
 /** A configuration that failed validation; `problems` lists every bad key at once. */
 export class ConfigError extends Error {
@@ -118,23 +119,6 @@ function crossFieldProblems(c: EngineConfig): string[] {
   ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
   if (!Number.isFinite(Date.parse(c.demo.start))) problems.push(`demo.start: "${c.demo.start}" is not an ISO 8601 time`);
   return problems;
-}
-
-interface SchemaNode {
-  readonly type?: string;
-  readonly properties?: Record<string, SchemaNode>;
-  readonly anyOf?: readonly { const?: unknown }[];
-  readonly minimum?: number;
-  readonly maximum?: number;
-}
-
-function schemaAt(path: string): SchemaNode | null {
-  let node: SchemaNode | undefined = EngineConfig as unknown as SchemaNode;
-  for (const part of path.split('.')) {
-    node = node?.properties?.[part];
-    if (node === undefined) return null;
-  }
-  return node;
 }
 
 /** `SIZING__MAX_RISK_PER_POSITION`, `SIZING__MAXRISKPERPOSITION` or a short key like `NATS_URL`. */

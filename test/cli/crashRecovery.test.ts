@@ -1,36 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { runCli, spawnEngine } from './engineProcess.js';
+import { committedSeq, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 const DEMO = ['--seed', '9', '--strategies', '150', '--candles', '120'];
 
-/** Everything the issue compares: positions, sizes, portfolio, the stored decision lines, the input position. */
+/** Everything the issue compares: positions, sizes, portfolio, ensembles, the stored decision lines, the input position. */
 function finalState(file: string) {
-  const db = new Database(file, { readonly: true });
-  try {
-    return {
-      lastSeq: (db.prepare('select max(last_seq) s from consumer_state').get() as { s: number }).s,
-      positions: db.prepare('select * from trading_positions order by position_id').all(),
-      sizes: db.prepare('select * from position_sizes order by symbol').all(),
-      portfolio: db.prepare('select * from portfolio').get(),
-      ensembles: db.prepare('select * from strategy_ensembles order by ensemble_id').all(),
-      decisions: (db.prepare('select line from decisions order by seq_no').all() as { line: string }[]).map((r) => r.line),
-    };
-  } finally {
-    db.close();
-  }
-}
-
-function lastSeqOf(file: string): number {
-  try {
-    return finalState(file).lastSeq ?? 0;
-  } catch {
-    return 0;
-  }
+  return readDb(file, (db) => ({
+    lastSeq: committedSeq(file),
+    positions: db.prepare('select * from trading_positions order by position_id').all(),
+    sizes: db.prepare('select * from position_sizes order by symbol').all(),
+    portfolio: db.prepare('select * from portfolio').get(),
+    ensembles: db.prepare('select * from strategy_ensembles order by ensemble_id').all(),
+    decisions: (db.prepare('select line from decisions order by seq_no').all() as { line: string }[]).map((r) => r.line),
+  }));
 }
 
 /** Runs an engine on `db` until it has committed `seq`, then SIGTERM; returns its final fingerprint. */
@@ -41,7 +27,7 @@ async function runToEnd(natsUrl: string, db: string, seq: number, env: Record<st
   if (engine.lines.some((l) => String(l.msg).startsWith('resuming after seq'))) {
     await engine.waitForLog((l) => String(l.msg).startsWith('state rebuilt'), 'the rebuild', 90_000);
   }
-  while (lastSeqOf(db) < seq) await new Promise((r) => setTimeout(r, 100));
+  await waitForCommitted(db, seq, 120_000);
   engine.child.kill('SIGTERM');
   const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');
   expect(await engine.exited).toBe(0);
@@ -93,19 +79,19 @@ describe('crash recovery', () => {
     // third run instead dies 0–60 ms after it starts, usually while it rebuilds its state.
     const killedAt: number[] = [];
     for (let k = 0; k < 10; k++) {
-      const startSeq = lastSeqOf(db);
+      const startSeq = committedSeq(db);
       const target = Math.floor((lastSeq * (k + next())) / 11);
       // A 10 ms flush interval gives finer commit points than the reference run's 100 ms: the
       // final state must not depend on how inputs were grouped into transactions.
       const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10']);
       await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);
       if (k % 3 !== 2) {
-        while (startSeq < lastSeq && (lastSeqOf(db) < target || lastSeqOf(db) === startSeq)) await new Promise((r) => setTimeout(r, 5));
+        while (startSeq < lastSeq && (committedSeq(db) < target || committedSeq(db) === startSeq)) await new Promise((r) => setTimeout(r, 5));
       }
       await new Promise((r) => setTimeout(r, Math.floor(next() * 60)));
       engine.child.kill('SIGKILL');
       await engine.exited;
-      killedAt.push(lastSeqOf(db));
+      killedAt.push(committedSeq(db));
     }
     console.log(`crash recovery: committed seq at each of the 10 kills: ${killedAt.join(', ')} (of ${lastSeq})`);
     // Progress is committed in bursts (one flush every 100 ms), so two kills can share a point.
@@ -120,12 +106,12 @@ describe('crash recovery', () => {
     // Each run dies at its first commit after the rebuild, before acking it: the durable consumer
     // redelivers what the store already holds, and the restart must skip it by sequence.
     const committed: number[] = [];
-    for (let run = 0; run < 3 && lastSeqOf(db) < lastSeq; run++) {
+    for (let run = 0; run < 3 && committedSeq(db) < lastSeq; run++) {
       const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10'], {
         TS_FAULT_KILL_AFTER_COMMITS: '1',
       });
       expect(await engine.exited).toBe('SIGKILL');
-      committed.push(lastSeqOf(db));
+      committed.push(committedSeq(db));
     }
     console.log(`crash recovery: committed seq after each kill between commit and ack: ${committed.join(', ')}`);
     expect(committed.length).toBeGreaterThanOrEqual(2);

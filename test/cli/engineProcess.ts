@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 
 /** Path of the built CLI (the tests build the project once, in `npm test`, before vitest runs). */
 // TS_TEST_CLI lets a developer point the tests at a private build while teammates rebuild dist/.
@@ -72,4 +74,29 @@ export function spawnEngine(args: readonly string[], env: Record<string, string>
 export function runCli(args: readonly string[], timeoutMs = 120_000): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Opens a state file read-only for `read`, then closes it. */
+export function readDb<T>(file: string, read: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The last input seq committed to a state file, 0 when it does not exist yet. */
+export function committedSeq(file: string): number {
+  if (!existsSync(file)) return 0;
+  return readDb(file, (db) => (db.prepare('select max(last_seq) s from consumer_state').get() as { s: number | null }).s ?? 0);
+}
+
+/** Resolves once the state file has committed `seq`; rejects after `timeoutMs`. */
+export async function waitForCommitted(file: string, seq: number, timeoutMs = 60_000, pollMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (committedSeq(file) < seq) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for seq ${seq} in ${file} (at ${committedSeq(file)})`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

@@ -14,7 +14,7 @@ import { demoEvents } from '../../src/sources/demo/demoFeed.js';
 import { ensureStream } from '../../src/sources/jetstreamStream.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { spawnEngine } from './engineProcess.js';
+import { committedSeq, spawnEngine } from './engineProcess.js';
 
 const PREFIX = 'tradestream';
 
@@ -88,20 +88,8 @@ describe('hostile input on JetStream', () => {
     const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0']);
     const running = await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
     const deadline = Date.now() + 90_000;
-    const lastSeq = () => {
-      try {
-        const d = new Database(db, { readonly: true });
-        try {
-          return (d.prepare('select max(last_seq) s from consumer_state').get() as { s: number | null }).s ?? 0;
-        } finally {
-          d.close();
-        }
-      } catch {
-        return 0;
-      }
-    };
-    while ((lastSeq() < total || deadLetters.length < hostile.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(lastSeq()).toBe(total);
+    while ((committedSeq(db) < total || deadLetters.length < hostile.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(committedSeq(db)).toBe(total);
     expect(engine.child.exitCode).toBeNull();
     sub.unsubscribe();
 

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
@@ -9,7 +8,7 @@ import { DecisionLog } from '../../src/sinks/decisionLog.js';
 import { demoEvents } from '../../src/sources/demo/demoFeed.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { runCli, spawnEngine } from './engineProcess.js';
+import { readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 const DEMO = ['--seed', '5', '--strategies', '150', '--candles', '40'];
 
@@ -24,30 +23,11 @@ async function inProcess() {
 }
 
 function dbState(file: string) {
-  const db = new Database(file, { readonly: true });
-  try {
-    return {
-      lastSeq: (db.prepare('select max(last_seq) s from consumer_state').get() as { s: number }).s,
-      positions: db.prepare('select position_id, symbol, quantity, entry_price, status, pnl from trading_positions order by position_id').all(),
-      portfolio: db.prepare('select cash, equity, high_water_mark, state from portfolio').get(),
-      decisions: (db.prepare('select count(*) n from decisions').get() as { n: number }).n,
-    };
-  } finally {
-    db.close();
-  }
-}
-
-async function waitForSeq(file: string, seq: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (dbState(file).lastSeq >= seq) return;
-    } catch {
-      // not created yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for seq ${seq} in ${file}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return readDb(file, (db) => ({
+    positions: db.prepare('select position_id, symbol, quantity, entry_price, status, pnl from trading_positions order by position_id').all(),
+    portfolio: db.prepare('select cash, equity, high_water_mark, state from portfolio').get(),
+    decisions: (db.prepare('select count(*) n from decisions').get() as { n: number }).n,
+  }));
 }
 
 describe('the engine on JetStream', () => {
@@ -73,7 +53,7 @@ describe('the engine on JetStream', () => {
     const logFile = join(dir, 'live.decisions');
     const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--decision-log', logFile]);
     await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
-    await waitForSeq(db, expected.lastSeq);
+    await waitForCommitted(db, expected.lastSeq);
     engine.child.kill('SIGTERM');
     const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');
     expect(await engine.exited).toBe(0);
@@ -94,7 +74,7 @@ describe('the engine on JetStream', () => {
     const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--consumer', 'restart-test']);
     await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
     await nats.restart();
-    await waitForSeq(db, expected.lastSeq, 90_000);
+    await waitForCommitted(db, expected.lastSeq, 90_000);
     engine.child.kill('SIGTERM');
     const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');
     expect(await engine.exited).toBe(0);

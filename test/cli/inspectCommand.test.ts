@@ -3,70 +3,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { inspectCommand } from '../../src/cli/inspectCommand.js';
-import type { Ensemble, Portfolio, Position, PositionSize } from '../../src/domain/types.js';
 import { StateStore } from '../../src/sinks/stateStore.js';
+import { ensemble as ensembleOf, portfolio as portfolioOf, position as positionOf, size as sizeOf, T0 } from '../helpers/outputs.js';
 
-const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const dir = mkdtempSync(join(tmpdir(), 'ts-inspect-'));
 
-const position: Position = {
-  kind: 'position',
-  time: T0,
+const position = positionOf({
   positionId: 'BTC/USD#1',
-  symbol: 'BTC/USD',
   ensembleId: 'BTC/USD:abc',
   quantity: 0.5,
   entryPrice: 60_000,
-  entryTime: T0,
   markPrice: 61_000,
   size: 0.305,
   stopPrice: 57_000,
   takeProfitPrice: 69_000,
-  status: 'open',
-  exitTime: null,
   pnl: 470,
-};
-const size: PositionSize = {
-  kind: 'size',
-  time: T0,
-  symbol: 'BTC/USD',
-  kelly: 0,
-  riskParity: 0.1,
-  volTarget: 0.05,
-  combined: 0.045,
-  size: 0.045,
-  binding: 'none',
-  riskContribution: 1,
-  reason: 'within limits',
-};
-const ensemble: Ensemble = {
-  kind: 'ensemble',
-  time: T0,
-  symbol: 'BTC/USD',
+});
+const size = sizeOf({ riskParity: 0.1, volTarget: 0.05, combined: 0.045, size: 0.045, reason: 'within limits' });
+const ensemble = ensembleOf({
   id: 'BTC/USD:abc',
   members: [
     { strategyId: 'a', type: 'SMA_RSI', confidence: 0.8, performance: 0.9, weight: 0.5, side: 'long' },
     { strategyId: 'b', type: 'EMA_MACD', confidence: 0.8, performance: 0.8, weight: 0.5, side: 'flat' },
   ],
   total: 0.74,
-  performance: 0.85,
-  diversification: 0.5,
-  risk: 0.05,
-  usable: true,
   exposure: 0.5,
   active: true,
-};
-const portfolio: Portfolio = {
-  kind: 'portfolio',
-  time: T0,
-  cash: 70_000,
-  equity: 100_470,
-  highWaterMark: 100_500,
-  drawdown: 30 / 100_500,
-  state: 'NORMAL',
-  sizeScale: 1,
-  haltedAt: null,
-};
+});
+const portfolio = portfolioOf({ cash: 70_000, equity: 100_470, highWaterMark: 100_500, drawdown: 30 / 100_500 });
 
 function writeDb(file: string): void {
   const store = StateStore.open(file, { flushInterval: 60_000 });

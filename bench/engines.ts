@@ -44,19 +44,26 @@ export function pipelineEngine(cfg: EngineConfig): BenchEngine {
   };
 }
 
+/** The pipeline's stages in phase order, as plain objects for a for loop (tradingPipeline's order). */
+export function phaseStages(cfg: EngineConfig): { evaluation: EvaluationStage; stages: { step(frame: Frame): Frame }[] } {
+  return {
+    evaluation: new EvaluationStage(cfg.evaluation),
+    stages: [
+      new ConfidenceStage(cfg.confidence, cfg.evaluation),
+      new TimeFilterStage(cfg.timeFilter),
+      new EnsembleStage(cfg.ensembles),
+      new RotationStage(cfg.rotation, cfg.ensembles),
+      new TradingStage(cfg),
+    ],
+  };
+}
+
 /**
  * The baseline: the same stage classes stepped in a plain for loop, phase order, no RxJS, no sink.
  * Exposes the evaluation stage so the bench can count strategies per symbol.
  */
 export function loopEngine(cfg: EngineConfig): BenchEngine & { readonly evaluation: EvaluationStage } {
-  const evaluation = new EvaluationStage(cfg.evaluation);
-  const stages: { step(frame: Frame): Frame }[] = [
-    new ConfidenceStage(cfg.confidence, cfg.evaluation),
-    new TimeFilterStage(cfg.timeFilter),
-    new EnsembleStage(cfg.ensembles),
-    new RotationStage(cfg.rotation, cfg.ensembles),
-    new TradingStage(cfg),
-  ];
+  const { evaluation, stages } = phaseStages(cfg);
   let outputs = 0;
   let last = 0;
   return {

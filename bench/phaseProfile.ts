@@ -1,14 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { defaultConfig } from '../src/cli/loadConfig.js';
-import { ConfidenceStage } from '../src/domain/stages/confidenceStage.js';
-import { EnsembleStage } from '../src/domain/stages/ensembleStage.js';
-import { EvaluationStage } from '../src/domain/stages/evaluationStage.js';
 import type { Frame } from '../src/domain/stages/frame.js';
-import { RotationStage } from '../src/domain/stages/rotationStage.js';
-import { TimeFilterStage } from '../src/domain/stages/timeFilterStage.js';
-import { TradingStage } from '../src/domain/stages/tradingStage.js';
 import type { InputEvent } from '../src/domain/types.js';
+import { phaseStages } from './engines.js';
 import { collectGarbage, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
 
@@ -25,14 +20,7 @@ const STAGES = ['evaluation', 'confidence', 'timeFilter', 'ensembles', 'rotation
 export function profile(strategies: number, candleRounds: number): Record<string, unknown> {
   const cfg = defaultConfig();
   const plan: WorkloadPlan = { strategies, seed: 42, warmupCandles: 30, ticksPerCandle: 2, tickCandles: 1, candleRounds };
-  const evaluation = new EvaluationStage(cfg.evaluation);
-  const stages: { step(frame: Frame): Frame }[] = [
-    new ConfidenceStage(cfg.confidence, cfg.evaluation),
-    new TimeFilterStage(cfg.timeFilter),
-    new EnsembleStage(cfg.ensembles),
-    new RotationStage(cfg.rotation, cfg.ensembles),
-    new TradingStage(cfg),
-  ];
+  const { evaluation, stages } = phaseStages(cfg);
   const spent = new Float64Array(STAGES.length);
   let lastSeq = 0;
   const push = (event: InputEvent, timed: boolean): void => {

@@ -183,6 +183,18 @@ export class ReturnWindow {
     return this.values[at < this.capacity ? at : at - this.capacity] as number;
   }
 
+  /** Copies the newest `n` samples (n <= length), oldest of them first, into out[0..n−1]. */
+  copyNewest(n: number, out: Float64Array): void {
+    const values = this.values;
+    const capacity = this.capacity;
+    let at = this.start + this.count - n;
+    if (at >= capacity) at -= capacity;
+    for (let k = 0; k < n; k++) {
+      out[k] = values[at] as number;
+      if (++at === capacity) at = 0;
+    }
+  }
+
   lastTs(): number {
     return this.count === 0 ? Number.NEGATIVE_INFINITY : this.newest;
   }
@@ -237,52 +249,56 @@ export interface PairStats {
 
 /**
  * Pearson correlation and covariance of `a` and `b` over their common timestamps. Two-pass over the
- * aligned samples for numerical stability. Cost O(a.length + b.length).
+ * aligned samples for numerical stability. Cost O(a.length + b.length), no allocation but the
+ * result: the aligned samples are copied into two module-level scratch arrays first, so both passes
+ * are plain indexed loops (this runs for every candidate pair of a symbol on each of its candle
+ * closes, and for every pair of symbols on each sizing pass).
  */
 export function pairStats(a: ReturnWindow, b: ReturnWindow): PairStats {
+  const room = Math.min(a.length, b.length);
+  if (scratchX.length < room) {
+    scratchX = new Float64Array(room);
+    scratchY = new Float64Array(room);
+  }
+  let n: number;
   if (a.sharesTimesWith(b)) {
     // Both hold the newest samples of the same candle times (two strategies of one symbol, the
     // ensemble search's every pair): the common samples are the shorter window's, aligned at the
-    // end, and are read in place. Same pairs in the same order as the merge join below.
-    const n = Math.min(a.length, b.length);
-    const offsetA = a.length - n;
-    const offsetB = b.length - n;
-    return alignedStats(
-      n,
-      (k) => a.valueAt(offsetA + k),
-      (k) => b.valueAt(offsetB + k),
-    );
+    // end. Same pairs in the same order as the merge join below.
+    n = room;
+    a.copyNewest(n, scratchX);
+    b.copyNewest(n, scratchY);
+  } else {
+    n = 0;
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      const ta = a.tsAt(i);
+      const tb = b.tsAt(j);
+      if (ta === tb) {
+        scratchX[n] = a.valueAt(i);
+        scratchY[n] = b.valueAt(j);
+        n++;
+        i++;
+        j++;
+      } else if (ta < tb) i++;
+      else j++;
+    }
   }
-  const xs: number[] = [];
-  const ys: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const ta = a.tsAt(i);
-    const tb = b.tsAt(j);
-    if (ta === tb) {
-      xs.push(a.valueAt(i));
-      ys.push(b.valueAt(j));
-      i++;
-      j++;
-    } else if (ta < tb) i++;
-    else j++;
-  }
-  return alignedStats(
-    xs.length,
-    (k) => xs[k] as number,
-    (k) => ys[k] as number,
-  );
+  return alignedStats(n, scratchX, scratchY);
 }
 
-/** PairStats of the aligned samples x(0..n−1), y(0..n−1): means first, then deviations. */
-function alignedStats(n: number, x: (k: number) => number, y: (k: number) => number): PairStats {
+let scratchX = new Float64Array(0);
+let scratchY = new Float64Array(0);
+
+/** PairStats of the aligned samples x[0..n−1], y[0..n−1]: means first, then deviations. */
+function alignedStats(n: number, x: Float64Array, y: Float64Array): PairStats {
   if (n < 2) return { samples: n, covariance: 0, correlation: 0 };
   let mx = 0;
   let my = 0;
   for (let k = 0; k < n; k++) {
-    mx += x(k);
-    my += y(k);
+    mx += x[k] as number;
+    my += y[k] as number;
   }
   mx /= n;
   my /= n;
@@ -290,8 +306,8 @@ function alignedStats(n: number, x: (k: number) => number, y: (k: number) => num
   let sxx = 0;
   let syy = 0;
   for (let k = 0; k < n; k++) {
-    const dx = x(k) - mx;
-    const dy = y(k) - my;
+    const dx = (x[k] as number) - mx;
+    const dy = (y[k] as number) - my;
     sxy += dx * dy;
     sxx += dx * dx;
     syy += dy * dy;

@@ -42,6 +42,28 @@ describe('ReturnWindow with shared candle times', () => {
     expect(pairStats(a, d)).toEqual(pairStats(c, d)); // mixed: falls back to the merge join
   });
 
+  it('copies the newest samples across the ring wrap, oldest first', () => {
+    const w = shared[0] as ReturnWindow; // 400 pushes into 240 places: the ring has wrapped
+    const out = new Float64Array(240);
+    for (const n of [0, 1, 37, 240]) {
+      w.copyNewest(n, out);
+      const expected = Array.from({ length: n }, (_, k) => w.valueAt(w.length - n + k));
+      expect(Array.from(out.subarray(0, n))).toEqual(expected);
+    }
+  });
+
+  it('gives the hand-computed covariance and correlation of two short windows', () => {
+    // x = 1, 2, 3; y = 2, 4, 7: means 2 and 13/3; Σdxdy = 5, Σdx² = 2, Σdy² = 38/3 → cov 2.5, ρ = 5 / sqrt(76/3).
+    const x = new ReturnWindow(3);
+    const y = new ReturnWindow(3);
+    [1, 2, 3].forEach((v, k) => x.push(k * MINUTE, v));
+    [2, 4, 7].forEach((v, k) => y.push(k * MINUTE, v));
+    const stats = pairStats(x, y);
+    expect(stats.samples).toBe(3);
+    expect(stats.covariance).toBeCloseTo(2.5, 12);
+    expect(stats.correlation).toBeCloseTo(5 / Math.sqrt(76 / 3), 12);
+  });
+
   it('refuses a sample that is not the newest shared candle, or that skips one', () => {
     const symbol = new SymbolWindows(10);
     const t = symbol.times;

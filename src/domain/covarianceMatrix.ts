@@ -7,7 +7,30 @@
  * Because pairs are aligned separately, the matrix need not be exactly positive semi-definite when
  * windows have gaps; callers treat a portfolio variance <= 0 as "no variance".
  */
-import { pairStats, type ReturnWindow } from './returnWindow.js';
+import { type PairStats, pairStats, type ReturnWindow } from './returnWindow.js';
+
+/**
+ * PairStats remembered per pair of windows with the versions they were computed at. The sizing
+ * pass runs on every candle close of any symbol over the price returns of every symbol, but only
+ * the closing symbol's window has moved: its pairs are recomputed, the others read back. A pair is
+ * reused only when neither window took a sample since, so the figures are exactly pairStats'.
+ */
+export class PairStatsCache {
+  private readonly byFirst = new WeakMap<ReturnWindow, WeakMap<ReturnWindow, { a: number; b: number; stats: PairStats }>>();
+
+  stats(a: ReturnWindow, b: ReturnWindow): PairStats {
+    let row = this.byFirst.get(a);
+    if (row === undefined) {
+      row = new WeakMap();
+      this.byFirst.set(a, row);
+    }
+    const hit = row.get(b);
+    if (hit !== undefined && hit.a === a.version && hit.b === b.version) return hit.stats;
+    const stats = pairStats(a, b);
+    row.set(b, { a: a.version, b: b.version, stats });
+    return stats;
+  }
+}
 
 export class CovarianceMatrix {
   private constructor(
@@ -18,8 +41,11 @@ export class CovarianceMatrix {
     private readonly common: Float64Array,
   ) {}
 
-  /** Builds the n × n matrix of `windows` (per-candle returns, fractions). Cost O(n² · window length). */
-  static of(windows: readonly ReturnWindow[]): CovarianceMatrix {
+  /**
+   * Builds the n × n matrix of `windows` (per-candle returns, fractions). Cost O(n² · window length),
+   * or only for the pairs whose windows moved since `cache` last saw them.
+   */
+  static of(windows: readonly ReturnWindow[], cache?: PairStatsCache): CovarianceMatrix {
     const n = windows.length;
     const cov = new Float64Array(n * n);
     const corr = new Float64Array(n * n);
@@ -31,7 +57,7 @@ export class CovarianceMatrix {
       corr[i * n + i] = sd > 0 ? 1 : 0;
       common[i * n + i] = a.length;
       for (let j = i + 1; j < n; j++) {
-        const s = pairStats(a, windows[j] as ReturnWindow);
+        const s = cache === undefined ? pairStats(a, windows[j] as ReturnWindow) : cache.stats(a, windows[j] as ReturnWindow);
         cov[i * n + j] = cov[j * n + i] = s.covariance;
         corr[i * n + j] = corr[j * n + i] = s.correlation;
         common[i * n + j] = common[j * n + i] = s.samples;

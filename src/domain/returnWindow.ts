@@ -106,6 +106,7 @@ export class ReturnWindow {
   private sumSquares = 0;
   /** Samples in the window that are not 0 (a flat paper strategy pushes exact zeros). */
   private nonZero = 0;
+  private pushes = 0;
 
   /**
    * @param capacity most samples kept; older ones fall out.
@@ -157,6 +158,12 @@ export class ReturnWindow {
     this.sum += value;
     this.sumSquares += value * value;
     if (value !== 0) this.nonZero++;
+    this.pushes++;
+  }
+
+  /** Samples pushed over the window's life: a window whose version did not move still holds the same samples. */
+  get version(): number {
+    return this.pushes;
   }
 
   get length(): number {

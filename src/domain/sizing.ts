@@ -9,7 +9,7 @@
  * call and shared by every step: the cost is O(n² · window) for n symbols, nothing per strategy.
  */
 import type { SizingConfig } from '../../config/engine.js';
-import { CovarianceMatrix } from './covarianceMatrix.js';
+import { CovarianceMatrix, type PairStatsCache } from './covarianceMatrix.js';
 import type { BreakerStatus } from './drawdownBreaker.js';
 import type { ReturnWindow } from './returnWindow.js';
 import { decimal } from './riskFormat.js';
@@ -42,6 +42,8 @@ export interface SizingContext {
   readonly stopLoss: number;
   /** Candles per year, to annualize the portfolio volatility. */
   readonly periodsPerYear: number;
+  /** Pair statistics kept between sizing passes (the engine's); without it every pair is computed. */
+  readonly pairCache?: PairStatsCache;
 }
 
 /**
@@ -160,7 +162,10 @@ export function sizePositions(inputs: readonly SymbolRiskInput[], ctx: SizingCon
     }
   }
 
-  const cov = CovarianceMatrix.of(universe.map((u) => u.returns));
+  const cov = CovarianceMatrix.of(
+    universe.map((u) => u.returns),
+    ctx.pairCache,
+  );
   const riskParity = riskParityWeights(universe.map((u) => u.returns.stdDev()), cfg.grossBudget);
   const volTarget = volTargetWeights(riskParity, cov, ctx.periodsPerYear, cfg.volTarget);
   const methods = universe.map((_, i) => ({ kelly: universeKelly[i] as number, riskParity: riskParity[i] as number, volTarget: volTarget[i] as number }));

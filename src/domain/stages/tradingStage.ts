@@ -1,4 +1,5 @@
 import type { EngineConfig } from '../../../config/engine.js';
+import { PairStatsCache } from '../covarianceMatrix.js';
 import { type BreakerStatus, initialBreaker, updateBreaker } from '../drawdownBreaker.js';
 import { PortfolioBook } from '../portfolioBook.js';
 import { scaleForDrawdown } from '../riskLimits.js';
@@ -23,6 +24,8 @@ export class TradingStage {
   /** Sizes under every limit but the breaker's, from the last full sizing. */
   private readonly baseSizes = new Map<string, PositionSize>();
   private readonly emitted = new Map<string, PositionSize>();
+  /** Symbol-pair return statistics between sizing passes: a candle close moves one symbol's pairs. */
+  private readonly pairCache = new PairStatsCache();
 
   constructor(private readonly cfg: EngineConfig) {
     this.portfolio = new PortfolioBook(cfg.capital, cfg.positions);
@@ -117,7 +120,7 @@ export class TradingStage {
       });
     }
     const normal: BreakerStatus = { ...this.breaker, state: 'NORMAL', sizeScale: 1, drawdown: 0, haltedAt: null };
-    const ctx = { time, breaker: normal, stopLoss: this.cfg.positions.stopLoss, periodsPerYear: this.cfg.evaluation.periodsPerYear };
+    const ctx = { time, breaker: normal, stopLoss: this.cfg.positions.stopLoss, periodsPerYear: this.cfg.evaluation.periodsPerYear, pairCache: this.pairCache };
     for (const size of sizePositions(inputs, ctx, this.cfg.sizing)) this.baseSizes.set(size.symbol, size);
   }
 

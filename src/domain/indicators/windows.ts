@@ -26,32 +26,65 @@ abstract class WindowNode extends SeriesNode {
   protected abstract compute(x: number, leaving: number): number;
 }
 
-class Highest extends WindowNode {
-  protected compute(): number {
-    if (this.count < this.length) return Number.NaN;
-    let m = -Infinity;
-    for (let i = 0; i < this.length; i++) if ((this.ring[i] as number) > m) m = this.ring[i] as number;
-    return m;
-  }
-}
+/**
+ * Highest (or lowest) of the last `length` values of `source`, by a monotonic deque: each value is
+ * kept only while no later value beats it, so the front is the extreme and a bar costs O(1)
+ * amortized instead of a scan of the window (Donchian, Stochastic, Williams %R and Ichimoku read
+ * hundreds of these per symbol on every candle close). NaN until `length` values arrived; a NaN
+ * input is skipped, as by the other windows.
+ */
+class Extreme extends SeriesNode {
+  /** Deque of candidate values and the input count at which each arrived, in a ring of `length`. */
+  private readonly values: Float64Array;
+  private readonly arrivals: Float64Array;
+  private head = 0;
+  private size = 0;
+  private seen = 0;
 
-class Lowest extends WindowNode {
-  protected compute(): number {
-    if (this.count < this.length) return Number.NaN;
-    let m = Infinity;
-    for (let i = 0; i < this.length; i++) if ((this.ring[i] as number) < m) m = this.ring[i] as number;
-    return m;
+  constructor(
+    private readonly source: SeriesNode,
+    private readonly length: number,
+    private readonly highest: boolean,
+  ) {
+    super([source]);
+    this.values = new Float64Array(length);
+    this.arrivals = new Float64Array(length);
+  }
+
+  next(): number {
+    const x = this.source.value;
+    if (Number.isNaN(x)) return Number.NaN;
+    const length = this.length;
+    const now = ++this.seen;
+    // Drop the front once it left the window, then every back value that x beats or equals.
+    if (this.size > 0 && (this.arrivals[this.head] as number) <= now - length) {
+      this.head = this.head + 1 === length ? 0 : this.head + 1;
+      this.size--;
+    }
+    while (this.size > 0) {
+      let back = this.head + this.size - 1;
+      if (back >= length) back -= length;
+      const v = this.values[back] as number;
+      if (this.highest ? v > x : v < x) break;
+      this.size--;
+    }
+    let at = this.head + this.size;
+    if (at >= length) at -= length;
+    this.values[at] = x;
+    this.arrivals[at] = now;
+    this.size++;
+    return now < length ? Number.NaN : (this.values[this.head] as number);
   }
 }
 
 /** Highest value of `source` over the last `period` bars, current bar included. */
 export function highest(source: SeriesSpec, period: number): SeriesSpec {
-  return { key: `max(${source.key},${period})`, create: (h) => new Highest(h.input(source), period) };
+  return { key: `max(${source.key},${period})`, create: (h) => new Extreme(h.input(source), period, true) };
 }
 
 /** Lowest value of `source` over the last `period` bars, current bar included. */
 export function lowest(source: SeriesSpec, period: number): SeriesSpec {
-  return { key: `min(${source.key},${period})`, create: (h) => new Lowest(h.input(source), period) };
+  return { key: `min(${source.key},${period})`, create: (h) => new Extreme(h.input(source), period, false) };
 }
 
 class Delay extends WindowNode {

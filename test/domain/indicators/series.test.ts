@@ -4,7 +4,7 @@ import { averageTrueRange, parabolicSar } from '../../../src/domain/indicators/d
 import { IndicatorHub } from '../../../src/domain/indicators/indicatorHub.js';
 import { close } from '../../../src/domain/indicators/price.js';
 import type { SeriesSpec } from '../../../src/domain/indicators/seriesNode.js';
-import { delayed, stdDev } from '../../../src/domain/indicators/windows.js';
+import { delayed, highest, lowest, stdDev } from '../../../src/domain/indicators/windows.js';
 import { type Bar, candlesOf } from '../strategies/runStrategy.js';
 
 /** Values of one series over `bars` (NaN while warming), fed through a hub. */
@@ -18,6 +18,20 @@ function valuesOf(spec: SeriesSpec, bars: readonly Bar[]): number[] {
 }
 
 describe('series values', () => {
+  it('gives the highest and lowest of the last period values, as a scan of the window does', () => {
+    // Rounded pseudo-random closes, so equal values repeat (the deque must keep the right one).
+    const closes = Array.from({ length: 300 }, (_, i) => Math.round(100 + 10 * Math.sin(i * 1.7) + 5 * Math.cos(i * 0.31)));
+    const scan = (xs: readonly number[], period: number, pick: (...v: number[]) => number) =>
+      xs.map((_, i) => (i + 1 < period ? Number.NaN : pick(...xs.slice(i + 1 - period, i + 1))));
+    for (const period of [1, 2, 5, 17, 60]) {
+      expect(valuesOf(highest(close, period), closes)).toEqual(scan(closes, period, Math.max));
+      expect(valuesOf(lowest(close, period), closes)).toEqual(scan(closes, period, Math.min));
+      // A warming input (NaN for its first 3 bars) is skipped: the window counts its values only.
+      const lagged = [Number.NaN, Number.NaN, Number.NaN, ...scan(closes.slice(0, -3), period, Math.max)];
+      expect(valuesOf(highest(delayed(close, 3), period), closes)).toEqual(lagged);
+    }
+  });
+
   it('seeds the EMA with the SMA of its first period inputs, as TA-Lib does', () => {
     // EMA(3): seed (1 + 2 + 3)/3 = 2 at bar 2; bar 3: 2 + 0.5·(10 − 2) = 6.
     expect(valuesOf(ema(close, 3), [1, 2, 3, 10])).toEqual([Number.NaN, Number.NaN, 2, 6]);

@@ -6,7 +6,7 @@
  * that re-scoring the same member set always reproduces the same floats (and the same decision log).
  */
 import type { EnsembleConfig } from '../../config/engine.js';
-import { pairStats, type ReturnWindow } from './returnWindow.js';
+import { PairwiseStats, pairStats, type ReturnWindow } from './returnWindow.js';
 import { stableId } from './stableId.js';
 import type { Ensemble, EnsembleMember, Millis, Side } from './types.js';
 
@@ -225,13 +225,15 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
   assertDistinct(pool);
   checkFinite(pool);
   const n = pool.length;
+  const pairs = new PairwiseStats(pool.map((c) => c.returns));
   const cache = new Float64Array(n * n).fill(Number.NaN);
   const rho = (a: number, b: number): number => {
     const i = Math.min(a, b);
     const j = Math.max(a, b);
     let value = cache[i * n + j] as number;
     if (Number.isNaN(value)) {
-      value = countedCorrelation((pool[i] as EnsembleCandidate).returns, (pool[j] as EnsembleCandidate).returns, cfg.minCorrelationSamples);
+      const stats = pairs.stats(i, j);
+      value = stats.samples < cfg.minCorrelationSamples ? 0 : stats.correlation;
       cache[i * n + j] = value;
     }
     return value;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairStats, ReturnWindow, SymbolWindows } from '../../src/domain/returnWindow.js';
+import { PairwiseStats, pairStats, ReturnWindow, SymbolWindows } from '../../src/domain/returnWindow.js';
 
 const MINUTE = 60_000;
 
@@ -64,7 +64,33 @@ describe('ReturnWindow with shared candle times', () => {
     expect(stats.correlation).toBeCloseTo(5 / Math.sqrt(76 / 3), 12);
   });
 
-  it('refuses a sample that is not the newest shared candle, or that skips one', () => {
+  it('gives PairwiseStats bit-identical to pairStats for full, shorter and own-time windows', () => {
+    // Window 2 joins the symbol late (shorter); window 3 keeps its own times; window 4 is all zeros
+    // (a strategy that stayed flat) and window 5 is empty.
+    const symbol = new SymbolWindows(240);
+    const ws = [0, 1, 2, 4].map(() => new ReturnWindow(240, symbol));
+    const own = new ReturnWindow(240);
+    for (let k = 0; k < 300; k++) {
+      symbol.times.push(k * MINUTE);
+      ws.forEach((w, s) => {
+        if (s === 2 && k < 200) return;
+        w.push(k * MINUTE, s === 3 ? 0 : ret(s, k));
+      });
+      own.push(k * MINUTE, ret(9, k));
+    }
+    const all = [...ws, own, new ReturnWindow(240, symbol)];
+    const pairs = new PairwiseStats(all);
+    for (let i = 0; i < all.length; i++) {
+      for (let j = 0; j < all.length; j++) {
+        if (i !== j) expect(pairs.stats(i, j)).toEqual(pairStats(all[i] as ReturnWindow, all[j] as ReturnWindow));
+      }
+    }
+    expect(pairs.stats(0, 1).samples).toBe(240);
+    expect(pairs.stats(0, 2).samples).toBe(100);
+    expect(pairs.stats(0, 3).correlation).toBe(0);
+  });
+
+
     const symbol = new SymbolWindows(10);
     const t = symbol.times;
     const w = new ReturnWindow(10, symbol);

@@ -90,7 +90,7 @@ describe('ReturnWindow with shared candle times', () => {
     expect(pairs.stats(0, 3).correlation).toBe(0);
   });
 
-
+  it('refuses a sample that is not the newest shared candle, or that skips one', () => {
     const symbol = new SymbolWindows(10);
     const t = symbol.times;
     const w = new ReturnWindow(10, symbol);

@@ -12,14 +12,14 @@ import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js'
  * stage. Registration (span A) is timed as a whole and per event kind; then the candle path
  * (span C) is timed per stage, divided by the candles and by the strategy-candle evaluations.
  *
- * Usage: `node --expose-gc dist/bench/phaseProfile.js [strategies=10000] [candleRounds=11]`.
+ * Usage: `node --expose-gc dist/bench/phaseProfile.js [strategies=10000] [candleRounds=11] [candleWarmRounds=210]`.
  * Prints one JSON object. A development aid: the suite (run.ts) stays the reference.
  */
 const STAGES = ['evaluation', 'confidence', 'timeFilter', 'ensembles', 'rotation', 'trading'] as const;
 
-export function profile(strategies: number, candleRounds: number): Record<string, unknown> {
+export function profile(strategies: number, candleRounds: number, candleWarmRounds: number): Record<string, unknown> {
   const cfg = defaultConfig();
-  const plan: WorkloadPlan = { strategies, seed: 42, warmupCandles: 30, ticksPerCandle: 2, tickCandles: 1, candleRounds };
+  const plan: WorkloadPlan = { strategies, seed: 42, warmupCandles: 30, ticksPerCandle: 2, tickCandles: 1, candleRounds, candleWarmRounds };
   const { evaluation, stages } = phaseStages(cfg);
   const spent = new Float64Array(STAGES.length);
   let lastSeq = 0;
@@ -64,8 +64,8 @@ export function profile(strategies: number, candleRounds: number): Record<string
   let candles = 0;
   for (let i = 0; i < spans.candles.length; i++) {
     const candle = spans.candles[i] as InputEvent;
-    // The first round also closes span B's open candles: warm-up, not counted.
-    const timed = i >= symbols;
+    // The warm rounds (the first also closes span B's open candles) are not counted.
+    const timed = i >= symbols * Math.max(1, candleWarmRounds);
     if (timed) {
       evaluations += book.book(candle.symbol).strategies.length;
       candles++;
@@ -111,5 +111,6 @@ export function profile(strategies: number, candleRounds: number): Record<string
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const strategies = Number(process.argv[2] ?? 10_000);
   const rounds = Number(process.argv[3] ?? 11);
-  process.stdout.write(`${JSON.stringify(profile(strategies, rounds), null, 1)}\n`);
+  const warmRounds = Number(process.argv[4] ?? 210);
+  process.stdout.write(`${JSON.stringify(profile(strategies, rounds, warmRounds), null, 1)}\n`);
 }

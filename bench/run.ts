@@ -55,6 +55,8 @@ export function sizeOptions(suite: SuiteOptions, strategies: number): SizeOption
       ticksPerCandle: quick ? 2000 : 5000,
       tickCandles: 2,
       candleRounds: quick ? 4 : 11,
+      // 30 warm-up + 2 tick-path + 210 candles: the 240-candle return windows are full when timing starts.
+      candleWarmRounds: quick ? 4 : 210,
     },
     workloads: suite.workloads,
     throughputTicks: quick ? 20_000 : 50_000,
@@ -263,7 +265,7 @@ async function runJetStreamSizes(suite: SuiteOptions): Promise<F[]> {
     const out: F[] = [];
     for (const n of suite.sizes.filter((s) => s <= 10_000)) {
       const t0 = Date.now();
-      const plan = { ...sizeOptions(suite, n).plan, candleRounds: 1 };
+      const plan = { ...sizeOptions(suite, n).plan, candleRounds: 1, candleWarmRounds: 1 };
       const child = run(process.execPath, ['--expose-gc', script, JSON.stringify({ url: server.url, plan, ...(profileDir ? { profileDir } : {}) })], {
         maxBuffer: 64 * 2 ** 20,
       });

@@ -160,9 +160,11 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], rat
 /**
  * Candle path: closed candles a round (one per symbol) at a time, each round through the loop then
  * the pipeline. Evaluations = active strategies of the candle's symbol, summed over candles. The
- * first round also closes span B's open candles, so it is warm-up and not counted.
+ * first `warmRounds` (at least 1: the first round also closes span B's open candles) are pushed
+ * through both engines but not counted, so what is timed is the steady state.
  */
-function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, candles: readonly InputEvent[], symbols: number): EngineFigures {
+function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, candles: readonly InputEvent[], symbols: number, warmRounds: number): EngineFigures {
+  if (!(warmRounds >= 1)) throw new RangeError(`candle path: candleWarmRounds must be >= 1 (was ${warmRounds})`);
   const rates = { loop: [] as number[], pipeline: [] as number[] };
   const ratios: number[] = [];
   let evaluations = 0;
@@ -177,7 +179,7 @@ function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, 
       for (const c of batch) engine.push(c);
       took[engine.name] = performance.now() - t0;
     }
-    if (round_ === 0) continue;
+    if (round_ < warmRounds) continue;
     evaluations += evals;
     for (const k of ['loop', 'pipeline'] as const) {
       totals[k] += took[k];
@@ -185,7 +187,7 @@ function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, 
     }
     ratios.push(took.pipeline / took.loop);
   }
-  const counted = Math.max(0, candles.length - symbols);
+  const counted = Math.max(0, candles.length - symbols * warmRounds);
   const figures = (k: 'loop' | 'pipeline'): EngineFigures => ({
     candles: counted,
     evaluationsPerSecond: round((evaluations / totals[k]) * 1000, 0),
@@ -261,7 +263,7 @@ export async function runSize(opts: SizeOptions, log: Log = () => {}, cfg: Engin
   }
   if (opts.workloads.includes('candle')) {
     collectGarbage();
-    result.candlePath = candlePath(loop, pipeline, spans.candles, perSymbol.length);
+    result.candlePath = candlePath(loop, pipeline, spans.candles, perSymbol.length, plan.candleWarmRounds);
     log(`[${plan.strategies}] candle path done`);
   }
   result.outputsMatch = pipeline.outputs() === loop.outputs();

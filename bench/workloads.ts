@@ -9,7 +9,9 @@ import { demoEvents, demoRunStart } from '../src/sources/demo/demoEvents.js';
  * A. registration and warm-up: `strategies` discoveries (120 days of history), then `warmupCandles`
  *    candles of the demo's default feed (12 ticks per symbol per candle, live discoveries);
  * B. the tick path: `tickCandles` candles of `ticksPerCandle` ticks per symbol, no discoveries;
- * C. the candle path: `candleRounds` closed candles per symbol, built from demo ticks.
+ * C. the candle path: `candleWarmRounds` + `candleRounds` closed candles per symbol, built from demo
+ *    ticks; the warm rounds (the first also closes span B's candles) are not timed, so the timed
+ *    ones run in the steady state (return windows full, long indicators warm, strategies trading).
  */
 export interface WorkloadPlan {
   readonly strategies: number;
@@ -17,6 +19,7 @@ export interface WorkloadPlan {
   readonly ticksPerCandle: number;
   readonly tickCandles: number;
   readonly candleRounds: number;
+  readonly candleWarmRounds: number;
   readonly seed: number;
 }
 
@@ -69,7 +72,7 @@ export function laterSpans(cfg: EngineConfig, plan: WorkloadPlan, lastSeq: numbe
   const closesCandle = new Uint8Array(ticks.length);
   for (const i of closes) closesCandle[i] = 1;
 
-  const c = demo(cfg, plan, { strategies: 0, candles: plan.candleRounds, ticksPerCandle: CANDLE_SOURCE_TICKS, start: endOf(b, interval) });
+  const c = demo(cfg, plan, { strategies: 0, candles: plan.candleWarmRounds + plan.candleRounds, ticksPerCandle: CANDLE_SOURCE_TICKS, start: endOf(b, interval) });
   const builders = new Map<string, CandleBuilder>();
   const candles: CandleEvent[] = [];
   for (const e of demoEvents(c, interval)) {

@@ -10,7 +10,7 @@ import { runSize } from '../../bench/sizeRun.js';
 describe('benchmark suite', () => {
   it('runs every workload on a tiny plan with identical outputs from the pipeline and the loop', async () => {
     const result = await runSize({
-      plan: { strategies: 60, warmupCandles: 2, ticksPerCandle: 20, tickCandles: 2, candleRounds: 3, seed: 7 },
+      plan: { strategies: 60, warmupCandles: 2, ticksPerCandle: 20, tickCandles: 2, candleRounds: 3, candleWarmRounds: 1, seed: 7 },
       workloads: ['tick', 'candle', 'memory'],
       throughputTicks: 300,
       chunkTicks: 100,
@@ -26,6 +26,8 @@ describe('benchmark suite', () => {
     expect(latency.pipeline?.serviceP99Us).toBeGreaterThanOrEqual(latency.pipeline?.serviceP50Us ?? Number.POSITIVE_INFINITY);
     const candle = result.candlePath as Record<string, number>;
     expect(candle.strategyCandleEvaluations).toBeGreaterThan(0);
+    // Span C has 1 warm + 3 timed rounds of 16 candles, after the round that closes span B's candles: 3 × 16 timed.
+    expect((result.candlePath as unknown as Record<string, Record<string, number>>).pipeline?.candles).toBe(48);
     expect((result.registry as Record<string, number>).symbols).toBe(16);
     expect((result.memory as Record<string, Record<string, number>>).pipelineLoadedAndRunning?.rssMiB).toBeGreaterThan(0);
 

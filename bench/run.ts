@@ -168,7 +168,7 @@ export function renderReport(results: F): string {
           ]),
       ),
       '',
-      "Target: ≥ 10,000,000 strategy-candle evaluations/s at 10,000 strategies (evaluations = active strategies of the candle's symbol, summed over candles).",
+      "Target: ≥ 10,000,000 strategy-candle evaluations/s at 10,000 strategies (evaluations = active strategies of the candle's symbol, summed over candles). Timed in the steady state: after `candleWarmRounds` untimed rounds (return windows full, long indicators warm); the plan in results.json gives the rounds.",
       '',
     );
   }

@@ -66,25 +66,33 @@ export function countedCorrelation(a: ReturnWindow, b: ReturnWindow, minSamples:
  * `cfg.maxCandidates` of them, by confidence descending, ties by strategy id ascending (code-unit
  * order, not locale order, so every platform agrees). Returns a new array.
  */
-export function selectCandidates(survivors: Iterable<EnsembleCandidate>, cfg: EnsembleConfig): EnsembleCandidate[] {
+export function selectCandidates(survivors: CandidateSource, cfg: EnsembleConfig): EnsembleCandidate[] {
   // A symbol has thousands of survivors and tens of candidates: keep only the best `limit` by
   // insertion into a short sorted list instead of sorting them all. The order is total (ids are
   // unique), so this is exactly sort-then-slice.
   const limit = cfg.maxCandidates;
   const best: EnsembleCandidate[] = [];
   if (limit < 1) return best;
-  for (const candidate of survivors) {
-    if (!(candidate.confidence >= cfg.minConfidence)) continue;
+  survivors.forEach((candidate) => {
+    if (!(candidate.confidence >= cfg.minConfidence)) return;
     if (best.length === limit) {
-      if (byRank(candidate, best[limit - 1] as EnsembleCandidate) >= 0) continue;
+      if (byRank(candidate, best[limit - 1] as EnsembleCandidate) >= 0) return;
       best.pop();
     }
     let i = best.length;
     best.push(candidate);
     for (; i > 0 && byRank(candidate, best[i - 1] as EnsembleCandidate) < 0; i--) best[i] = best[i - 1] as EnsembleCandidate;
     best[i] = candidate;
-  }
+  });
   return best;
+}
+
+/**
+ * Survivors as selectCandidates reads them: an array, or a map by strategy id such as the time
+ * stage's view over the book, which visits them without an iterator object per survivor.
+ */
+export interface CandidateSource {
+  forEach(visit: (candidate: EnsembleCandidate) => void): void;
 }
 
 /** Candidate order: confidence descending, then strategy id ascending. */
@@ -101,35 +109,45 @@ interface Measure {
 }
 
 /**
- * P, D, R and the total of `members` (already in strategy-id order); `correlation(i, j)` gives the
- * counted correlation of members i < j.
+ * P, D, R and the total of the members `pool[indices[0]], …, pool[indices[k − 1]]` (in strategy-id
+ * order); `correlation(a, b)` gives the counted correlation of pool entries a < b. Reads through the
+ * index list so the ensemble search scores each trial set without building it.
  */
-function measure(members: readonly EnsembleCandidate[], correlation: (i: number, j: number) => number, cfg: EnsembleConfig): Measure {
-  const n = members.length;
+function measure(
+  pool: readonly EnsembleCandidate[],
+  indices: readonly number[],
+  correlation: (a: number, b: number) => number,
+  cfg: EnsembleConfig,
+): Measure {
+  const n = indices.length;
   let sumPerformance = 0;
-  const types = new Set<string>();
-  for (const m of members) {
+  let distinctTypes = 0;
+  for (let i = 0; i < n; i++) {
+    const m = pool[indices[i] as number] as EnsembleCandidate;
     sumPerformance += m.performance;
-    types.add(m.type);
+    // Distinct types of a handful of members: a type counts at its first occurrence.
+    let seen = false;
+    for (let j = 0; j < i && !seen; j++) seen = (pool[indices[j] as number] as EnsembleCandidate).type === m.type;
+    if (!seen) distinctTypes++;
   }
   const performance = sumPerformance / n;
   let squares = 0;
-  for (const m of members) squares += (m.performance - performance) ** 2;
+  for (let i = 0; i < n; i++) squares += ((pool[indices[i] as number] as EnsembleCandidate).performance - performance) ** 2;
   const risk = Math.sqrt(squares / n);
   let positive = 0;
   let pairs = 0;
   let maxCorrelation = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      const rho = correlation(i, j);
+      const rho = correlation(indices[i] as number, indices[j] as number);
       positive += Math.max(0, rho);
       pairs++;
       if (rho > maxCorrelation) maxCorrelation = rho;
     }
   }
-  const diversification = (types.size / n) * (1 - (pairs > 0 ? positive / pairs : 0));
+  const diversification = (distinctTypes / n) * (1 - (pairs > 0 ? positive / pairs : 0));
   const total = cfg.performanceWeight * performance + cfg.diversificationWeight * diversification - cfg.riskWeight * risk;
-  return { performance, diversification, risk, total, distinctTypes: types.size, maxCorrelation };
+  return { performance, diversification, risk, total, distinctTypes, maxCorrelation };
 }
 
 function satisfiesConstraints(size: number, m: Measure, cfg: EnsembleConfig): boolean {
@@ -193,7 +211,18 @@ export function scoreEnsemble(symbol: string, members: readonly EnsembleCandidat
   checkFinite(sorted);
   const correlation = (i: number, j: number): number =>
     countedCorrelation((sorted[i] as EnsembleCandidate).returns, (sorted[j] as EnsembleCandidate).returns, cfg.minCorrelationSamples);
-  return toEnsemble(symbol, sorted, measure(sorted, correlation, cfg), time, cfg);
+  return toEnsemble(
+    symbol,
+    sorted,
+    measure(
+      sorted,
+      sorted.map((_, i) => i),
+      correlation,
+      cfg,
+    ),
+    time,
+    cfg,
+  );
 }
 
 function assertDistinct(sorted: readonly EnsembleCandidate[]): void {
@@ -201,6 +230,20 @@ function assertDistinct(sorted: readonly EnsembleCandidate[]): void {
     const id = (sorted[i] as EnsembleCandidate).strategyId;
     if (id === (sorted[i - 1] as EnsembleCandidate).strategyId) throw new RangeError(`ensemble candidates repeat strategy ${id}`);
   }
+}
+
+/** Writes the ascending `sorted` with `value` inserted in order into `out`, of length sorted.length + 1. */
+function withInserted(sorted: readonly number[], value: number, out: number[]): void {
+  let k = 0;
+  let placed = false;
+  for (const x of sorted) {
+    if (!placed && value < x) {
+      out[k++] = value;
+      placed = true;
+    }
+    out[k++] = x;
+  }
+  if (!placed) out[k] = value;
 }
 
 /**
@@ -239,17 +282,15 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
     return value;
   };
   // Index lists are kept ascending, which is strategy-id order because the pool is sorted.
-  const measureOf = (indices: readonly number[]): Measure =>
-    measure(
-      indices.map((i) => pool[i] as EnsembleCandidate),
-      (a, b) => rho(indices[a] as number, indices[b] as number),
-      cfg,
-    );
   const missingTypes = (m: Measure): number => Math.max(0, cfg.minDistinctTypes - m.distinctTypes);
+  // The trial sets of each size: `chosen` with one candidate inserted in order, rebuilt in place.
+  // This search runs on every candle close of a symbol; a new array per trial was most of the
+  // engine's garbage.
+  const trials = Array.from({ length: cfg.maxMembers + 1 }, (_, size) => new Array<number>(size).fill(0));
 
   const grow = (start: number): { indices: number[]; measure: Measure } | null => {
     let chosen = [start];
-    let current = measureOf(chosen);
+    let current = measure(pool, chosen, rho, cfg);
     if (chosen.length > cfg.maxMembers || missingTypes(current) > cfg.maxMembers - chosen.length) return null;
     for (;;) {
       const belowMinimum = chosen.length < cfg.minMembers || current.distinctTypes < cfg.minDistinctTypes;
@@ -257,14 +298,14 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
       let bestMeasure: Measure | null = null;
       if (chosen.length < cfg.maxMembers) {
         for (let c = 0; c < n; c++) {
-          if (chosen.includes(c)) continue;
-          if (chosen.some((member) => rho(member, c) > cfg.maxCorrelation + SCORE_TOLERANCE)) continue;
-          const next = [...chosen, c].sort((a, b) => a - b);
-          const m = measureOf(next);
-          if (missingTypes(m) > cfg.maxMembers - next.length) continue;
+          if (!admissible(chosen, c)) continue;
+          const trial = trials[chosen.length + 1] as number[];
+          withInserted(chosen, c, trial);
+          const m = measure(pool, trial, rho, cfg);
+          if (missingTypes(m) > cfg.maxMembers - trial.length) continue;
           // Strictly better by more than rounding; candidates run in id order, so ties keep the lower id.
           if (bestMeasure === null || m.total > bestMeasure.total + SCORE_TOLERANCE) {
-            bestNext = next;
+            bestNext = trial.slice();
             bestMeasure = m;
           }
         }
@@ -274,6 +315,11 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
       chosen = bestNext;
       current = bestMeasure;
     }
+  };
+  /** Candidate c is not chosen yet and correlated with no member above the limit. */
+  const admissible = (chosen: readonly number[], c: number): boolean => {
+    for (const member of chosen) if (member === c || rho(member, c) > cfg.maxCorrelation + SCORE_TOLERANCE) return false;
+    return true;
   };
 
   const starts = pool.map((_, i) => i).sort((a, b) => (pool[b] as EnsembleCandidate).performance - (pool[a] as EnsembleCandidate).performance || a - b);

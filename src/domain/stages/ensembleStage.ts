@@ -15,7 +15,7 @@ export class EnsembleStage {
   step(frame: Frame): Frame {
     const book = frame.book;
     if (!frame.refresh || book === null || frame.survivors === null) return frame;
-    const candidates = selectCandidates(frame.survivors.values(), this.cfg);
+    const candidates = selectCandidates(frame.survivors, this.cfg);
     const best = buildEnsemble(book.symbol, candidates, frame.time, this.cfg);
     const before = this.best.get(book.symbol) ?? null;
     this.best.set(book.symbol, best);

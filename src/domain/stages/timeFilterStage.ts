@@ -107,6 +107,9 @@ class SurvivorView implements ReadonlyMap<string, EnsembleCandidate> {
   }
 
   forEach(callback: (value: EnsembleCandidate, key: string, map: ReadonlyMap<string, EnsembleCandidate>) => void): void {
-    for (const candidate of this.values()) callback(candidate, candidate.strategyId, this);
+    // A plain loop, not values(): the ensemble stage visits every survivor on every candle close.
+    for (const entry of this.book.strategies) {
+      if (entry.survives === true && entry.candidate !== null) callback(entry.candidate, entry.candidate.strategyId, this);
+    }
   }
 }

@@ -93,7 +93,8 @@ export async function runCommand(args: string[]): Promise<number> {
     let released: Promise<void> | null = null;
     release = () => {
       released ??= (async () => {
-        publisher.close();
+        // Its flush fails while the server is away (a restart): decisions are published at most once.
+        await publisher.close().catch((error: unknown) => log.warn({ err: error }, 'decision publisher not flushed'));
         await source.close();
         metrics.close();
       })();

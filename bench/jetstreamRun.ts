@@ -6,9 +6,10 @@
  * stream. Then, on the same stream, each with its own durable consumer (AckPolicy.All):
  *  - pipeline in memory: the same events pushed into tradingPipeline (no NATS, no SQLite): the
  *    compute ceiling, and the JIT warm-up of the engine run;
- *  - engine: startEngine(temp db, serve: false) over JetStreamSource.events(0), acks after the
- *    SQLite commit (onCommitted → source.ack): messages/s from the first message received to the
- *    commit of the last seq;
+ *  - engine: startEngine(temp db, serve: false) over JetStreamSource.events(0) (NATS consumed on
+ *    the source's consumer thread, decoded and run on this one), acks after the SQLite commit
+ *    (onCommitted → source.ack): messages/s from the first message received to the commit of the
+ *    last seq; CPU counts both threads;
  *  - bare consumers: consume + JSON.parse + ack, no engine: acking each message, every 100th,
  *    and on a 100 ms timer (the engine's commit cadence, store.flushInterval).
  * Prints one JSON line of figures. With `profileDir` the engine run is CPU-profiled (inspector)
@@ -168,7 +169,7 @@ async function bareConsumer(url: string, stream: string, name: string, mode: Ack
   let split = 0;
   let parsed = 0;
   let pendingAck: JsMsg | undefined;
-  // 'timer100msRetain' keeps every message until its ack, as the engine's AckQueue does.
+  // 'timer100msRetain' keeps every message until its ack (the engine's consumer thread keeps only their ack subjects).
   let retained: JsMsg[] = [];
   let finish!: (end: number) => void;
   const finished = new Promise<number>((resolve) => {

@@ -6,30 +6,21 @@
  */
 
 /**
- * Sends the JetStream ack protocol for one delivered message: `+ACK` or `+TERM` published to the
- * message's reply subject (what `JsMsg.ack()` / `term()` do). The queue keeps only that subject,
- * not the message: holding every delivered message with its payload until the next commit made
- * them survive young-generation GC, measurably slowing the consumer (bench/RESULTS.md).
+ * Sends the JetStream ack protocol (`+ACK` or `+TERM`) for the delivered message with stream seq
+ * `seq`. The consumer thread holds the messages' ack subjects (jetstreamConsumerThread.ts); the
+ * queue only decides which seq to settle and how.
  */
-export type AckSender = (reply: string, verdict: 'ack' | 'term') => void;
-
-/** A delivered message as the queue keeps it: its ack subject, or (if the client hides it) the message. */
-export type AckTarget = string | { ack(): void; term(): void };
-
-interface Entry {
-  readonly seq: number;
-  /** The message's ack subject (`$JS.ACK.…`), or the message itself when no subject was readable. */
-  readonly reply: AckTarget;
-  /** Dead-lettered: nothing to commit, settled as soon as every earlier input is. */
-  readonly rejected: boolean;
-}
+export type AckSender = (seq: number, verdict: 'ack' | 'term') => void;
 
 /**
  * The messages handed to the engine and not yet acknowledged, in stream order. Sends at most one
- * ack (or term) per `ackUpTo` call. Not thread-safe; used from the connection's callbacks only.
+ * ack (or term) per `ackUpTo` call. Holds numbers only (no message, no subject), so the inputs of
+ * the ~100 ms between two commits add nothing that outlives the young-generation GC.
  */
 export class AckQueue {
-  private entries: Entry[] = [];
+  private seqs: number[] = [];
+  /** Pending seqs that were dead-lettered: nothing to commit, settled once every earlier input is. */
+  private readonly rejected = new Set<number>();
   private head = 0;
   private acked: number;
 
@@ -48,7 +39,7 @@ export class AckQueue {
 
   /** Messages delivered to the engine and not acknowledged yet. */
   get pending(): number {
-    return this.entries.length - this.head;
+    return this.seqs.length - this.head;
   }
 
   /**
@@ -56,13 +47,14 @@ export class AckQueue {
    * before it is pending (plain `term()`: NOTES.md, 2.9.10 ignores a reason); otherwise it waits
    * for the commit of the inputs before it.
    */
-  push(seq: number, reply: AckTarget, rejected: boolean): void {
+  push(seq: number, rejected: boolean): void {
     if (rejected && this.pending === 0) {
-      this.settle(reply, 'term');
+      this.send(seq, 'term');
       this.acked = seq;
       return;
     }
-    this.entries.push({ seq, reply, rejected });
+    this.seqs.push(seq);
+    if (rejected) this.rejected.add(seq);
   }
 
   /**
@@ -71,28 +63,24 @@ export class AckQueue {
    * one was rejected). Returns the number of messages settled.
    */
   ackUpTo(upToSeq: number): number {
-    let last: Entry | undefined;
+    let last = -1;
     let settled = 0;
-    while (this.head < this.entries.length) {
-      const entry = this.entries[this.head] as Entry;
-      if (entry.seq > upToSeq && !entry.rejected) break;
-      last = entry;
+    while (this.head < this.seqs.length) {
+      const seq = this.seqs[this.head] as number;
+      if (seq > upToSeq && !this.rejected.has(seq)) break;
+      last = seq;
       this.head += 1;
       settled += 1;
     }
-    if (last === undefined) return 0;
-    this.settle(last.reply, last.rejected ? 'term' : 'ack');
-    this.acked = last.seq;
-    if (this.head > 4096 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
+    if (settled === 0) return 0;
+    const wasRejected = this.rejected.size > 0 && this.rejected.has(last);
+    if (this.rejected.size > 0) for (const seq of this.rejected) if (seq <= last) this.rejected.delete(seq);
+    this.send(last, wasRejected ? 'term' : 'ack');
+    this.acked = last;
+    if (this.head > 4096 && this.head * 2 > this.seqs.length) {
+      this.seqs = this.seqs.slice(this.head);
       this.head = 0;
     }
     return settled;
-  }
-
-  private settle(target: AckTarget, verdict: 'ack' | 'term'): void {
-    if (typeof target === 'string') this.send(target, verdict);
-    else if (verdict === 'ack') target.ack();
-    else target.term();
   }
 }

@@ -21,6 +21,11 @@ export interface NatsConnectOptions {
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Time to wait for the first connection (ms, default 10,000). */
   readonly timeoutMs?: number;
+  /**
+   * Keep trying the first connection as if it were a reconnection, instead of failing (default
+   * false). The live source's consumer thread sets it: the server may be restarting just then.
+   */
+  readonly waitOnFirstConnect?: boolean;
 }
 
 /** Connecting failed: the servers, the credentials or the TLS files. Keeps the client's error as `cause`. */
@@ -52,6 +57,7 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
       maxReconnectAttempts: -1,
       timeout: opts.timeoutMs ?? 10_000,
     };
+    if (opts.waitOnFirstConnect === true) options.waitOnFirstConnect = true;
     if (opts.user !== undefined) options.user = opts.user;
     if (opts.pass !== undefined) options.pass = opts.pass;
     if (opts.token !== undefined) options.token = opts.token;

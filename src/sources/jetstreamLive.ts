@@ -1,29 +1,24 @@
 /**
- * The live half of the JetStream source: one subscription's durable consumer, stream-order
- * restoration, decoding, dead letters and ack bookkeeping. Used by JetStreamSource.events().
+ * The live half of the JetStream source, on the engine's thread: one subscription's durable
+ * consumer, its consumer thread (jetstreamConsumerThread.ts: consuming, stream-order restoration,
+ * ack subjects), decoding, dead letters and ack bookkeeping. Used by JetStreamSource.events().
  */
-import {
-  AckPolicy,
-  type ConsumerInfo,
-  type ConsumerMessages,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-  ReplayPolicy,
-} from '@nats-io/jetstream';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AckPolicy, type ConsumerInfo, DeliverPolicy, type JetStreamManager, ReplayPolicy } from '@nats-io/jetstream';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Subscriber } from 'rxjs';
 import type { InputEvent, Rejection } from '../domain/types.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
 import { AckQueue } from './jetstreamAcks.js';
+import type { NatsConnectOptions } from './jetstreamConnection.js';
 import { deadLetter, deadLetterSubject } from './jetstreamDeadLetter.js';
 import type { JetStreamSourceOptions } from './jetstreamSource.js';
 import { ensureStream } from './jetstreamStream.js';
-
-/** The JetStream ack protocol's payloads (as JsMsg.ack() and term() send them). */
-const ACK = new TextEncoder().encode('+ACK');
-const TERM = new TextEncoder().encode('+TERM');
+import { type ConsumerThreadSettings, type FromConsumerThread, forEachMessage, type MessageBatch, type ToConsumerThread } from './jetstreamThreadProtocol.js';
 
 /** Where the source logs what it cannot report as a value (pino's Logger fits). */
 export interface SourceLog {
@@ -50,59 +45,103 @@ export interface LiveSettings {
   readonly decode: DecodeOptions;
   readonly opts: JetStreamSourceOptions;
   readonly log: SourceLog;
-  readonly js: JetStreamClient;
+  /** How the consumer thread opens its own connection (the source's connection options). */
+  readonly connection: NatsConnectOptions;
 }
 
 /**
- * One live subscription: sets up the durable, consumes, restores stream order when a delivery was
- * lost (a gap in seqs that the stream says exists, e.g. in flight during a server restart: held
- * until its redelivery after ack_wait), decodes, dead-letters, and records acks.
+ * Starts the consumer thread. Built code (dist/) loads the compiled module; when running from the
+ * TypeScript sources (vitest, `npm run dev`), the thread loads the .ts module through tsx.
+ */
+function startConsumerThread(settings: ConsumerThreadSettings): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./jetstreamConsumerThread.js', here), { workerData: settings });
+  // The ESM entry of tsx's API, as its package.json exports it (require.resolve gives the CommonJS one).
+  const tsxPackage = createRequire(here).resolve('tsx/package.json');
+  const exported = (JSON.parse(readFileSync(tsxPackage, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'];
+  const tsx = pathToFileURL(join(dirname(tsxPackage), exported?.import.default ?? 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./jetstreamConsumerThread.ts', here).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
+  return new Worker(bootstrap, { eval: true, workerData: settings });
+}
+
+/**
+ * One live subscription: sets up the durable, starts its consumer thread, decodes what the thread
+ * ships (in stream order), dead-letters, records acks and sends the thread the seq to settle after
+ * each commit.
  */
 export class LiveRun {
   readonly acks: AckQueue;
-  private lastEmitted: number;
-  private readonly held = new Map<number, JsMsg>();
-  private messages: ConsumerMessages | undefined;
+  private thread: Worker | undefined;
   private stopped = false;
-  private checking = false;
-  private recheck: ReturnType<typeof setTimeout> | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly s: LiveSettings,
     private readonly subscriber: Subscriber<Emitted>,
     private readonly startAfterSeq: number,
   ) {
-    this.acks = new AckQueue(startAfterSeq, (reply, verdict) => this.s.nc.publish(reply, verdict === 'ack' ? ACK : TERM));
-    this.lastEmitted = startAfterSeq;
+    this.acks = new AckQueue(startAfterSeq, (seq, verdict) => this.tell({ type: 'settle', seq, verdict }));
   }
 
-  /** Ensures the stream and the durable, then consumes; rejects when setup fails. */
+  /** Ensures the stream and the durable, then starts the consumer thread; rejects when setup fails. */
   async start(): Promise<void> {
     const jsm = await this.s.manager();
     const { opts, stream } = this.s;
-    if (opts.ensureStream !== false) await ensureStream(jsm, opts);
     const name = opts.consumer ?? 'tradestream-engine';
-    await this.prepareDurable(jsm, name);
-    if (this.stopped) return;
-    const consumer = await this.s.js.consumers.get(stream, name);
-    if (this.stopped) return;
-    const messages = await consumer.consume({ max_messages: opts.batchSize ?? 1_000, callback: (msg: JsMsg) => this.receive(msg) });
-    this.messages = messages;
-    if (this.stopped) {
-      void messages.close();
-      return;
+    // A server restarting just now answers nothing or "no responders": wait for it, like the
+    // connection does. Anything else (a refused stream, a bad consumer) fails the run.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (opts.ensureStream !== false) await ensureStream(jsm, opts);
+        await this.prepareDurable(jsm, name);
+        break;
+      } catch (error) {
+        if (this.stopped || !isServerUnavailable(error)) throw error;
+        this.s.log.warn({ stream, consumer: name, attempt, err: String(error) }, 'JetStream not answering while setting up the consumer; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
     }
-    this.watch(messages, name);
+    if (this.stopped) return;
+    const thread = startConsumerThread({
+      connection: this.s.connection,
+      stream,
+      consumer: name,
+      batchSize: opts.batchSize ?? 1_000,
+      startAfterSeq: this.startAfterSeq,
+    });
+    this.thread = thread;
+    await new Promise<void>((resolve, reject) => {
+      thread.on('message', (message: FromConsumerThread) => {
+        if (message.type === 'batch') this.receive(message);
+        else if (message.type === 'ready') resolve();
+        else if (message.type === 'log') this.s.log[message.level](message.obj, message.msg);
+        else if (message.type === 'failed') {
+          const error = new JetStreamSourceError(message.message);
+          reject(error);
+          this.fail(error);
+        }
+      });
+      thread.on('error', (error) => {
+        const failure = new JetStreamSourceError(`the JetStream consumer thread failed: ${error.message}`, { cause: error });
+        reject(failure);
+        this.fail(failure);
+      });
+      thread.on('exit', (code) => {
+        if (this.closing === undefined) this.fail(new JetStreamSourceError(`the JetStream consumer thread exited (code ${code})`));
+      });
+    });
+    if (this.stopped) this.tell({ type: 'stop' });
     this.s.nc.closed().then((error) => {
       if (!this.stopped) this.fail(new JetStreamSourceError(`NATS connection closed while consuming ${stream}`, { cause: error }));
     });
   }
 
-  /** Stops consuming (held and pending messages stay unacked: the server redelivers them). */
+  /** Stops consuming (pending messages stay unacked: the server redelivers them); acks still go out until close(). */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
-    if (this.recheck !== undefined) clearTimeout(this.recheck);
-    void this.messages?.close();
+    this.tell({ type: 'stop' });
   }
 
   /** Stops consuming and completes the subscriber (the source is closing). */
@@ -110,6 +149,24 @@ export class LiveRun {
     if (this.stopped) return;
     this.stop();
     this.subscriber.complete();
+  }
+
+  /** Sends the acks asked for so far, then ends the consumer thread and its connection. Idempotent. */
+  close(): Promise<void> {
+    this.stop();
+    const thread = this.thread;
+    this.closing ??=
+      thread === undefined
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            thread.once('exit', () => resolve());
+            thread.postMessage({ type: 'close' } satisfies ToConsumerThread);
+          });
+    return this.closing;
+  }
+
+  private tell(message: ToConsumerThread): void {
+    if (this.closing === undefined) this.thread?.postMessage(message);
   }
 
   private fail(error: JetStreamSourceError): void {
@@ -161,120 +218,36 @@ export class LiveRun {
     });
   }
 
-  private watch(messages: ConsumerMessages, name: string): void {
-    const { log, stream } = this.s;
-    void (async () => {
-      for await (const status of messages.status()) {
-        if (
-          status.type === 'heartbeats_missed' ||
-          status.type === 'consumer_not_found' ||
-          status.type === 'stream_not_found' ||
-          status.type === 'no_responders'
-        ) {
-          log.warn({ consumer: name, status }, `JetStream consumer status: ${status.type}`);
-        } else if (status.type === 'consumer_deleted') {
-          this.fail(new JetStreamSourceError(`consumer ${name} of ${stream} was deleted`, { cause: status }));
-        }
-      }
-    })();
-    messages.closed().then((result) => {
-      if (!this.stopped && result instanceof Error) this.fail(new JetStreamSourceError(`consuming ${stream} failed: ${result.message}`, { cause: result }));
+  private receive(batch: MessageBatch): void {
+    forEachMessage(batch, (seq, subject, data) => {
+      if (!this.stopped) this.emit(seq, subject, data);
     });
   }
 
-  private receive(msg: JsMsg): void {
-    if (this.stopped) return;
-    const seq = msg.seq;
-    if (seq <= this.acks.floor) {
-      // Committed before (a redelivery, or the durable started early): settle it again.
-      msg.ack();
-      return;
-    }
-    if (seq <= this.lastEmitted || this.held.has(seq)) return; // redelivery of a pending message
-    if (seq === this.lastEmitted + 1) {
-      this.emit(msg);
-      this.drain();
-      return;
-    }
-    this.held.set(seq, msg);
-    this.resolveGap();
-  }
-
-  private emit(msg: JsMsg): void {
+  private emit(seq: number, subject: string, data: Uint8Array): void {
     const { decode, prefix, log } = this.s;
-    const decoded = decodeMessage(msg.data, msg.subject, msg.seq, decode);
+    const decoded = decodeMessage(data, subject, seq, decode);
     if (decoded.kind === 'rejection') {
-      const letter = deadLetter(decoded, msg.subject, msg.data, decode.maxBytes);
+      const letter = deadLetter(decoded, subject, data, decode.maxBytes);
       try {
         this.s.nc.publish(deadLetterSubject(prefix, decoded), JSON.stringify(letter));
         this.s.opts.onDeadLetter?.(decoded);
       } catch (error) {
-        log.warn({ seq: msg.seq, err: error }, 'dead letter not published');
+        log.warn({ seq, err: error }, 'dead letter not published');
       }
     }
-    this.lastEmitted = msg.seq;
-    // The client's message object exposes its ack subject (not in the public type): keep just that.
-    const reply = (msg as JsMsg & { readonly reply?: unknown }).reply;
-    this.acks.push(msg.seq, typeof reply === 'string' && reply !== '' ? reply : msg, decoded.kind === 'rejection');
+    this.acks.push(seq, decoded.kind === 'rejection');
     this.subscriber.next(decoded);
   }
+}
 
-  private drain(): void {
-    while (!this.stopped && this.held.size > 0) {
-      const next = this.held.get(this.lastEmitted + 1);
-      if (next === undefined) {
-        this.resolveGap();
-        return;
-      }
-      this.held.delete(next.seq);
-      this.emit(next);
-    }
+/** A request that failed because the server is away (timeout, disconnect, no responders), looking through `cause`s. */
+function isServerUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { name, message } = e as { name?: string; message?: string };
+    if (name === 'TimeoutError' || name === 'NoRespondersError' || /timeout|disconnected|no responders/i.test(message ?? '')) return true;
   }
-
-  /**
-   * A message arrived past the next expected seq. The seqs between are either gone from the
-   * stream (limits, deletes: skip them) or were lost in flight (wait: the server redelivers them
-   * after ack_wait). The stream's first seq and deleted list tell which; checked again every
-   * second while blocked, in case messages get deleted meanwhile.
-   */
-  private resolveGap(): void {
-    if (this.checking || this.stopped || this.held.size === 0) return;
-    this.checking = true;
-    const { stream, log } = this.s;
-    void (async () => {
-      try {
-        const jsm = await this.s.manager();
-        const info = await jsm.streams.info(stream, { deleted_details: true });
-        const deleted = new Set(info.state.deleted ?? []);
-        const maxHeld = Math.max(...this.held.keys());
-        while (!this.stopped && this.held.size > 0) {
-          const next = this.lastEmitted + 1;
-          const msg = this.held.get(next);
-          if (msg !== undefined) {
-            this.held.delete(next);
-            this.emit(msg);
-          } else if (next < info.state.first_seq) {
-            this.lastEmitted = Math.min(info.state.first_seq, maxHeld) - 1;
-          } else if (deleted.has(next)) {
-            this.lastEmitted = next;
-          } else {
-            log.warn({ stream, missing: next, held: this.held.size }, 'waiting for the redelivery of a message lost in flight');
-            break;
-          }
-        }
-      } catch (error) {
-        log.warn({ stream, err: error }, 'cannot read stream info to resolve a gap');
-      } finally {
-        this.checking = false;
-        if (!this.stopped && this.held.size > 0 && this.recheck === undefined) {
-          this.recheck = setTimeout(() => {
-            this.recheck = undefined;
-            this.resolveGap();
-          }, 1_000);
-        }
-      }
-    })();
-  }
+  return false;
 }
 
 function isNotFound(error: unknown): boolean {

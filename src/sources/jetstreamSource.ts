@@ -74,13 +74,16 @@ export class JetStreamSource {
 
   /**
    * Wraps an open connection. `owned`: close() also drains the connection (true when made by
-   * `connect`).
+   * `connect`). `connection`: how to reach the same server again, for the live subscription's
+   * consumer thread (jetstreamThreadProtocol.ts), which needs a connection of its own; without it
+   * only replays work.
    */
   constructor(
     readonly nc: NatsConnection,
     private readonly opts: JetStreamSourceOptions = {},
     private readonly log: SourceLog = silentLog,
     private readonly owned = false,
+    private readonly connection?: NatsConnectOptions,
   ) {
     this.js = jetstream(nc);
     this.stream = opts.stream ?? 'TRADESTREAM';
@@ -94,7 +97,7 @@ export class JetStreamSource {
 
   /** Connects (reconnecting forever, NOTES.md) and returns a source that owns the connection. */
   static async connect(connection: NatsConnectOptions, opts: JetStreamSourceOptions = {}, log?: SourceLog): Promise<JetStreamSource> {
-    return new JetStreamSource(await connectNats(connection), opts, log ?? silentLog, true);
+    return new JetStreamSource(await connectNats(connection), opts, log ?? silentLog, true, connection);
   }
 
   /** The JetStream manager of this connection (created once). */
@@ -118,7 +121,15 @@ export class JetStreamSource {
         subscriber.error(new JetStreamSourceError('a live subscription is already running on this source'));
         return;
       }
+      const connection = this.connection;
+      if (connection === undefined) {
+        subscriber.error(new JetStreamSourceError('live consumption needs the connection options: open the source with JetStreamSource.connect'));
+        return;
+      }
       this.live = true;
+      // The previous run's thread stays up after its unsubscribe for the acks of the engine's last
+      // commits; a new run takes over the acks, so that thread can go.
+      void this.run?.close();
       const run = new LiveRun(
         {
           nc: this.nc,
@@ -128,7 +139,7 @@ export class JetStreamSource {
           decode: this.decodeOptions,
           opts: this.opts,
           log: this.log,
-          js: this.js,
+          connection,
         },
         subscriber,
         startAfterSeq,
@@ -143,7 +154,6 @@ export class JetStreamSource {
       return () => {
         run.stop();
         this.live = false;
-        if (this.run === run) this.run = undefined;
       };
     });
   }
@@ -235,6 +245,7 @@ export class JetStreamSource {
    */
   async close(): Promise<void> {
     this.run?.complete();
+    await this.run?.close();
     if (this.nc.isClosed()) return;
     if (this.owned) await this.nc.drain();
     else await this.nc.flush();

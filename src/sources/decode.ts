@@ -137,8 +137,6 @@ function validateTick(obj: Record<string, unknown>, seq: number): TickEvent | Re
   return { kind: 'tick', seq, symbol, ts, price, size };
 }
 
-const CANDLE_FIELDS = ['open', 'high', 'low', 'close'] as const;
-
 /**
  * Validates an already-parsed price message: a candle when it has any of open/high/low/close
  * (`{symbol, ts, open, high, low, close, volume, interval}`), else a tick when it has `price`
@@ -147,7 +145,7 @@ const CANDLE_FIELDS = ['open', 'high', 'low', 'close'] as const;
  */
 export function validatePrice(obj: unknown, seq: number, candleInterval?: Millis): PriceEvent | Rejection {
   if (!isRecord(obj)) return notAnObject(seq, 'unknown', obj);
-  if (CANDLE_FIELDS.some((f) => obj[f] !== undefined)) return validateCandle(obj, seq, candleInterval);
+  if (obj.open !== undefined || obj.high !== undefined || obj.low !== undefined || obj.close !== undefined) return validateCandle(obj, seq, candleInterval);
   if (obj.price !== undefined) return validateTick(obj, seq);
   const reason = 'field "price" is missing: a price message is a tick with "price" or a candle with "open", "high", "low", "close"';
   return reject(seq, 'unknown', { code: 'missing_field', field: 'price', reason }, claimedSymbol(obj));
@@ -161,6 +159,44 @@ function utf8SizeIfLarge(data: Uint8Array | string, maxBytes: number): number {
   return Buffer.byteLength(data, 'utf8');
 }
 
+/** What a subject says: its family and its symbol (null when the token is not a symbol). */
+interface Route {
+  readonly family: 'strategies' | 'prices';
+  readonly symbol: string | null;
+}
+
+/**
+ * Routes of the subjects seen, per prefix: a feed uses a few dozen subjects, and parsing one costs
+ * about as much as the rest of a tick's validation. Bounded (cleared when full), so a flood of
+ * distinct bogus subjects cannot grow it; the 'unknown' marker stands for an unknown subject.
+ */
+const routes = new Map<string, Map<string, Route | 'unknown'>>();
+const MAX_ROUTES = 4096;
+
+function routeOf(subject: string, prefix: string): Route | 'unknown' {
+  let known = routes.get(prefix);
+  if (known === undefined) {
+    known = new Map();
+    routes.set(prefix, known);
+  }
+  let route = known.get(subject);
+  if (route === undefined) {
+    route = parseRoute(subject, prefix);
+    if (known.size >= MAX_ROUTES) known.clear();
+    known.set(subject, route);
+  }
+  return route;
+}
+
+function parseRoute(subject: string, prefix: string): Route | 'unknown' {
+  const head = `${prefix}.`;
+  const rest = subject.startsWith(head) ? subject.slice(head.length) : '';
+  const dot = rest.indexOf('.');
+  const family = dot < 0 ? '' : rest.slice(0, dot);
+  if (family !== 'strategies' && family !== 'prices') return 'unknown';
+  return { family, symbol: subjectTokenToSymbol(rest.slice(dot + 1)) };
+}
+
 /**
  * Decodes one message of the input stream. `subject` must be `<prefix>.strategies.<SYM>` or
  * `<prefix>.prices.<SYM>` (SYM written `BTC-USD`), the body valid JSON of the matching kind, at
@@ -168,18 +204,16 @@ function utf8SizeIfLarge(data: Uint8Array | string, maxBytes: number): number {
  * stamped with `seq` (the stream sequence), or a Rejection; never throws on bad input.
  */
 export function decodeMessage(data: Uint8Array | string, subject: string, seq: number, opts: DecodeOptions): InputEvent | Rejection {
-  const head = `${opts.subjectPrefix}.`;
-  const rest = subject.startsWith(head) ? subject.slice(head.length) : '';
-  const dot = rest.indexOf('.');
-  const family = dot < 0 ? '' : rest.slice(0, dot);
-  if (family !== 'strategies' && family !== 'prices') {
+  const route = routeOf(subject, opts.subjectPrefix);
+  if (typeof route === 'string') {
+    const head = `${opts.subjectPrefix}.`;
     const reason = `subject ${describeValue(subject)} is not ${head}strategies.<SYMBOL> or ${head}prices.<SYMBOL>`;
     return reject(seq, 'unknown', { code: 'unknown_subject', field: 'subject', reason }, null);
   }
+  const { family, symbol: subjectSymbol } = route;
   const claimed: Source = family === 'strategies' ? 'strategy' : 'unknown';
-  const token = rest.slice(dot + 1);
-  const subjectSymbol = subjectTokenToSymbol(token);
   if (subjectSymbol === null) {
+    const token = subject.slice(opts.subjectPrefix.length + family.length + 2);
     const reason = `subject ${describeValue(subject)} must end in a symbol like BTC-USD (was ${describeValue(token)})`;
     return reject(seq, claimed, { code: 'bad_symbol', field: 'subject', reason }, null);
   }

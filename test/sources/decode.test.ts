@@ -225,6 +225,19 @@ describe('decodeMessage refuses malformed input with the field and the value', (
     expect(out.reason.startsWith(reason)).toBe(true);
   });
 
+  it('gives the same verdicts for subjects seen before, and after a flood of distinct bogus subjects', () => {
+    // Subject routes are remembered (bounded): the second decode of each subject reads the memory.
+    for (let round = 0; round < 2; round++) {
+      expect(decode(tick, PRICES)).toMatchObject({ kind: 'tick', symbol: 'BTC/USD' });
+      expect(decode(tick, 'tradestream.prices.BTCUSD')).toMatchObject({ code: 'bad_symbol', field: 'subject' });
+      expect(decode(tick, 'tradestream.orders.BTC-USD')).toMatchObject({ code: 'unknown_subject' });
+      expect(decode(tick, PRICES, { ...opts, subjectPrefix: 'other' })).toMatchObject({ code: 'unknown_subject' });
+    }
+    for (let i = 0; i < 10_000; i++) expect(decode(tick, `tradestream.prices.X${i}`)).toMatchObject({ code: 'bad_symbol' });
+    expect(decode({ ...tick, symbol: 'ETH/USD' }, 'tradestream.prices.ETH-USD')).toMatchObject({ kind: 'tick', symbol: 'ETH/USD' });
+    expect(decode(tick, PRICES)).toMatchObject({ kind: 'tick', symbol: 'BTC/USD' });
+  });
+
   it('says where bad JSON broke', () => {
     const out = decode('{"symbol":"BTC/USD",}');
     expect(out).toMatchObject({ code: 'invalid_json', symbol: 'BTC/USD', source: 'unknown' });

@@ -7,7 +7,9 @@ const ret = (series: number, k: number): number => Math.sin(series * 12.9898 + k
 
 function windows(count: number, samples: number): ReturnWindow[] {
   const out = Array.from({ length: count }, () => new ReturnWindow(50));
-  for (let k = 0; k < samples; k++) out.forEach((w, s) => w.push(k * MINUTE, ret(s, k)));
+  for (let k = 0; k < samples; k++) {
+    for (const [s, w] of out.entries()) w.push(k * MINUTE, ret(s, k));
+  }
   return out;
 }
 

@@ -56,8 +56,8 @@ describe('ReturnWindow with shared candle times', () => {
     // x = 1, 2, 3; y = 2, 4, 7: means 2 and 13/3; Σdxdy = 5, Σdx² = 2, Σdy² = 38/3 → cov 2.5, ρ = 5 / sqrt(76/3).
     const x = new ReturnWindow(3);
     const y = new ReturnWindow(3);
-    [1, 2, 3].forEach((v, k) => x.push(k * MINUTE, v));
-    [2, 4, 7].forEach((v, k) => y.push(k * MINUTE, v));
+    for (const [k, v] of [1, 2, 3].entries()) x.push(k * MINUTE, v);
+    for (const [k, v] of [2, 4, 7].entries()) y.push(k * MINUTE, v);
     const stats = pairStats(x, y);
     expect(stats.samples).toBe(3);
     expect(stats.covariance).toBeCloseTo(2.5, 12);

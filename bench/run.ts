@@ -66,9 +66,17 @@ export function sizeOptions(suite: SuiteOptions, strategies: number): SizeOption
   };
 }
 
+/**
+ * The node flags the engine runs with (package.json `start`, the CLI's shebang), so each workload
+ * measures the engine as deployed. `--single-threaded-gc`: on these 2 cores the GC's helper threads
+ * slowed the candle closes they overlapped (a candle-closing tick at 10k strategies 2.9–3.8 ms
+ * instead of 1.7, four runs each); see the README's performance section.
+ */
+const ENGINE_NODE_FLAGS = ['--single-threaded-gc'];
+
 async function runChild(opts: SizeOptions): Promise<EngineFigures> {
   const script = fileURLToPath(new URL('./sizeRun.js', import.meta.url));
-  const child = run(process.execPath, ['--expose-gc', script, JSON.stringify(opts)], { maxBuffer: 64 * 2 ** 20 });
+  const child = run(process.execPath, ['--expose-gc', ...ENGINE_NODE_FLAGS, script, JSON.stringify(opts)], { maxBuffer: 64 * 2 ** 20 });
   child.child.stderr?.pipe(process.stderr);
   const { stdout } = await child;
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as EngineFigures;
@@ -266,7 +274,7 @@ async function runJetStreamSizes(suite: SuiteOptions): Promise<F[]> {
     for (const n of suite.sizes.filter((s) => s <= 10_000)) {
       const t0 = Date.now();
       const plan = { ...sizeOptions(suite, n).plan, candleRounds: 1, candleWarmRounds: 1 };
-      const child = run(process.execPath, ['--expose-gc', script, JSON.stringify({ url: server.url, plan, ...(profileDir ? { profileDir } : {}) })], {
+      const child = run(process.execPath, ['--expose-gc', ...ENGINE_NODE_FLAGS, script, JSON.stringify({ url: server.url, plan, ...(profileDir ? { profileDir } : {}) })], {
         maxBuffer: 64 * 2 ** 20,
       });
       child.child.stderr?.pipe(process.stderr);

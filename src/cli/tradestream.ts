@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 import { backtestCommand } from './backtestCommand.js';
 import { demoFeedCommand } from './demoFeedCommand.js';
 import { inspectCommand } from './inspectCommand.js';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
 import { map, type Observable, type Subscription } from 'rxjs';
 import type { EngineConfig } from '../config/engine.js';
-import type { InputEvent, OutputBatch, Rejection } from './domain/types.js';
+import type { Decision, InputEvent, OutputBatch, Rejection } from './domain/types.js';
 import { dashboardRoute } from './sinks/dashboard.js';
 import { DecisionLog } from './sinks/decisionLog.js';
 import { LiveServer } from './sinks/liveServer.js';
@@ -98,12 +98,14 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
       return;
     }
     metrics.observeBatch(batch, (performance.now() - entered) / 1000);
+    // The decision log's lines go to the store too: each decision is serialized once.
+    let lines: Map<Decision, string> | undefined;
     for (const output of batch.outputs) {
-      if (output.kind === 'decision') decisionLog.append(output);
+      if (output.kind === 'decision') (lines ??= new Map()).set(output, decisionLog.append(output));
       else if (output.kind === 'rejection') log.warn({ seq: output.seq, code: output.code, field: output.field, symbol: output.symbol }, `rejected input: ${output.reason}`);
       state.apply(output);
     }
-    store.enqueue(batch);
+    store.enqueue(batch, lines);
     server?.publish(batch);
     hooks.onBatch?.(batch);
   };

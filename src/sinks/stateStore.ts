@@ -141,13 +141,16 @@ export class StateStore {
    * so re-feeding inputs after a restart (a redelivery, or a replay from the start to rebuild the
    * engine's memory) can never apply them twice. Throws, queuing nothing, on a decision that has
    * no canonical JSON (NaN, Infinity): that is a bug in the phase that built it.
+   *
+   * `known` holds decision lines already built (the decision log's, so the engine serializes each
+   * decision once); any decision missing from it is serialized here.
    */
-  enqueue(batch: OutputBatch): void {
+  enqueue(batch: OutputBatch, known?: ReadonlyMap<Decision, string>): void {
     if (this.closed) throw new StateStoreError(this.path, `enqueue of seq ${batch.seq} after close`);
     if (this.committedSeq !== null && batch.seq <= this.committedSeq) return;
     // Lines first, so a bad decision throws before anything of the batch is queued.
     const lines = new Map<Decision, string>();
-    for (const output of batch.outputs) if (output.kind === 'decision') lines.set(output, canonicalJson(output));
+    for (const output of batch.outputs) if (output.kind === 'decision') lines.set(output, known?.get(output) ?? canonicalJson(output));
     for (const output of batch.outputs) {
       switch (output.kind) {
         case 'strategy':

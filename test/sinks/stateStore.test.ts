@@ -372,6 +372,16 @@ describe('StateStore', () => {
     expect(sha.digest('hex')).toBe(log.fingerprint());
   });
 
+  it('stores the decision lines it is given and serializes the decisions it is not given', () => {
+    const store = open();
+    const given = decision({ seq: 1, reason: 'given' });
+    const missing = decision({ seq: 1, reason: 'missing' });
+    // The engine passes the decision log's own lines; a marker line shows that it is used as is.
+    store.enqueue(batch(1, [given, missing]), new Map([[given, '{"line":"from the decision log"}']]));
+    store.flush();
+    expect(store.readDecisionLines()).toEqual(['{"line":"from the decision log"}', canonicalJson(missing)]);
+  });
+
   it('refuses, queuing nothing, a batch whose decision is not finite JSON', () => {
     const store = open();
     const broken = batch(1, [size(), decision({ details: { size: Number.NaN } })]);

@@ -100,21 +100,31 @@ export interface StrategyRule {
 class Rule implements StrategyRule {
   private warm = false;
   private disposed = false;
+  // The body's functions, held directly: one pointer fewer to chase per strategy per candle, on a
+  // path that is bound by memory latency (README, Performance).
+  private readonly entry: RuleBody['entry'];
+  private readonly exit: RuleBody['exit'];
+  private readonly observe: NonNullable<RuleBody['observe']> | null;
+
   constructor(
     private readonly hub: IndicatorHub,
     private readonly held: readonly SeriesNode[],
     private readonly needsPrevious: readonly SeriesNode[],
-    private readonly body: RuleBody,
-  ) {}
+    body: RuleBody,
+  ) {
+    this.entry = body.entry;
+    this.exit = body.exit;
+    this.observe = body.observe ?? null;
+  }
 
   evaluate(candle: Candle, side: Side): Signal | null {
     if (!this.warm) {
       if (!this.isWarm()) return null;
       this.warm = true;
     }
-    this.body.observe?.(candle, side);
-    if (side === 'flat') return this.body.entry(candle) ? 'enter' : 'hold';
-    return this.body.exit(candle) ? 'exit' : 'hold';
+    if (this.observe !== null) this.observe(candle, side);
+    if (side === 'flat') return this.entry(candle) ? 'enter' : 'hold';
+    return this.exit(candle) ? 'exit' : 'hold';
   }
 
   dispose(): void {

@@ -89,8 +89,9 @@ describe('hostile input on JetStream', () => {
     const running = await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
     const deadline = Date.now() + 90_000;
     while ((committedSeq(db) < total || deadLetters.length < hostile.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(committedSeq(db)).toBe(total);
-    expect(engine.child.exitCode).toBeNull();
+    const tail = () => `engine's last lines: ${JSON.stringify(engine.lines.slice(-8))}; stderr: ${engine.stderr.join('').slice(-1000)}`;
+    expect(committedSeq(db), tail()).toBe(total);
+    expect(engine.child.exitCode, tail()).toBeNull();
     sub.unsubscribe();
 
     expect(deadLetters).toHaveLength(1000);

@@ -74,6 +74,7 @@ export class LiveRun {
   readonly acks: AckQueue;
   private thread: Worker | undefined;
   private stopped = false;
+  private exited = false;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -128,6 +129,7 @@ export class LiveRun {
         this.fail(failure);
       });
       thread.on('exit', (code) => {
+        this.exited = true;
         if (this.closing === undefined) this.fail(new JetStreamSourceError(`the JetStream consumer thread exited (code ${code})`));
       });
     });
@@ -156,7 +158,7 @@ export class LiveRun {
     this.stop();
     const thread = this.thread;
     this.closing ??=
-      thread === undefined
+      thread === undefined || this.exited
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             thread.once('exit', () => resolve());

@@ -128,8 +128,10 @@ export class JetStreamSource {
       }
       this.live = true;
       // The previous run's thread stays up after its unsubscribe for the acks of the engine's last
-      // commits; a new run takes over the acks, so that thread can go.
-      void this.run?.close();
+      // commits; a new run takes over the acks, so that thread goes, and is gone before the new run
+      // looks at the durable: a pull request it still had open could take the next message, which
+      // the server would then hold back from the new run until ack_wait.
+      const previous = this.run?.close() ?? Promise.resolve();
       const run = new LiveRun(
         {
           nc: this.nc,
@@ -146,11 +148,13 @@ export class JetStreamSource {
       );
       this.acks = run.acks;
       this.run = run;
-      run.start().catch((error: unknown) => {
-        subscriber.error(
-          error instanceof JetStreamSourceError ? error : new JetStreamSourceError(`cannot consume ${this.stream}: ${String(error)}`, { cause: error }),
-        );
-      });
+      previous
+        .then(() => run.start())
+        .catch((error: unknown) => {
+          subscriber.error(
+            error instanceof JetStreamSourceError ? error : new JetStreamSourceError(`cannot consume ${this.stream}: ${String(error)}`, { cause: error }),
+          );
+        });
       return () => {
         run.stop();
         this.live = false;

@@ -126,17 +126,22 @@ describe('publish and consume', () => {
     expect((await source.consumerInfo()).ack_floor.stream_seq).toBe(8);
     sub.unsubscribe();
 
-    // A restart at the committed position reuses the durable and sees only new input.
+    // A restart (a new process: a new source on its own connection, the old one closed) at the
+    // committed position reuses the durable and sees only new input. Closing first matters: a pull
+    // request the old consumer thread still had open could take the late tick before the restart.
     const created = (await source.consumerInfo()).created;
+    await source.close();
+    const restarted = await openSource(names);
     await js.publish(`${names.subjectPrefix}.prices.BTC-USD`, JSON.stringify({ symbol: 'BTC/USD', ts: 1795169000000, price: 102, size: 1 }), {
       msgID: 'late-tick',
     });
-    const next = await firstValueFrom(source.events(8));
+    const next = await firstValueFrom(restarted.events(8));
     expect(next).toMatchObject({ kind: 'tick', seq: 9, price: 102 });
-    expect((await source.consumerInfo()).created).toBe(created);
+    expect((await restarted.consumerInfo()).created).toBe(created);
 
-    // A restart behind the durable (the store lost commits) recreates it at the store's position.
-    sub = source.events(2).subscribe((e) => seen.push(e));
+    // A restart behind the durable (the store lost commits) recreates it at the store's position;
+    // a new subscription on the same source first ends the previous one's consumer thread.
+    sub = restarted.events(2).subscribe((e) => seen.push(e));
     seen.length = 0;
     await waitFor('7 events after seq 2', () => seen.length === 7);
     expect(seen.map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8, 9]);

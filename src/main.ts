@@ -101,8 +101,10 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
     // The decision log's lines go to the store too: each decision is serialized once.
     let lines: Map<Decision, string> | undefined;
     for (const output of batch.outputs) {
-      if (output.kind === 'decision') (lines ??= new Map()).set(output, decisionLog.append(output));
-      else if (output.kind === 'rejection') log.warn({ seq: output.seq, code: output.code, field: output.field, symbol: output.symbol }, `rejected input: ${output.reason}`);
+      if (output.kind === 'decision') {
+        lines ??= new Map();
+        lines.set(output, decisionLog.append(output));
+      } else if (output.kind === 'rejection') log.warn({ seq: output.seq, code: output.code, field: output.field, symbol: output.symbol }, `rejected input: ${output.reason}`);
       state.apply(output);
     }
     store.enqueue(batch, lines);

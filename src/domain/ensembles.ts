@@ -6,7 +6,7 @@
  * that re-scoring the same member set always reproduces the same floats (and the same decision log).
  */
 import type { EnsembleConfig } from '../../config/engine.js';
-import { PairwiseStats, pairStats, type ReturnWindow } from './returnWindow.js';
+import { type PairStats, PairwiseStats, pairStats, type ReturnWindow } from './returnWindow.js';
 import { stableId } from './stableId.js';
 import type { Ensemble, EnsembleMember, Millis, Side } from './types.js';
 
@@ -57,7 +57,10 @@ const byStrategyId = (a: { readonly strategyId: string }, b: { readonly strategy
  * share fewer than `minSamples` candles (too little evidence either way).
  */
 export function countedCorrelation(a: ReturnWindow, b: ReturnWindow, minSamples: number): number {
-  const stats = pairStats(a, b);
+  return counted(pairStats(a, b), minSamples);
+}
+
+function counted(stats: PairStats, minSamples: number): number {
   return stats.samples < minSamples ? 0 : stats.correlation;
 }
 
@@ -113,12 +116,7 @@ interface Measure {
  * order); `correlation(a, b)` gives the counted correlation of pool entries a < b. Reads through the
  * index list so the ensemble search scores each trial set without building it.
  */
-function measure(
-  pool: readonly EnsembleCandidate[],
-  indices: readonly number[],
-  correlation: (a: number, b: number) => number,
-  cfg: EnsembleConfig,
-): Measure {
+function measure(pool: readonly EnsembleCandidate[], indices: readonly number[], correlation: (a: number, b: number) => number, cfg: EnsembleConfig): Measure {
   const n = indices.length;
   let sumPerformance = 0;
   let distinctTypes = 0;
@@ -211,18 +209,8 @@ export function scoreEnsemble(symbol: string, members: readonly EnsembleCandidat
   checkFinite(sorted);
   const correlation = (i: number, j: number): number =>
     countedCorrelation((sorted[i] as EnsembleCandidate).returns, (sorted[j] as EnsembleCandidate).returns, cfg.minCorrelationSamples);
-  return toEnsemble(
-    symbol,
-    sorted,
-    measure(
-      sorted,
-      sorted.map((_, i) => i),
-      correlation,
-      cfg,
-    ),
-    time,
-    cfg,
-  );
+  const all = sorted.map((_, i) => i);
+  return toEnsemble(symbol, sorted, measure(sorted, all, correlation, cfg), time, cfg);
 }
 
 function assertDistinct(sorted: readonly EnsembleCandidate[]): void {
@@ -275,8 +263,7 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
     const j = Math.max(a, b);
     let value = cache[i * n + j] as number;
     if (Number.isNaN(value)) {
-      const stats = pairs.stats(i, j);
-      value = stats.samples < cfg.minCorrelationSamples ? 0 : stats.correlation;
+      value = counted(pairs.stats(i, j), cfg.minCorrelationSamples);
       cache[i * n + j] = value;
     }
     return value;

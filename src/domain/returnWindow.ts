@@ -319,6 +319,11 @@ function alignedStats(n: number, x: Float64Array, y: Float64Array): PairStats {
     sxx += dx * dx;
     syy += dy * dy;
   }
+  return fromSums(n, sxy, sxx, syy);
+}
+
+/** PairStats of n >= 2 aligned samples from Σ dx·dy, Σ dx² and Σ dy² (deviations from the means). */
+function fromSums(n: number, sxy: number, sxx: number, syy: number): PairStats {
   const covariance = sxy / (n - 1);
   const denominator = Math.sqrt(sxx * syy);
   const correlation = denominator > 0 ? Math.max(-1, Math.min(1, sxy / denominator)) : 0;
@@ -334,7 +339,7 @@ function alignedStats(n: number, x: Float64Array, y: Float64Array): PairStats {
  * Windows that do not share times with each other fall back to pairStats.
  */
 export class PairwiseStats {
-  /** Deviations of window i's newest `lengths[i]` samples from their mean, at i · capacity. */
+  /** Deviations of window i's samples from their mean, oldest first, from i · capacity. */
   private readonly deviations: Float64Array;
   private readonly squares: Float64Array;
   private readonly capacity: number;
@@ -378,9 +383,6 @@ export class PairwiseStats {
     const d = this.deviations;
     let sxy = 0;
     for (let k = 0; k < n; k++) sxy += (d[x + k] as number) * (d[y + k] as number);
-    const covariance = sxy / (n - 1);
-    const denominator = Math.sqrt((this.squares[i] as number) * (this.squares[j] as number));
-    const correlation = denominator > 0 ? Math.max(-1, Math.min(1, sxy / denominator)) : 0;
-    return { samples: n, covariance, correlation };
+    return fromSums(n, sxy, this.squares[i] as number, this.squares[j] as number);
   }
 }

@@ -149,8 +149,12 @@ export class StateStore {
     if (this.closed) throw new StateStoreError(this.path, `enqueue of seq ${batch.seq} after close`);
     if (this.committedSeq !== null && batch.seq <= this.committedSeq) return;
     // Lines first, so a bad decision throws before anything of the batch is queued.
-    const lines = new Map<Decision, string>();
-    for (const output of batch.outputs) if (output.kind === 'decision') lines.set(output, known?.get(output) ?? canonicalJson(output));
+    let lines: Map<Decision, string> | undefined;
+    for (const output of batch.outputs) {
+      if (output.kind !== 'decision') continue;
+      lines ??= new Map();
+      lines.set(output, known?.get(output) ?? canonicalJson(output));
+    }
     for (const output of batch.outputs) {
       switch (output.kind) {
         case 'strategy':
@@ -178,7 +182,7 @@ export class StateStore {
           break;
         }
         case 'decision':
-          this.decisions.push({ decision: output, line: lines.get(output) as string });
+          this.decisions.push({ decision: output, line: lines?.get(output) as string });
           break;
         case 'rejection':
           this.rejections.push(output);

@@ -159,21 +159,22 @@ function utf8SizeIfLarge(data: Uint8Array | string, maxBytes: number): number {
   return Buffer.byteLength(data, 'utf8');
 }
 
-/** What a subject says: its family and its symbol (null when the token is not a symbol). */
+/** What a subject says: its family, its last token and that token's symbol (null when it is not one). */
 interface Route {
   readonly family: 'strategies' | 'prices';
+  readonly token: string;
   readonly symbol: string | null;
 }
 
 /**
  * Routes of the subjects seen, per prefix: a feed uses a few dozen subjects, and parsing one costs
  * about as much as the rest of a tick's validation. Bounded (cleared when full), so a flood of
- * distinct bogus subjects cannot grow it; the 'unknown' marker stands for an unknown subject.
+ * distinct bogus subjects cannot grow it; null stands for a subject of neither family.
  */
-const routes = new Map<string, Map<string, Route | 'unknown'>>();
+const routes = new Map<string, Map<string, Route | null>>();
 const MAX_ROUTES = 4096;
 
-function routeOf(subject: string, prefix: string): Route | 'unknown' {
+function routeOf(subject: string, prefix: string): Route | null {
   let known = routes.get(prefix);
   if (known === undefined) {
     known = new Map();
@@ -188,13 +189,14 @@ function routeOf(subject: string, prefix: string): Route | 'unknown' {
   return route;
 }
 
-function parseRoute(subject: string, prefix: string): Route | 'unknown' {
+function parseRoute(subject: string, prefix: string): Route | null {
   const head = `${prefix}.`;
   const rest = subject.startsWith(head) ? subject.slice(head.length) : '';
   const dot = rest.indexOf('.');
   const family = dot < 0 ? '' : rest.slice(0, dot);
-  if (family !== 'strategies' && family !== 'prices') return 'unknown';
-  return { family, symbol: subjectTokenToSymbol(rest.slice(dot + 1)) };
+  if (family !== 'strategies' && family !== 'prices') return null;
+  const token = rest.slice(dot + 1);
+  return { family, token, symbol: subjectTokenToSymbol(token) };
 }
 
 /**
@@ -205,15 +207,14 @@ function parseRoute(subject: string, prefix: string): Route | 'unknown' {
  */
 export function decodeMessage(data: Uint8Array | string, subject: string, seq: number, opts: DecodeOptions): InputEvent | Rejection {
   const route = routeOf(subject, opts.subjectPrefix);
-  if (typeof route === 'string') {
+  if (route === null) {
     const head = `${opts.subjectPrefix}.`;
     const reason = `subject ${describeValue(subject)} is not ${head}strategies.<SYMBOL> or ${head}prices.<SYMBOL>`;
     return reject(seq, 'unknown', { code: 'unknown_subject', field: 'subject', reason }, null);
   }
-  const { family, symbol: subjectSymbol } = route;
+  const { family, token, symbol: subjectSymbol } = route;
   const claimed: Source = family === 'strategies' ? 'strategy' : 'unknown';
   if (subjectSymbol === null) {
-    const token = subject.slice(opts.subjectPrefix.length + family.length + 2);
     const reason = `subject ${describeValue(subject)} must end in a symbol like BTC-USD (was ${describeValue(token)})`;
     return reject(seq, claimed, { code: 'bad_symbol', field: 'subject', reason }, null);
   }

@@ -1,6 +1,6 @@
 import type { TimeFilterConfig } from '../../../config/engine.js';
 import { type EnsembleCandidate, SurvivorCandidate } from '../ensembles.js';
-import type { SymbolBook } from '../strategyBook.js';
+import type { StrategyEntry, SymbolBook } from '../strategyBook.js';
 import { decayedPerformance, exclusionReason, timeExclusion } from '../timeFilter.js';
 import type { Frame } from './frame.js';
 
@@ -77,13 +77,13 @@ class SurvivorView implements ReadonlyMap<string, EnsembleCandidate> {
 
   get size(): number {
     let n = 0;
-    for (const entry of this.book.strategies) if (entry.survives === true) n++;
+    for (const entry of this.book.strategies) if (survivorOf(entry) !== undefined) n++;
     return n;
   }
 
   get(id: string): EnsembleCandidate | undefined {
     const entry = this.book.byId.get(id);
-    return entry !== undefined && entry.survives === true && entry.candidate !== null ? entry.candidate : undefined;
+    return entry === undefined ? undefined : survivorOf(entry);
   }
 
   has(id: string): boolean {
@@ -91,7 +91,10 @@ class SurvivorView implements ReadonlyMap<string, EnsembleCandidate> {
   }
 
   *values(): MapIterator<EnsembleCandidate> {
-    for (const entry of this.book.strategies) if (entry.survives === true && entry.candidate !== null) yield entry.candidate;
+    for (const entry of this.book.strategies) {
+      const candidate = survivorOf(entry);
+      if (candidate !== undefined) yield candidate;
+    }
   }
 
   *keys(): MapIterator<string> {
@@ -109,7 +112,13 @@ class SurvivorView implements ReadonlyMap<string, EnsembleCandidate> {
   forEach(callback: (value: EnsembleCandidate, key: string, map: ReadonlyMap<string, EnsembleCandidate>) => void): void {
     // A plain loop, not values(): the ensemble stage visits every survivor on every candle close.
     for (const entry of this.book.strategies) {
-      if (entry.survives === true && entry.candidate !== null) callback(entry.candidate, entry.candidate.strategyId, this);
+      const candidate = survivorOf(entry);
+      if (candidate !== undefined) callback(candidate, candidate.strategyId, this);
     }
   }
+}
+
+/** The strategy's candidate when its last time-filter verdict passed. */
+function survivorOf(entry: StrategyEntry): EnsembleCandidate | undefined {
+  return entry.survives === true && entry.candidate !== null ? entry.candidate : undefined;
 }

@@ -1,5 +1,5 @@
 import type { Candle } from '../types.js';
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesSpec } from './seriesNode.js';
 
 /**
  * Ehlers' fractal adaptive moving average of the close over `period` bars (rounded up to even, as
@@ -8,7 +8,7 @@ import { SeriesNode, type SeriesSpec } from './seriesNode.js';
  * clamped to [0.01, 1] (slowScale = 1, weight = 1 is Ehlers' original). Seeded with the close at the
  * first full window. (trading-signals' FRAMA fixes both constants and rejects odd periods.)
  */
-class FramaNode extends SeriesNode {
+class FramaNode extends SeriesCalc {
   private readonly ring: Float64Array;
   private readonly n: number;
   private count = 0;

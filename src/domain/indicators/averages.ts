@@ -1,5 +1,5 @@
 import type { Candle } from '../types.js';
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
 
 /**
  * The mean of the last `period` source values, summed oldest first from 0 and divided by `period`:
@@ -7,7 +7,7 @@ import { SeriesNode, type SeriesSpec } from './seriesNode.js';
  * the same double, without that class's per-bar array shift, reduce closure and signal state (it
  * was the costliest series of a symbol's hub: SMAs are the most shared indicator).
  */
-class SmaNode extends SeriesNode {
+class SmaNode extends SeriesCalc {
   private readonly ring: Float64Array;
   private count = 0;
   /** Next write, and the oldest value once full. */
@@ -46,7 +46,7 @@ export function sma(source: SeriesSpec, period: number): SeriesSpec {
  * inputs, then `ema += alpha · (x − ema)`. (trading-signals' EMA seeds with the first input
  * instead, which disagrees with TA-Lib for many bars, hence this class.)
  */
-export class EmaNode extends SeriesNode {
+export class EmaNode extends SeriesCalc {
   private count = 0;
   private sum = 0;
   private ema = Number.NaN;

@@ -1,6 +1,6 @@
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
 
-class Combined2 extends SeriesNode {
+class Combined2 extends SeriesCalc {
   constructor(
     private readonly a: SeriesNode,
     private readonly b: SeriesNode,
@@ -33,7 +33,7 @@ export function ratio(a: SeriesSpec, b: SeriesSpec): SeriesSpec {
   return combine2('div', a, b, (x, y) => (y === 0 ? (Number.isNaN(x) ? x : 0) : x / y));
 }
 
-class CombinedN extends SeriesNode {
+class CombinedN extends SeriesCalc {
   constructor(
     inputs: readonly SeriesNode[],
     private readonly f: (inputs: readonly SeriesNode[]) => number,

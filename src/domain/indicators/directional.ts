@@ -1,6 +1,6 @@
 import type { Candle } from '../types.js';
 import { derived } from './combine.js';
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
 
 /**
  * Wilder's ATR as TA-Lib computes it: true ranges from the second bar on (the first bar has no
@@ -8,7 +8,7 @@ import { SeriesNode, type SeriesSpec } from './seriesNode.js';
  * ATR = (ATR · (period − 1) + TR) / period. First value at bar `period` (0-based). Quote currency.
  * (trading-signals' ATR counts the first bar's H − L as a true range, which TA-Lib does not.)
  */
-class AtrNode extends SeriesNode {
+class AtrNode extends SeriesCalc {
   private prevClose = Number.NaN;
   private count = 0;
   private atr = 0;
@@ -43,7 +43,7 @@ export function averageTrueRange(period: number): SeriesSpec {
  * of the first `period` DX values, then Wilder-smoothed; first ADX at bar 2·period − 1. As in
  * TA-Lib, a bar with no directional movement at all leaves ADX unchanged. `value` is the ADX.
  */
-export class DirectionalNode extends SeriesNode {
+export class DirectionalNode extends SeriesCalc {
   plusDi = Number.NaN;
   minusDi = Number.NaN;
   private prevHigh = Number.NaN;
@@ -111,17 +111,17 @@ function directional(period: number): SeriesSpec {
 
 /** Wilder's ADX over `period` bars, 0..100; first value at bar 2·period − 1. */
 export function averageDirectionalIndex(period: number): SeriesSpec {
-  return derived('adx', [directional(period)], (s) => (s[0] as DirectionalNode).value);
+  return derived('adx', [directional(period)], (s) => (s[0] as SeriesNode).value);
 }
 
 /** +DI over `period` bars, 0..100; first value at bar `period`. */
 export function plusDirectionalIndicator(period: number): SeriesSpec {
-  return derived('pdi', [directional(period)], (s) => (s[0] as DirectionalNode).plusDi);
+  return derived('pdi', [directional(period)], (s) => ((s[0] as SeriesNode).calc as DirectionalNode).plusDi);
 }
 
 /** −DI over `period` bars, 0..100; first value at bar `period`. */
 export function minusDirectionalIndicator(period: number): SeriesSpec {
-  return derived('mdi', [directional(period)], (s) => (s[0] as DirectionalNode).minusDi);
+  return derived('mdi', [directional(period)], (s) => ((s[0] as SeriesNode).calc as DirectionalNode).minusDi);
 }
 
 /**
@@ -131,7 +131,7 @@ export function minusDirectionalIndicator(period: number): SeriesSpec {
  * Quote currency; first value at bar 1. (trading-signals' PSAR has one step for start and
  * increment and a fixed 0.01 price offset on reversals, hence this class.)
  */
-class ParabolicSarNode extends SeriesNode {
+class ParabolicSarNode extends SeriesCalc {
   private bars = 0;
   private isLong = true;
   private sar = 0;

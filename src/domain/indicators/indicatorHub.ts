@@ -1,5 +1,5 @@
 import type { Candle } from '../types.js';
-import type { SeriesInputs, SeriesNode, SeriesSpec } from './seriesNode.js';
+import { type SeriesInputs, SeriesNode, type SeriesSpec } from './seriesNode.js';
 
 interface Entry {
   readonly node: SeriesNode;
@@ -26,7 +26,7 @@ export class IndicatorHub {
     for (let i = 0; i < order.length; i++) {
       const node = order[i] as SeriesNode;
       node.prev = node.value;
-      node.value = node.next(candle);
+      node.value = node.calc.next(candle);
     }
   }
 
@@ -56,7 +56,7 @@ export class IndicatorHub {
       found.refs++;
       return found.node;
     }
-    const node = spec.create(this.inputs);
+    const node = new SeriesNode(spec.create(this.inputs));
     this.byKey.set(spec.key, { node, refs: 1 });
     this.keyOf.set(node, spec.key);
     this.order.push(node);

@@ -1,23 +1,53 @@
-import { Aroon, CCI, CMO, RSI } from 'trading-signals';
+import { Aroon, CMO } from 'trading-signals';
 import type { Candle } from '../types.js';
 import { derived } from './combine.js';
 import { close, high, low } from './price.js';
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
 import { highest, lowest } from './windows.js';
 
-class RsiNode extends SeriesNode {
-  private readonly rsi: RSI;
+/**
+ * Wilder's RSI with the arithmetic of trading-signals' RSI, so every value is the same double: the
+ * average gain and loss are each seeded with the mean of the first `period` changes (summed oldest
+ * first from 0, as its SMA does) and then smoothed as (x − avg) · (1 / period) + avg (its WSMA). The
+ * library re-averages a `period`-long array and shifts it on every bar even once seeded; this is
+ * O(1) per bar (hot loop over one symbol's series at 10k strategies: 1,155 → 70 ns per bar).
+ */
+class RsiNode extends SeriesCalc {
+  private previous = Number.NaN;
+  private count = 0;
+  private gainSum = 0;
+  private lossSum = 0;
+  private avgGain = 0;
+  private avgLoss = 0;
+  private readonly smoothing: number;
   constructor(
     private readonly source: SeriesNode,
-    period: number,
+    private readonly period: number,
   ) {
     super([source]);
-    this.rsi = new RSI(period);
+    if (!(Number.isInteger(period) && period >= 2)) throw new RangeError(`rsi: period must be an integer >= 2 (was ${period})`);
+    this.smoothing = 1 / period;
   }
   next(): number {
     const x = this.source.value;
     if (Number.isNaN(x)) return Number.NaN;
-    return this.rsi.add(x) ?? Number.NaN;
+    const before = this.previous;
+    this.previous = x;
+    if (Number.isNaN(before)) return Number.NaN;
+    // A flat bar is a loss of 0, as in the library (its else branch).
+    const gain = x > before ? x - before : 0;
+    const loss = x > before ? 0 : before - x;
+    if (this.count < this.period) {
+      this.gainSum += gain;
+      this.lossSum += loss;
+      if (++this.count < this.period) return Number.NaN;
+      this.avgGain = this.gainSum / this.period;
+      this.avgLoss = this.lossSum / this.period;
+    } else {
+      this.avgGain = (gain - this.avgGain) * this.smoothing + this.avgGain;
+      this.avgLoss = (loss - this.avgLoss) * this.smoothing + this.avgLoss;
+    }
+    return this.avgLoss === 0 ? 100 : 100 - 100 / (this.avgGain / this.avgLoss + 1);
   }
 }
 
@@ -68,7 +98,7 @@ export function williamsR(period: number): SeriesSpec {
  * is the same double; the typical prices and volumes sit in a ring instead of a candle array
  * that the library shifts, copies and maps on every bar.
  */
-class MfiNode extends SeriesNode {
+class MfiNode extends SeriesCalc {
   private readonly typical: Float64Array;
   private readonly volume: Float64Array;
   private readonly size: number;
@@ -112,7 +142,7 @@ export function moneyFlowIndex(period: number): SeriesSpec {
 }
 
 /** Aroon up and down in 0..100 (trading-signals `Aroon`, latest extreme wins ties, as TA-Lib). */
-export class AroonNode extends SeriesNode {
+export class AroonNode extends SeriesCalc {
   private readonly aroon: Aroon;
   up = Number.NaN;
   down = Number.NaN;
@@ -134,31 +164,55 @@ function aroon(period: number): SeriesSpec {
 
 /** Aroon Up over `period` bars, 0..100; first value at bar `period`. */
 export function aroonUp(period: number): SeriesSpec {
-  return derived('up', [aroon(period)], (s) => (s[0] as AroonNode).up);
+  return derived('up', [aroon(period)], (s) => ((s[0] as SeriesNode).calc as AroonNode).up);
 }
 
 /** Aroon Down over `period` bars, 0..100; first value at bar `period`. */
 export function aroonDown(period: number): SeriesSpec {
-  return derived('down', [aroon(period)], (s) => (s[0] as AroonNode).down);
+  return derived('down', [aroon(period)], (s) => ((s[0] as SeriesNode).calc as AroonNode).down);
 }
 
-class LibraryCandleNode extends SeriesNode {
-  constructor(private readonly indicator: { add(c: Candle): number | null }) {
+/**
+ * CCI with the arithmetic of trading-signals' CCI, so every value is the same double: typical price
+ * (H + L + C) / 3, its mean over the last `period` bars and the mean absolute deviation from that
+ * mean, both summed oldest first from 0, then (tp − mean) / (0.015 · deviation). The window sits in
+ * a ring instead of an array that the library shifts on every bar; both passes stay O(period)
+ * (802 → 327 ns per bar in the same hot loop).
+ */
+class CciNode extends SeriesCalc {
+  private readonly ring: Float64Array;
+  private count = 0;
+  /** Next write, and the oldest value once full. */
+  private head = 0;
+  constructor(private readonly period: number) {
     super();
+    if (!(Number.isInteger(period) && period >= 1)) throw new RangeError(`cci: period must be a positive integer (was ${period})`);
+    this.ring = new Float64Array(period);
   }
-  next(candle: Candle): number {
-    const v = this.indicator.add(candle);
+  next(c: Candle): number {
+    const period = this.period;
+    const ring = this.ring;
+    const typical = (c.high + c.low + c.close) / 3;
+    ring[this.head] = typical;
+    this.head = this.head + 1 === period ? 0 : this.head + 1;
+    if (this.count < period && ++this.count < period) return Number.NaN;
+    let sum = 0;
+    for (let i = 0, j = this.head; i < period; i++, j = j + 1 === period ? 0 : j + 1) sum += ring[j] as number;
+    const mean = sum / period;
+    let deviations = 0;
+    for (let i = 0, j = this.head; i < period; i++, j = j + 1 === period ? 0 : j + 1) deviations += Math.abs((ring[j] as number) - mean);
+    const cci = (typical - mean) / (0.015 * (deviations / period));
     // A zero mean deviation makes CCI 0/0; TA-Lib reports 0 there.
-    return v === null ? Number.NaN : Number.isFinite(v) ? v : 0;
+    return Number.isFinite(cci) ? cci : 0;
   }
 }
 
-/** Commodity channel index over `period` bars (trading-signals `CCI`: typical price, mean deviation, 0.015), as TA-Lib. */
+/** Commodity channel index over `period` bars (the numbers of trading-signals `CCI`: typical price, mean deviation, 0.015), as TA-Lib. */
 export function commodityChannelIndex(period: number): SeriesSpec {
-  return { key: `cci(${period})`, create: () => new LibraryCandleNode(new CCI(period)) };
+  return { key: `cci(${period})`, create: () => new CciNode(period) };
 }
 
-class CmoNode extends SeriesNode {
+class CmoNode extends SeriesCalc {
   private readonly cmo: CMO;
   constructor(
     private readonly source: SeriesNode,

@@ -1,7 +1,7 @@
 import type { Candle } from '../types.js';
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesSpec } from './seriesNode.js';
 
-class PriceField extends SeriesNode {
+class PriceField extends SeriesCalc {
   constructor(private readonly read: (candle: Candle) => number) {
     super();
   }

@@ -1,12 +1,12 @@
 import { derived } from './combine.js';
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
 
 /**
  * Least-squares line of `source` over the last `period` bars (x = 0 … period − 1): `value` is its
  * end point at the current bar (TA-Lib LINEARREG); `residualStd` the population std-dev of the
  * residuals around the line. O(period) per bar, on one shared instance.
  */
-export class RegressionNode extends SeriesNode {
+export class RegressionNode extends SeriesCalc {
   residualStd = Number.NaN;
   private readonly ring: Float64Array;
   private count = 0;
@@ -59,7 +59,7 @@ export function regressionLine(source: SeriesSpec, period: number): SeriesSpec {
 /** End point ± `multiplier` × residual std-dev: `side` +1 for the upper channel line, −1 for the lower. */
 export function regressionChannel(source: SeriesSpec, period: number, multiplier: number, side: 1 | -1): SeriesSpec {
   return derived(`lrc${side * multiplier}`, [regression(source, period)], (s) => {
-    const r = s[0] as RegressionNode;
-    return r.value + side * multiplier * r.residualStd;
+    const r = s[0] as SeriesNode;
+    return r.value + side * multiplier * (r.calc as RegressionNode).residualStd;
   });
 }

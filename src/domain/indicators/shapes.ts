@@ -1,9 +1,9 @@
 import type { Candle } from '../types.js';
 import { derived } from './combine.js';
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
 
 /** Heikin-Ashi open and close: close = (O + H + L + C)/4; open = (prev HA open + prev HA close)/2, first open (O + C)/2. */
-export class HeikinAshiNode extends SeriesNode {
+export class HeikinAshiNode extends SeriesCalc {
   haOpen = Number.NaN;
   haClose = Number.NaN;
   next(c: Candle): number {
@@ -15,11 +15,11 @@ export class HeikinAshiNode extends SeriesNode {
 
 const heikinAshi: SeriesSpec = { key: 'ha', create: () => new HeikinAshiNode() };
 /** Heikin-Ashi close (quote currency); warm from the first bar. */
-export const heikinAshiClose: SeriesSpec = derived('haClose', [heikinAshi], (s) => (s[0] as HeikinAshiNode).haClose);
+export const heikinAshiClose: SeriesSpec = derived('haClose', [heikinAshi], (s) => ((s[0] as SeriesNode).calc as HeikinAshiNode).haClose);
 /** Heikin-Ashi open (quote currency); warm from the first bar. */
-export const heikinAshiOpen: SeriesSpec = derived('haOpen', [heikinAshi], (s) => (s[0] as HeikinAshiNode).haOpen);
+export const heikinAshiOpen: SeriesSpec = derived('haOpen', [heikinAshi], (s) => ((s[0] as SeriesNode).calc as HeikinAshiNode).haOpen);
 
-class BarCount extends SeriesNode {
+class BarCount extends SeriesCalc {
   private bars = 0;
   constructor(private readonly period: number) {
     super();
@@ -39,7 +39,7 @@ export function warmUp(period: number): SeriesSpec {
  * first brick; a close at least one brick above (below) the last brick moves it up (down) by whole
  * bricks. `value` is the last brick after this bar; `prev` the one the bar was compared with.
  */
-class RenkoNode extends SeriesNode {
+class RenkoNode extends SeriesCalc {
   private brick = Number.NaN;
   constructor(private readonly size: number) {
     super();

@@ -1,11 +1,11 @@
 import type { Candle } from '../types.js';
 import { ratio } from './combine.js';
 import { volume } from './price.js';
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesSpec } from './seriesNode.js';
 import { rollingSum } from './windows.js';
 
 /** A series computed from each candle and the one before it (none for the first bar). */
-class PairNode extends SeriesNode {
+class PairNode extends SeriesCalc {
   private last: Candle | null = null;
   constructor(private readonly step: (c: Candle, prev: Candle | null, acc: number) => number) {
     super();
@@ -77,7 +77,7 @@ export function chaikinMoneyFlow(period: number): SeriesSpec {
  * cm accumulates dm while the trend holds and restarts from the previous dm plus this one when it
  * flips; VF = V · |2·(dm/cm − 1)| · trend · 100. First value at bar 1.
  */
-class VolumeForce extends SeriesNode {
+class VolumeForce extends SeriesCalc {
   private prevTp = Number.NaN;
   private prevDm = 0;
   private trend = 0;

@@ -1,7 +1,7 @@
-import { SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
 
 /** The last `length` values of a source series in a ring buffer; subclasses read it when full. */
-abstract class WindowNode extends SeriesNode {
+abstract class WindowNode extends SeriesCalc {
   protected readonly ring: Float64Array;
   protected count = 0;
   /** Index of the oldest value once full (and of the next write). */
@@ -33,7 +33,7 @@ abstract class WindowNode extends SeriesNode {
  * hundreds of these per symbol on every candle close). NaN until `length` values arrived; a NaN
  * input is skipped, as by the other windows.
  */
-class Extreme extends SeriesNode {
+class Extreme extends SeriesCalc {
   /** Deque of candidate values and the input count at which each arrived, in a ring of `length`. */
   private readonly values: Float64Array;
   private readonly arrivals: Float64Array;

@@ -1,8 +1,8 @@
-import { MFI, SMA } from 'trading-signals';
+import { CCI, MFI, RSI, SMA } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
 import { sma } from '../../../src/domain/indicators/averages.js';
 import { IndicatorHub } from '../../../src/domain/indicators/indicatorHub.js';
-import { moneyFlowIndex } from '../../../src/domain/indicators/oscillators.js';
+import { commodityChannelIndex, moneyFlowIndex, rsi } from '../../../src/domain/indicators/oscillators.js';
 import { close } from '../../../src/domain/indicators/price.js';
 import { candlesOf } from '../strategies/runStrategy.js';
 
@@ -51,5 +51,64 @@ describe('moneyFlowIndex', () => {
         expect(node.value).toStrictEqual(reference.add(candle) ?? Number.NaN);
       }
     }
+  });
+});
+
+/** A seeded random walk of closes with flat stretches (every 50 bars, 6 equal closes) and rising runs (every 50 bars, 40 rising closes from bar 20). */
+function awkwardCloses(length: number, seed0: number): number[] {
+  let x = 987.6543;
+  let seed = seed0;
+  return Array.from({ length }, (_, i) => {
+    seed = (seed * 16807) % 2147483647;
+    const u = seed / 2147483647;
+    if (i % 50 < 6) return x;
+    x *= i % 200 >= 120 && i % 200 < 160 ? 1 + u * 0.004 : 1 + (u - 0.5) * 0.01;
+    return x;
+  });
+}
+
+describe('rsi', () => {
+  it('gives the same double as trading-signals RSI on every bar, flat bars and loss-free runs (RSI 100) included', () => {
+    const closes = awkwardCloses(800, 13);
+    let hundreds = 0;
+    for (const period of [2, 3, 14, 30]) {
+      const hub = new IndicatorHub();
+      const node = hub.acquire(rsi(close, period));
+      const reference = new RSI(period);
+      for (const candle of candlesOf(closes)) {
+        hub.update(candle);
+        expect(node.value).toStrictEqual(reference.add(candle.close) ?? Number.NaN);
+        if (node.value === 100) hundreds++;
+      }
+    }
+    // The rising runs really reached the avgLoss = 0 branch.
+    expect(hundreds).toBeGreaterThan(10);
+  });
+
+  it('rejects a period below 2, with which the library never produces a value', () => {
+    const hub = new IndicatorHub();
+    expect(() => hub.acquire(rsi(close, 1))).toThrow('rsi: period must be an integer >= 2 (was 1)');
+  });
+});
+
+describe('commodityChannelIndex', () => {
+  it('gives the same double as trading-signals CCI on every bar, and 0 where the mean deviation is 0', () => {
+    const closes = awkwardCloses(600, 29);
+    // Flat stretches have zero range too, so the typical price is constant over a short window.
+    const bars = closes.map((c, i) => (i % 50 < 6 ? ([c, c, c, c, 1] as const) : ([c, c * 1.001, c * 0.998, c, 1] as const)));
+    let zeros = 0;
+    for (const period of [1, 2, 5, 14, 20, 50]) {
+      const hub = new IndicatorHub();
+      const node = hub.acquire(commodityChannelIndex(period));
+      const reference = new CCI(period);
+      for (const candle of candlesOf(bars)) {
+        hub.update(candle);
+        const expected = reference.add(candle);
+        // The library divides 0 by 0 on a flat window; the engine reports 0 there, as TA-Lib does.
+        expect(node.value).toStrictEqual(expected === null ? Number.NaN : Number.isFinite(expected) ? expected : 0);
+        if (expected !== null && !Number.isFinite(expected)) zeros++;
+      }
+    }
+    expect(zeros).toBeGreaterThan(5);
   });
 });

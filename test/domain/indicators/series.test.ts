@@ -3,6 +3,7 @@ import { ema } from '../../../src/domain/indicators/averages.js';
 import { averageTrueRange, parabolicSar } from '../../../src/domain/indicators/directional.js';
 import { IndicatorHub } from '../../../src/domain/indicators/indicatorHub.js';
 import { close } from '../../../src/domain/indicators/price.js';
+import { regressionChannel, regressionLine } from '../../../src/domain/indicators/regression.js';
 import type { SeriesSpec } from '../../../src/domain/indicators/seriesNode.js';
 import { delayed, highest, lowest, stdDev } from '../../../src/domain/indicators/windows.js';
 import { type Bar, candlesOf } from '../strategies/runStrategy.js';
@@ -76,5 +77,48 @@ describe('series values', () => {
 
   it('reads a delayed series as the value computed that many bars ago', () => {
     expect(valuesOf(delayed(close, 2), [1, 2, 3, 4])).toEqual([Number.NaN, Number.NaN, 1, 2]);
+  });
+});
+
+describe('regression line and channel', () => {
+  it('give, on every bar, the same doubles as the least-squares formulas computed directly on the window (oldest bar x = 0)', () => {
+    let x = 431.77;
+    let seed = 5;
+    const closes = Array.from({ length: 300 }, () => {
+      seed = (seed * 16807) % 2147483647;
+      x *= 1 + (seed / 2147483647 - 0.5) * 0.02;
+      return x;
+    });
+    for (const period of [2, 3, 14, 50]) {
+      const hub = new IndicatorHub();
+      const line = hub.acquire(regressionLine(close, period));
+      const upper = hub.acquire(regressionChannel(close, period, 2, 1));
+      candlesOf(closes).forEach((candle, bar) => {
+        hub.update(candle);
+        if (bar < period - 1) {
+          expect(line.value).toBeNaN();
+          return;
+        }
+        const window = closes.slice(bar - period + 1, bar + 1);
+        const n = period;
+        let sy = 0;
+        let sxy = 0;
+        window.forEach((y, i) => {
+          sy += y;
+          sxy += i * y;
+        });
+        const sx = (n * (n - 1)) / 2;
+        const sxx = ((n - 1) * n * (2 * n - 1)) / 6;
+        const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        const intercept = (sy - slope * sx) / n;
+        let ss = 0;
+        window.forEach((y, i) => {
+          const r = y - (intercept + slope * i);
+          ss += r * r;
+        });
+        expect(line.value).toStrictEqual(intercept + slope * (n - 1));
+        expect(upper.value).toStrictEqual(intercept + slope * (n - 1) + 2 * Math.sqrt(ss / n));
+      });
+    }
   });
 });

@@ -26,7 +26,7 @@ class FramaNode extends SeriesCalc {
   next(c: Candle): number {
     const n = this.n;
     this.ring[this.head] = c.close;
-    this.head = (this.head + 1) % n;
+    this.head = this.head + 1 === n ? 0 : this.head + 1;
     if (this.count < n) this.count++;
     if (this.count < n) return Number.NaN;
     if (Number.isNaN(this.frama)) {
@@ -38,8 +38,9 @@ class FramaNode extends SeriesCalc {
     let l1 = Infinity;
     let h2 = -Infinity;
     let l2 = Infinity;
-    for (let i = 0; i < n; i++) {
-      const y = this.ring[(this.head + i) % n] as number;
+    // Oldest first with a wrapping index (no modulo per element).
+    for (let i = 0, j = this.head; i < n; i++, j = j + 1 === n ? 0 : j + 1) {
+      const y = this.ring[j] as number;
       if (i < half) {
         if (y > h1) h1 = y;
         if (y < l1) l1 = y;

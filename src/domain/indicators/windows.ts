@@ -18,7 +18,7 @@ abstract class WindowNode extends SeriesCalc {
     if (Number.isNaN(x)) return Number.NaN;
     const leaving = this.count === this.length ? (this.ring[this.head] as number) : Number.NaN;
     this.ring[this.head] = x;
-    this.head = (this.head + 1) % this.length;
+    this.head = this.head + 1 === this.length ? 0 : this.head + 1;
     if (this.count < this.length) this.count++;
     return this.compute(x, leaving);
   }

@@ -138,12 +138,12 @@ export class PaperAccount {
 
   #pushReturn(ts: Millis, value: number): void {
     const window = this.returns;
-    if (window.length === window.capacity) this.#sumLogReturn -= Math.log1p(window.valueAt(0));
+    if (window.length === window.capacity) this.#sumLogReturn -= logReturn(window.valueAt(0));
     window.push(ts, value);
-    this.#sumLogReturn += Math.log1p(value);
+    this.#sumLogReturn += logReturn(value);
     if (++this.#pushesSinceResum >= window.capacity) {
       let exact = 0;
-      for (let i = 0; i < window.length; i++) exact += Math.log1p(window.valueAt(i));
+      for (let i = 0; i < window.length; i++) exact += logReturn(window.valueAt(i));
       this.#sumLogReturn = exact;
       this.#pushesSinceResum = 0;
     }
@@ -219,4 +219,12 @@ export class PaperAccount {
     const n = this.returns.length;
     return n === 0 ? 0 : this.#sumLogReturn / n;
   }
+}
+
+/**
+ * ln(1 + r), without the call for r = 0: log1p(0) is exactly 0, and a flat strategy's window is
+ * mostly exact zeros, each of which passed through log1p twice (entering and leaving the window).
+ */
+function logReturn(r: number): number {
+  return r === 0 ? 0 : Math.log1p(r);
 }

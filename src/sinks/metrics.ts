@@ -401,6 +401,8 @@ export class EngineMetrics {
     loop('nodejs_eventloop_lag_p50_seconds', 'Median event-loop delay since the last scrape.', (h) => h.percentile(50));
     loop('nodejs_eventloop_lag_p99_seconds', '99th percentile event-loop delay since the last scrape.', (h) => h.percentile(99));
     // The last gauge of the four resets the monitor, so each scrape covers the interval since the previous one.
+    // Node's reset() also forgets the monitor's last sample time, so a stall that begins within one
+    // resolution (10 ms) after a scrape, before the monitor's next sample, is not recorded.
     new Gauge({
       name: 'nodejs_eventloop_lag_max_seconds',
       help: 'Largest event-loop delay since the last scrape.',

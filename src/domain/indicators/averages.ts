@@ -1,5 +1,6 @@
 import type { Candle } from '../types.js';
 import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
+import { sumOldestFirst } from './windows.js';
 
 /**
  * The mean of the last `period` source values, summed oldest first from 0 and divided by `period`:
@@ -27,9 +28,7 @@ class SmaNode extends SeriesCalc {
     this.ring[this.head] = x;
     this.head = this.head + 1 === period ? 0 : this.head + 1;
     if (this.count < period && ++this.count < period) return Number.NaN;
-    let sum = 0;
-    for (let i = 0, j = this.head; i < period; i++, j = j + 1 === period ? 0 : j + 1) sum += this.ring[j] as number;
-    return sum / period;
+    return sumOldestFirst(this.ring, this.head) / period;
   }
 }
 

@@ -3,7 +3,7 @@ import type { Candle } from '../types.js';
 import { derived } from './combine.js';
 import { close, high, low } from './price.js';
 import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
-import { highest, lowest } from './windows.js';
+import { highest, lowest, sumOldestFirst } from './windows.js';
 
 /**
  * Wilder's RSI with the arithmetic of trading-signals' RSI, so every value is the same double: the
@@ -196,9 +196,7 @@ class CciNode extends SeriesCalc {
     ring[this.head] = typical;
     this.head = this.head + 1 === period ? 0 : this.head + 1;
     if (this.count < period && ++this.count < period) return Number.NaN;
-    let sum = 0;
-    for (let i = 0, j = this.head; i < period; i++, j = j + 1 === period ? 0 : j + 1) sum += ring[j] as number;
-    const mean = sum / period;
+    const mean = sumOldestFirst(ring, this.head) / period;
     let deviations = 0;
     for (let i = 0, j = this.head; i < period; i++, j = j + 1 === period ? 0 : j + 1) deviations += Math.abs((ring[j] as number) - mean);
     const cci = (typical - mean) / (0.015 * (deviations / period));

@@ -27,6 +27,17 @@ abstract class WindowNode extends SeriesCalc {
 }
 
 /**
+ * Sum of a full ring of values, oldest first (from `head`, the oldest slot) and from 0: the
+ * summation order of trading-signals' getAverage, so SMA and CCI give the library's exact doubles.
+ */
+export function sumOldestFirst(ring: Float64Array, head: number): number {
+  const n = ring.length;
+  let sum = 0;
+  for (let i = 0, j = head; i < n; i++, j = j + 1 === n ? 0 : j + 1) sum += ring[j] as number;
+  return sum;
+}
+
+/**
  * Highest (or lowest) of the last `length` values of `source`, by a monotonic deque: each value is
  * kept only while no later value beats it, so the front is the extreme and a bar costs O(1)
  * amortized instead of a scan of the window (Donchian, Stochastic, Williams %R and Ichimoku read

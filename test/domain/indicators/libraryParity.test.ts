@@ -4,18 +4,13 @@ import { sma } from '../../../src/domain/indicators/averages.js';
 import { IndicatorHub } from '../../../src/domain/indicators/indicatorHub.js';
 import { commodityChannelIndex, moneyFlowIndex, rsi } from '../../../src/domain/indicators/oscillators.js';
 import { close } from '../../../src/domain/indicators/price.js';
+import { lehmer, randomWalk } from '../../helpers/randomWalk.js';
 import { candlesOf } from '../strategies/runStrategy.js';
 
 describe('sma', () => {
   it('gives the same double as trading-signals SMA on every bar (its arithmetic, without its array)', () => {
     // A random walk with awkward decimals, so any change in summation order would show in the last bits.
-    let x = 1234.5678;
-    let seed = 7;
-    const closes = Array.from({ length: 600 }, () => {
-      seed = (seed * 16807) % 2147483647;
-      x *= 1 + (seed / 2147483647 - 0.5) * 0.01;
-      return x;
-    });
+    const closes = randomWalk(600, 1234.5678, 7, 0.01);
     for (const period of [1, 2, 3, 14, 50, 200]) {
       const hub = new IndicatorHub();
       const node = hub.acquire(sma(close, period));
@@ -31,11 +26,7 @@ describe('sma', () => {
 describe('moneyFlowIndex', () => {
   it('gives the same double as trading-signals MFI on every bar, flat stretches included', () => {
     let x = 100.37;
-    let seed = 11;
-    const rand = () => {
-      seed = (seed * 16807) % 2147483647;
-      return seed / 2147483647;
-    };
+    const rand = lehmer(11);
     const bars = Array.from({ length: 500 }, (_, i) => {
       // Every 40th stretch of 5 bars is flat (equal typical prices: a flow in neither direction).
       if (i % 40 >= 5) x *= 1 + (rand() - 0.5) * 0.01;
@@ -54,13 +45,12 @@ describe('moneyFlowIndex', () => {
   });
 });
 
-/** A seeded random walk of closes with flat stretches (every 50 bars, 6 equal closes) and rising runs (every 50 bars, 40 rising closes from bar 20). */
-function awkwardCloses(length: number, seed0: number): number[] {
+/** A seeded random walk of closes with flat stretches (the first 6 bars of every 50 repeat the close) and rising runs (bars 120–159 of every 200). */
+function awkwardCloses(length: number, seed: number): number[] {
+  const rand = lehmer(seed);
   let x = 987.6543;
-  let seed = seed0;
   return Array.from({ length }, (_, i) => {
-    seed = (seed * 16807) % 2147483647;
-    const u = seed / 2147483647;
+    const u = rand();
     if (i % 50 < 6) return x;
     x *= i % 200 >= 120 && i % 200 < 160 ? 1 + u * 0.004 : 1 + (u - 0.5) * 0.01;
     return x;

@@ -6,6 +6,7 @@ import { close } from '../../../src/domain/indicators/price.js';
 import { regressionChannel, regressionLine } from '../../../src/domain/indicators/regression.js';
 import type { SeriesSpec } from '../../../src/domain/indicators/seriesNode.js';
 import { delayed, highest, lowest, stdDev } from '../../../src/domain/indicators/windows.js';
+import { randomWalk } from '../../helpers/randomWalk.js';
 import { type Bar, candlesOf } from '../strategies/runStrategy.js';
 
 /** Values of one series over `bars` (NaN while warming), fed through a hub. */
@@ -82,13 +83,7 @@ describe('series values', () => {
 
 describe('regression line and channel', () => {
   it('give, on every bar, the same doubles as the least-squares formulas computed directly on the window (oldest bar x = 0)', () => {
-    let x = 431.77;
-    let seed = 5;
-    const closes = Array.from({ length: 300 }, () => {
-      seed = (seed * 16807) % 2147483647;
-      x *= 1 + (seed / 2147483647 - 0.5) * 0.02;
-      return x;
-    });
+    const closes = randomWalk(300, 431.77, 5, 0.02);
     for (const period of [2, 3, 14, 50]) {
       const hub = new IndicatorHub();
       const line = hub.acquire(regressionLine(close, period));

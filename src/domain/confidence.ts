@@ -80,6 +80,10 @@ export class ConfidenceFigures {
   liveTrades = 0;
   /** Confidence last emitted for this strategy, NaN when none was: the stage's emit threshold reads it. */
   emitted = Number.NaN;
+  /** The half-life `recency` was computed with: the time filter reuses it as its decay factor when its own is the same. */
+  recencyHalfLifeDays = Number.NaN;
+  /** The paper account's scoreVersion when `liveScore` was computed, −1 before: the stage reuses an unmoved score. */
+  liveScoreVersion = -1;
 }
 
 /**
@@ -103,6 +107,7 @@ export function scoreConfidenceInto(
   out.performance = performance;
   out.frequency = input.frequency;
   out.recency = recency;
+  out.recencyHalfLifeDays = cfg.recencyHalfLifeDays;
   out.liveScore = input.liveScore;
   out.liveTrades = input.liveTrades;
 }

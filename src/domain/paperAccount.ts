@@ -54,6 +54,7 @@ export class PaperAccount {
    */
   #sumLogReturn = 0;
   #pushesSinceResum = 0;
+  #scoreVersion = 0;
 
   /**
    * @param feeRate fee per fill as a fraction of notional (0.001 = 10 bps), in [0, 1).
@@ -104,8 +105,8 @@ export class PaperAccount {
       closed = this.#closeTrade(candle.ts, close);
     }
 
-    if (!first) this.#pushReturn(candle.ts, this.#equity / equityBefore - 1);
-    this.#markDrawdown();
+    const returnsMoved = !first && this.#pushReturn(candle.ts, this.#equity / equityBefore - 1);
+    if (this.#markDrawdown() || returnsMoved || closed !== null) this.#scoreVersion++;
     this.#candles++;
     this.#lastTs = candle.ts;
     this.#lastClose = close;
@@ -136,23 +137,29 @@ export class PaperAccount {
     return trade;
   }
 
-  #pushReturn(ts: Millis, value: number): void {
+  /** Pushes one equity return; true when the window's mean, std-dev or Σ ln(1 + r) may have moved. */
+  #pushReturn(ts: Millis, value: number): boolean {
     const window = this.returns;
     if (window.length === window.capacity) this.#sumLogReturn -= logReturn(window.valueAt(0));
-    window.push(ts, value);
+    let moved = window.push(ts, value);
     this.#sumLogReturn += logReturn(value);
     if (++this.#pushesSinceResum >= window.capacity) {
       let exact = 0;
       for (let i = 0; i < window.length; i++) exact += logReturn(window.valueAt(i));
+      if (exact !== this.#sumLogReturn) moved = true;
       this.#sumLogReturn = exact;
       this.#pushesSinceResum = 0;
     }
+    return moved;
   }
 
-  #markDrawdown(): void {
+  /** Marks the equity against its peak; true when the max drawdown grew. */
+  #markDrawdown(): boolean {
     if (this.#equity > this.#peakEquity) this.#peakEquity = this.#equity;
     const drawdown = 1 - this.#equity / this.#peakEquity;
-    if (drawdown > this.#maxDrawdown) this.#maxDrawdown = drawdown;
+    if (!(drawdown > this.#maxDrawdown)) return false;
+    this.#maxDrawdown = drawdown;
+    return true;
   }
 
   /** `long` while a trade is open, else `flat`. */
@@ -213,6 +220,14 @@ export class PaperAccount {
   /** Candles applied. */
   get candles(): number {
     return this.#candles;
+  }
+  /**
+   * Moves whenever something the live score reads may have changed (the returns' mean, std-dev and
+   * mean ln(1 + r), max drawdown, trade statistics); an unchanged version means liveScore() would
+   * return the same double. A flat strategy whose window turns a zero over for a zero keeps it.
+   */
+  get scoreVersion(): number {
+    return this.#scoreVersion;
   }
   /** Mean of ln(1 + r) over the samples in `returns`; 0 when empty. For the geometric annualized return. */
   meanLogReturn(): number {

@@ -91,6 +91,9 @@ export class SymbolWindows {
   }
 }
 
+/** Below this, the variance from running sums may be mostly cancellation: stdDev() recomputes it from the samples. */
+const EXACT_VARIANCE_BELOW = 1e-18;
+
 export class ReturnWindow {
   private readonly values: Float64Array;
   /** Timestamps of the samples: this window's own, or its symbol's (the last `count` of them). */
@@ -133,8 +136,15 @@ export class ReturnWindow {
     this.shared.free(this.values);
   }
 
-  /** Appends the return of the candle opened at `ts`. Timestamps must increase. */
-  push(ts: number, value: number): void {
+  /**
+   * Appends the return of the candle opened at `ts`. Timestamps must increase. Returns whether
+   * mean() or stdDev() may now read differently; false only when a zero replaced a zero in a full
+   * window (the running sums are untouched: x − 0 and x + 0 are x) and stdDev() does not walk the
+   * samples, whose order the ring turned: its running-sum variance stands, or every sample is 0.
+   * A flat paper strategy pushes such zeros on most candles, and the live score it keeps is then
+   * reused instead of recomputed (ConfidenceStage).
+   */
+  push(ts: number, value: number): boolean {
     if (!Number.isFinite(value)) throw new RangeError(`ReturnWindow.push: return is not finite (was ${value})`);
     if (this.released) throw new Error('ReturnWindow.push after release: its storage belongs to another window now');
     if (this.shared === null) this.times.push(ts);
@@ -144,8 +154,10 @@ export class ReturnWindow {
       throw new RangeError(`ReturnWindow.push: ts ${ts} after ${this.lastTs()} is not the next shared candle time (${this.times.lastTs()})`);
     }
     this.newest = ts;
+    let evicted = Number.NaN;
     if (this.count === this.capacity) {
       const old = this.values[this.start] as number;
+      evicted = old;
       this.sum -= old;
       this.sumSquares -= old * old;
       if (old !== 0) this.nonZero--;
@@ -159,6 +171,8 @@ export class ReturnWindow {
     this.sumSquares += value * value;
     if (value !== 0) this.nonZero++;
     this.pushes++;
+    if (value !== 0 || evicted !== 0) return true;
+    return this.nonZero > 0 && this.count >= 2 && this.runningVariance() < EXACT_VARIANCE_BELOW;
   }
 
   /** Samples pushed over the window's life: a window whose version did not move still holds the same samples. */
@@ -217,10 +231,15 @@ export class ReturnWindow {
    */
   stdDev(): number {
     if (this.count < 2) return 0;
-    const n = this.count;
-    let variance = (this.sumSquares - (this.sum * this.sum) / n) / (n - 1);
-    if (variance < 1e-18) variance = this.exactVariance();
+    let variance = this.runningVariance();
+    if (variance < EXACT_VARIANCE_BELOW) variance = this.exactVariance();
     return Math.sqrt(Math.max(0, variance));
+  }
+
+  /** Sample variance from the running sums (count >= 2); below EXACT_VARIANCE_BELOW it is rounding, not signal. */
+  private runningVariance(): number {
+    const n = this.count;
+    return (this.sumSquares - (this.sum * this.sum) / n) / (n - 1);
   }
 
   private exactVariance(): number {

@@ -128,14 +128,17 @@ describe('scoreConfidenceInto (the allocation-free path of the confidence stage)
     for (const over of [{}, { liveScore: null, liveTrades: 0 }, { lastSeenAt: 40 * DAY, frequency: 1 }]) {
       const expected = scoreConfidence(input(over), 45 * DAY, cfg);
       scoreConfidenceInto(figures, input(over), 45 * DAY, cfg);
-      expect({ ...figures, emitted: undefined }).toEqual({
+      expect({ ...figures, emitted: undefined, recencyHalfLifeDays: undefined, liveScoreVersion: undefined }).toEqual({
         ...expected,
         kind: undefined,
         strategyId: undefined,
         symbol: undefined,
         type: undefined,
         emitted: undefined,
+        recencyHalfLifeDays: undefined,
+        liveScoreVersion: undefined,
       });
+      expect(figures.recencyHalfLifeDays).toBe(cfg.recencyHalfLifeDays);
     }
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { liveScore } from '../../src/domain/liveScore.js';
 import { PaperAccount } from '../../src/domain/paperAccount.js';
 import type { Candle, Signal } from '../../src/domain/types.js';
+import { lehmer, randomWalk } from '../helpers/randomWalk.js';
 
 const MINUTE = 60_000;
 const candle = (i: number, close: number): Candle => ({
@@ -142,6 +144,60 @@ describe('PaperAccount', () => {
     );
     const exact = account.returns.toArray().reduce((acc, r) => acc + Math.log1p(r), 0) / 4;
     expect(account.meanLogReturn()).toBeCloseTo(exact, 14);
+  });
+
+  it('keeps its scoreVersion only while a zero replaces a zero, and moves it on everything the live score reads', () => {
+    // Window of 3, no fee. Candle 0 pushes nothing (version 0); 1–3 fill the window with zeros,
+    // each push growing it (1, 2, 3); 4 turns a zero over for a zero in an all-zero window (3);
+    // 5 enters at an unchanged close with no fee, so again a zero for a zero (3).
+    const account = new PaperAccount(0, 3);
+    const versions: number[] = [];
+    const steps: Array<readonly [number, Signal]> = [
+      [100, 'hold'],
+      [100, 'hold'],
+      [100, 'hold'],
+      [100, 'hold'],
+      [100, 'hold'],
+      [100, 'enter'],
+      [110, 'hold'],
+      [121, 'exit'],
+      [121, 'hold'],
+      [121, 'hold'],
+      [121, 'hold'],
+      [121, 'hold'],
+    ];
+    steps.forEach(([close, signal], i) => {
+      account.onCandle(candle(i, close), signal);
+      versions.push(account.scoreVersion);
+    });
+    // 6: +10% (4); 7: +10% and the trade closes (5); window [0, 0.1, 0.1]. 8: a zero for a zero,
+    // and the variance from the running sums stands (0.0033), so the score cannot move (5).
+    // 9 and 10 push zeros that evict the +10% samples (6, 7); 11: a zero for a zero again (7).
+    expect(versions).toEqual([0, 1, 2, 3, 3, 3, 4, 5, 5, 6, 7, 7]);
+  });
+
+  it('gives the same live score, to the bit, whenever its scoreVersion did not move (seeded random walk)', () => {
+    const rand = lehmer(97);
+    const closes = randomWalk(3000, 100, 11, 0.01);
+    const account = new PaperAccount(0.001, 24);
+    let previous: { version: number; score: number | null } | null = null;
+    let kept = 0;
+    let moved = 0;
+    closes.forEach((close, i) => {
+      // Long stretches flat, so whole windows of zeros turn over, and short trades.
+      const u = rand();
+      const signal: Signal = account.side === 'flat' ? (u < 0.01 ? 'enter' : 'hold') : u < 0.2 ? 'exit' : 'hold';
+      account.onCandle(candle(i, close), signal);
+      const score = liveScore(account, 525_600);
+      if (previous !== null && previous.version === account.scoreVersion) {
+        kept++;
+        expect(Object.is(score, previous.score)).toBe(true);
+      } else moved++;
+      previous = { version: account.scoreVersion, score };
+    });
+    // Both branches ran many times (measured: 2,611 kept, 389 moved).
+    expect(kept).toBeGreaterThan(2000);
+    expect(moved).toBeGreaterThan(300);
   });
 
   it('refuses a candle that is not after the previous one', () => {

@@ -140,3 +140,32 @@ describe('ReturnWindow.stdDev', () => {
     expect(w.stdDev()).toBe(naive(w));
   });
 });
+
+describe('ReturnWindow.push: whether mean and stdDev may have moved', () => {
+  it('says no only for a zero replacing a zero in a full window whose stdDev reads the running sums alone', () => {
+    const w = new ReturnWindow(4);
+    const pushes = [0, 0.01, -0.02, 0].map((v, k) => w.push(k * MINUTE, v));
+    expect(pushes).toEqual([true, true, true, true]); // the window grows
+    const std = w.stdDev();
+    expect(w.push(4 * MINUTE, 0)).toBe(false); // 0 for 0; variance from the sums (about 2e-4) stands
+    expect(w.stdDev()).toBe(std);
+    expect(w.push(5 * MINUTE, 0)).toBe(true); // evicts 0.01
+    expect(w.push(6 * MINUTE, 0.03)).toBe(true); // pushes a non-zero
+  });
+
+  it('says no for a zero replacing a zero in an all-zero window, whatever residue the sums kept', () => {
+    const w = new ReturnWindow(3);
+    for (const [k, v] of [0.1, 0.2, 0.3, 0, 0, 0].entries()) w.push(k * MINUTE, v);
+    const std = w.stdDev();
+    expect(w.push(6 * MINUTE, 0)).toBe(false);
+    expect(w.stdDev()).toBe(std);
+  });
+
+  it('says yes for a zero replacing a zero when the variance is so small that stdDev walks the samples, whose order the ring turned', () => {
+    // Samples 0, 1e-12, 0, 0: the running-sum variance (2.5e-25) is below the 1e-18 at which
+    // stdDev recomputes from the samples in ring order, so turning the ring may change the last bit.
+    const w = new ReturnWindow(4);
+    for (const [k, v] of [0, 1e-12, 0, 0].entries()) w.push(k * MINUTE, v);
+    expect(w.push(4 * MINUTE, 0)).toBe(true);
+  });
+});

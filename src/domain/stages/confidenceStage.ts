@@ -44,11 +44,16 @@ export class ConfidenceStage {
         entry.confidence = figures;
       }
       const account = entry.account;
+      // The live score reads only figures that a flat strategy's zero-for-zero candle leaves as they
+      // were (about half of all strategy-candles at 10k strategies): reuse it while they stand.
+      const version = account.scoreVersion;
+      const live = figures.liveScoreVersion === version ? figures.liveScore : liveScore(account, periodsPerYear);
+      figures.liveScoreVersion = version;
       scoreConfidenceInto(
         figures,
         {
           backtestScore: entry.score,
-          liveScore: liveScore(account, periodsPerYear),
+          liveScore: live,
           liveTrades: account.trades,
           lastSeenAt: entry.lastSeenAt,
           frequency: book.discoveries.frequency(entry.type, frame.time, lookback),

@@ -33,7 +33,12 @@ export class TimeFilterStage {
           entry.candidate = candidate;
         }
         candidate.confidence = figures.confidence;
-        candidate.performance = decayedPerformance(figures.performance, entry.lastSeenAt, now, this.cfg);
+        // Phase 1's recency is 0.5^(age / half-life) of the same age at the same time: with the
+        // same half-life it is this decay factor, the same double, so the pow is not paid twice.
+        candidate.performance =
+          figures.time === now && figures.recencyHalfLifeDays === this.cfg.decayHalfLifeDays
+            ? figures.performance * figures.recency
+            : decayedPerformance(figures.performance, entry.lastSeenAt, now, this.cfg);
         candidate.side = entry.account.side;
         if (before === false) {
           frame.outputs.push({

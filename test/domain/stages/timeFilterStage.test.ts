@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../../src/cli/loadConfig.js';
+import { halfLifeDecay } from '../../../src/domain/confidence.js';
+import { ConfidenceStage } from '../../../src/domain/stages/confidenceStage.js';
+import { EvaluationStage } from '../../../src/domain/stages/evaluationStage.js';
+import type { Frame } from '../../../src/domain/stages/frame.js';
+import { TimeFilterStage } from '../../../src/domain/stages/timeFilterStage.js';
+import type { CandleEvent, StrategyEvent } from '../../../src/domain/types.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+
+const discovery = (seq: number, ts: number): StrategyEvent => ({
+  kind: 'strategy',
+  seq,
+  ts,
+  symbol: 'BTC/USD',
+  type: 'SMA_RSI',
+  parameters: { rsiPeriod: seq + 5 },
+  score: 0.5 + seq / 100,
+  window: null,
+  externalId: null,
+  retired: false,
+});
+const candle = (seq: number, ts: number): CandleEvent => ({
+  kind: 'candle',
+  seq,
+  symbol: 'BTC/USD',
+  ts,
+  interval: 60_000,
+  open: 100,
+  high: 101,
+  low: 99,
+  close: 100.5,
+  volume: 1,
+});
+
+/** Phases 0–2 over strategies discovered 0–50 days before a candle that closes at T0. */
+function survivorsAfterClose(decayHalfLifeDays: number, recencyHalfLifeDays: number) {
+  const cfg = defaultConfig();
+  const evaluation = new EvaluationStage(cfg.evaluation);
+  const confidence = new ConfidenceStage({ ...cfg.confidence, recencyHalfLifeDays }, cfg.evaluation);
+  const timeFilter = new TimeFilterStage({ ...cfg.timeFilter, decayHalfLifeDays });
+  const step = (event: StrategyEvent | CandleEvent): Frame => timeFilter.step(confidence.step(evaluation.step(event)));
+  const ages = [0, 1.5, 12, 30, 50];
+  ages.forEach((days, i) => step(discovery(i + 1, T0 - 60_000 - days * DAY)));
+  const frame = step(candle(ages.length + 1, T0 - 60_000));
+  const book = evaluation.book.book('BTC/USD');
+  return { frame, entries: book.strategies };
+}
+
+describe('TimeFilterStage decay', () => {
+  for (const [decay, recency] of [
+    [30, 30],
+    [10, 30],
+  ] as const) {
+    it(`decays each survivor's performance with its own half-life (${decay} days; phase 1's recency half-life ${recency})`, () => {
+      const { frame, entries } = survivorsAfterClose(decay, recency);
+      expect(frame.refresh).toBe(true);
+      expect(entries).toHaveLength(5);
+      for (const entry of entries) {
+        const figures = entry.confidence;
+        const candidate = entry.candidate;
+        if (figures === null || candidate === null) throw new Error(`strategy ${entry.id} was not scored and filtered`);
+        const age = frame.time - entry.lastSeenAt;
+        // Same double as the time filter's own formula, whether or not it reused phase 1's recency.
+        expect(candidate.performance).toBe(figures.performance * halfLifeDecay(age, decay));
+        expect(figures.recency).toBe(halfLifeDecay(age, recency));
+      }
+    });
+  }
+});

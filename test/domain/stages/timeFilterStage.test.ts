@@ -43,7 +43,7 @@ function survivorsAfterClose(decayHalfLifeDays: number, recencyHalfLifeDays: num
   const timeFilter = new TimeFilterStage({ ...cfg.timeFilter, decayHalfLifeDays });
   const step = (event: StrategyEvent | CandleEvent): Frame => timeFilter.step(confidence.step(evaluation.step(event)));
   const ages = [0, 1.5, 12, 30, 50];
-  ages.forEach((days, i) => step(discovery(i + 1, T0 - 60_000 - days * DAY)));
+  for (const [i, days] of ages.entries()) step(discovery(i + 1, T0 - 60_000 - days * DAY));
   const frame = step(candle(ages.length + 1, T0 - 60_000));
   const book = evaluation.book.book('BTC/USD');
   return { frame, entries: book.strategies };

@@ -231,6 +231,11 @@ describe('buildEnsemble', () => {
     const same = [candidate('A', 'X', 0.9, 0.9, 'long', e1), candidate('B', 'X', 0.9, 0.8, 'long', e2)];
     expect(buildEnsemble('BTC/USD', same, T, cfg)).toBeNull();
     expect(buildEnsemble('BTC/USD', [], T, cfg)).toBeNull();
+    // The same pool where one type is enough, and a single candidate where one member is enough:
+    // the search runs and forms a set.
+    expect(ids(buildEnsemble('BTC/USD', same, T, { ...cfg, minDistinctTypes: 1 })).length).toBeGreaterThan(0);
+    expect(buildEnsemble('BTC/USD', same.slice(0, 1), T, { ...cfg, minDistinctTypes: 1 })).toBeNull();
+    expect(ids(buildEnsemble('BTC/USD', same.slice(0, 1), T, { ...cfg, minDistinctTypes: 1, minMembers: 1 }))).toEqual(['A']);
   });
 
   it('tries the next start when the best candidate cannot form a valid ensemble', () => {

@@ -58,12 +58,15 @@ export class CandleTimes {
  * samples, and the storage of the samples, handed out as slices of blocks of `windowsPerBlock`
  * windows. One ArrayBuffer per window cost about 15 µs to allocate and, as external memory,
  * drove extra garbage collections while 100,000 strategies registered. Freed slices are reused.
+ * A window reads its slice through the block's own typed array and an offset, not a subarray of
+ * its own: the candle loop touches every strategy's window on every close, and the block's array
+ * object is shared by 256 windows (in cache) where a subarray per window was one more cold object.
  */
 export class SymbolWindows {
   readonly times: CandleTimes;
   private block: Float64Array | null = null;
   private used = 0;
-  private readonly freed: Float64Array[] = [];
+  private readonly freed: WindowSlot[] = [];
 
   /** @param capacity samples per window (and candle times kept). */
   constructor(
@@ -73,29 +76,39 @@ export class SymbolWindows {
     this.times = new CandleTimes(capacity);
   }
 
-  /** Zeroed storage for one window's `capacity` samples. */
-  allocate(): Float64Array {
+  /** Zeroed storage for one window's `capacity` samples: block[offset .. offset + capacity − 1]. */
+  allocate(): WindowSlot {
     const reused = this.freed.pop();
-    if (reused !== undefined) return reused.fill(0);
+    if (reused !== undefined) {
+      reused.block.fill(0, reused.offset, reused.offset + this.capacity);
+      return reused;
+    }
     if (this.block === null || this.used === this.windowsPerBlock) {
       this.block = new Float64Array(this.capacity * this.windowsPerBlock);
       this.used = 0;
     }
-    const from = this.used++ * this.capacity;
-    return this.block.subarray(from, from + this.capacity);
+    return { block: this.block, offset: this.used++ * this.capacity };
   }
 
   /** Takes back storage from `allocate` that no window uses any more. */
-  free(values: Float64Array): void {
-    this.freed.push(values);
+  free(slot: WindowSlot): void {
+    this.freed.push(slot);
   }
+}
+
+/** One window's samples inside a SymbolWindows block. */
+export interface WindowSlot {
+  readonly block: Float64Array;
+  readonly offset: number;
 }
 
 /** Below this, the variance from running sums may be mostly cancellation: stdDev() recomputes it from the samples. */
 const EXACT_VARIANCE_BELOW = 1e-18;
 
 export class ReturnWindow {
+  /** The samples live at values[base .. base + capacity − 1], a ring (a shared block, or the window's own array). */
   private readonly values: Float64Array;
+  private readonly base: number;
   /** Timestamps of the samples: this window's own, or its symbol's (the last `count` of them). */
   private readonly times: CandleTimes;
   /** The symbol's shared times and storage, or null when this window keeps its own. */
@@ -125,7 +138,14 @@ export class ReturnWindow {
     if (shared !== undefined && shared.capacity !== capacity)
       throw new RangeError(`ReturnWindow: shared windows hold ${shared.capacity} samples, not ${capacity}`);
     this.shared = shared ?? null;
-    this.values = shared === undefined ? new Float64Array(capacity) : shared.allocate();
+    if (shared === undefined) {
+      this.values = new Float64Array(capacity);
+      this.base = 0;
+    } else {
+      const slot = shared.allocate();
+      this.values = slot.block;
+      this.base = slot.offset;
+    }
     this.times = shared === undefined ? new CandleTimes(capacity) : shared.times;
   }
 
@@ -133,7 +153,7 @@ export class ReturnWindow {
   release(): void {
     if (this.released || this.shared === null) return;
     this.released = true;
-    this.shared.free(this.values);
+    this.shared.free({ block: this.values, offset: this.base });
   }
 
   /**
@@ -156,7 +176,7 @@ export class ReturnWindow {
     this.newest = ts;
     let evicted = Number.NaN;
     if (this.count === this.capacity) {
-      const old = this.values[this.start] as number;
+      const old = this.values[this.base + this.start] as number;
       evicted = old;
       this.sum -= old;
       this.sumSquares -= old * old;
@@ -165,7 +185,7 @@ export class ReturnWindow {
       this.count--;
     }
     const at = this.start + this.count;
-    this.values[at < this.capacity ? at : at - this.capacity] = value;
+    this.values[this.base + (at < this.capacity ? at : at - this.capacity)] = value;
     this.count++;
     this.sum += value;
     this.sumSquares += value * value;
@@ -201,17 +221,18 @@ export class ReturnWindow {
     // start + i < 2 · capacity for 0 <= i < length: a compare instead of an integer division (this
     // read runs for every sample of every candidate pair on every candle close).
     const at = this.start + i;
-    return this.values[at < this.capacity ? at : at - this.capacity] as number;
+    return this.values[this.base + (at < this.capacity ? at : at - this.capacity)] as number;
   }
 
   /** Copies the newest `n` samples (n <= length), oldest of them first, into out[0..n−1]. */
   copyNewest(n: number, out: Float64Array): void {
     const values = this.values;
+    const base = this.base;
     const capacity = this.capacity;
     let at = this.start + this.count - n;
     if (at >= capacity) at -= capacity;
     for (let k = 0; k < n; k++) {
-      out[k] = values[at] as number;
+      out[k] = values[base + at] as number;
       if (++at === capacity) at = 0;
     }
   }

@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/cli/loadConfig.js';
 import { EvaluationStage } from '../../../src/domain/stages/evaluationStage.js';
 import type { StrategyEvent, TickEvent } from '../../../src/domain/types.js';
+import { discoveryEvent } from '../../helpers/events.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const tick = (seq: number, ts: number): TickEvent => ({ kind: 'tick', seq, ts, symbol: 'BTC/USD', price: 100, size: 1 });
-const discovery = (seq: number, ts: number): StrategyEvent => ({
-  kind: 'strategy',
-  seq,
-  ts,
-  symbol: 'BTC/USD',
-  type: 'SMA_RSI',
-  parameters: { rsiPeriod: seq % 20 + 5 },
-  score: 0.9,
-  window: null,
-  externalId: null,
-  retired: false,
-});
+const discovery = (seq: number, ts: number): StrategyEvent => discoveryEvent(seq, ts);
 
 describe('EvaluationStage clock', () => {
   it('keeps market time from prices: a discovery stamped in the future does not move it', () => {

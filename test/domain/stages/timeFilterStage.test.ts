@@ -6,22 +6,13 @@ import { EvaluationStage } from '../../../src/domain/stages/evaluationStage.js';
 import type { Frame } from '../../../src/domain/stages/frame.js';
 import { TimeFilterStage } from '../../../src/domain/stages/timeFilterStage.js';
 import type { CandleEvent, StrategyEvent } from '../../../src/domain/types.js';
+import { discoveryEvent } from '../../helpers/events.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 
-const discovery = (seq: number, ts: number): StrategyEvent => ({
-  kind: 'strategy',
-  seq,
-  ts,
-  symbol: 'BTC/USD',
-  type: 'SMA_RSI',
-  parameters: { rsiPeriod: seq + 5 },
-  score: 0.5 + seq / 100,
-  window: null,
-  externalId: null,
-  retired: false,
-});
+/** Distinct scores, so the strategies' performances differ. */
+const discovery = (seq: number, ts: number): StrategyEvent => discoveryEvent(seq, ts, { score: 0.5 + seq / 100 });
 const candle = (seq: number, ts: number): CandleEvent => ({
   kind: 'candle',
   seq,

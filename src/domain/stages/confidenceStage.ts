@@ -48,7 +48,6 @@ export class ConfidenceStage {
       // were (about half of all strategy-candles at 10k strategies): reuse it while they stand.
       const version = account.scoreVersion;
       const live = figures.liveScoreVersion === version ? figures.liveScore : liveScore(account, periodsPerYear);
-      figures.liveScoreVersion = version;
       scoreConfidenceInto(
         figures,
         {
@@ -61,6 +60,8 @@ export class ConfidenceStage {
         frame.time,
         this.cfg,
       );
+      // Only now that figures.liveScore holds `live` (scoreConfidenceInto throws on a bug before writing).
+      figures.liveScoreVersion = version;
       if (Number.isNaN(figures.emitted) || Math.abs(figures.emitted - figures.confidence) >= this.emitStep) {
         figures.emitted = figures.confidence;
         this.emitted.set(entry.id, figures.confidence);

@@ -6,7 +6,7 @@
  * that re-scoring the same member set always reproduces the same floats (and the same decision log).
  */
 import type { EnsembleConfig } from '../../config/engine.js';
-import { type PairStats, PairwiseStats, pairStats, type ReturnWindow } from './returnWindow.js';
+import { type PairStats, PairwiseStats, PairwiseStorage, pairStats, type ReturnWindow } from './returnWindow.js';
 import { stableId } from './stableId.js';
 import type { Ensemble, EnsembleMember, Millis, Side } from './types.js';
 
@@ -260,7 +260,10 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
   // would find that out only after growing each of them. A symbol whose best candidates are all of
   // one type is common (a third of the candle closes at 10,000 strategies in the bench).
   if (n < cfg.minMembers || distinctTypes(pool) < cfg.minDistinctTypes) return null;
-  const pairs = new PairwiseStats(pool.map((c) => c.returns));
+  const pairs = new PairwiseStats(
+    pool.map((c) => c.returns),
+    pairwiseStorage,
+  );
   const cache = new Float64Array(n * n).fill(Number.NaN);
   const rho = (a: number, b: number): number => {
     const i = Math.min(a, b);
@@ -322,6 +325,9 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
   }
   return null;
 }
+
+/** The ensemble search's PairwiseStats arrays, reused build after build (a build runs to its end before the next starts). */
+const pairwiseStorage = new PairwiseStorage();
 
 /** Distinct strategy types among `pool`. */
 function distinctTypes(pool: readonly EnsembleCandidate[]): number {

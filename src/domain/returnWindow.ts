@@ -224,15 +224,15 @@ export class ReturnWindow {
     return this.values[this.base + (at < this.capacity ? at : at - this.capacity)] as number;
   }
 
-  /** Copies the newest `n` samples (n <= length), oldest of them first, into out[0..n−1]. */
-  copyNewest(n: number, out: Float64Array): void {
+  /** Copies the newest `n` samples (n <= length), oldest of them first, into out[from .. from + n − 1]. */
+  copyNewest(n: number, out: Float64Array, from = 0): void {
     const values = this.values;
     const base = this.base;
     const capacity = this.capacity;
     let at = this.start + this.count - n;
     if (at >= capacity) at -= capacity;
     for (let k = 0; k < n; k++) {
-      out[k] = values[base + at] as number;
+      out[from + k] = values[base + at] as number;
       if (++at === capacity) at = 0;
     }
   }
@@ -371,42 +371,56 @@ function fromSums(n: number, sxy: number, sxx: number, syy: number): PairStats {
 }
 
 /**
- * pairStats over every pair of a fixed list of windows, as a precomputation: each window's samples
- * are laid out once, with their deviations from the mean and Σ deviation², so a pair of windows
- * sharing candle times costs one dot product instead of two copies and two passes. Results are
- * bit-identical to pairStats: the same sums over the same samples in the same order. The ensemble
- * search reads up to c(c − 1)/2 pairs of its c candidates on every candle close of the symbol.
- * Windows that do not share times with each other fall back to pairStats.
+ * pairStats over every pair of a fixed list of windows: each window's samples are laid out once,
+ * on the first pair that reads it, with their deviations from the mean and Σ deviation², so a pair
+ * of windows sharing candle times costs one dot product instead of two copies and two passes.
+ * Results are bit-identical to pairStats: the same sums over the same samples in the same order.
+ * The ensemble search reads a few dozen of the c(c − 1)/2 pairs of its c candidates on every candle
+ * close of the symbol. Windows that do not share times with each other fall back to pairStats.
  */
 export class PairwiseStats {
   /** Deviations of window i's samples from their mean, oldest first, from i · capacity. */
   private readonly deviations: Float64Array;
+  /** Σ deviation² of window i; NaN until window i is laid out. */
   private readonly squares: Float64Array;
   private readonly capacity: number;
 
-  constructor(private readonly windows: readonly ReturnWindow[]) {
+  /**
+   * @param storage arrays to lay the samples out in, grown as needed and reused by the next
+   *   PairwiseStats given the same storage (which invalidates this one): the ensemble search builds
+   *   one per candle close, and two fresh arrays each time (40 KB at 20 candidates) cost more than
+   *   the arithmetic. Omitted, this one has arrays of its own.
+   */
+  constructor(
+    private readonly windows: readonly ReturnWindow[],
+    storage: PairwiseStorage = new PairwiseStorage(),
+  ) {
     let capacity = 0;
     for (const w of windows) capacity = Math.max(capacity, w.length);
     this.capacity = capacity;
-    this.deviations = new Float64Array(capacity * windows.length);
-    this.squares = new Float64Array(windows.length);
-    const values = new Float64Array(capacity);
-    for (let i = 0; i < windows.length; i++) {
-      const w = windows[i] as ReturnWindow;
-      const n = w.length;
-      w.copyNewest(n, values);
-      let mean = 0;
-      for (let k = 0; k < n; k++) mean += values[k] as number;
-      mean /= n;
-      let squares = 0;
-      const base = i * capacity;
-      for (let k = 0; k < n; k++) {
-        const d = (values[k] as number) - mean;
-        this.deviations[base + k] = d;
-        squares += d * d;
-      }
-      this.squares[i] = squares;
+    storage.reserve(capacity * windows.length, windows.length);
+    this.deviations = storage.deviations;
+    this.squares = storage.squares;
+    this.squares.fill(Number.NaN, 0, windows.length);
+  }
+
+  /** Lays out window i: its deviations from the mean of its samples, and their Σ of squares. */
+  private layOut(i: number): void {
+    const w = this.windows[i] as ReturnWindow;
+    const n = w.length;
+    const base = i * this.capacity;
+    const d = this.deviations;
+    w.copyNewest(n, d, base);
+    let mean = 0;
+    for (let k = 0; k < n; k++) mean += d[base + k] as number;
+    mean /= n;
+    let squares = 0;
+    for (let k = 0; k < n; k++) {
+      const x = (d[base + k] as number) - mean;
+      d[base + k] = x;
+      squares += x * x;
     }
+    this.squares[i] = squares;
   }
 
   /** pairStats(windows[i], windows[j]). */
@@ -418,11 +432,25 @@ export class PairwiseStats {
     if (!a.sharesTimesWith(b) || a.length !== b.length) return pairStats(a, b);
     const n = a.length;
     if (n < 2) return { samples: n, covariance: 0, correlation: 0 };
+    if (Number.isNaN(this.squares[i])) this.layOut(i);
+    if (Number.isNaN(this.squares[j])) this.layOut(j);
     const x = i * this.capacity;
     const y = j * this.capacity;
     const d = this.deviations;
     let sxy = 0;
     for (let k = 0; k < n; k++) sxy += (d[x + k] as number) * (d[y + k] as number);
     return fromSums(n, sxy, this.squares[i] as number, this.squares[j] as number);
+  }
+}
+
+/** Reusable arrays for PairwiseStats (see its constructor). */
+export class PairwiseStorage {
+  deviations = new Float64Array(0);
+  squares = new Float64Array(0);
+
+  /** Makes room for `samples` deviations and `windows` sums of squares. */
+  reserve(samples: number, windows: number): void {
+    if (this.deviations.length < samples) this.deviations = new Float64Array(samples);
+    if (this.squares.length < windows) this.squares = new Float64Array(windows);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PairwiseStats, pairStats, ReturnWindow, SymbolWindows } from '../../src/domain/returnWindow.js';
+import { PairwiseStats, PairwiseStorage, pairStats, ReturnWindow, SymbolWindows } from '../../src/domain/returnWindow.js';
 
 const MINUTE = 60_000;
 
@@ -88,6 +88,34 @@ describe('ReturnWindow with shared candle times', () => {
     expect(pairs.stats(0, 1).samples).toBe(240);
     expect(pairs.stats(0, 2).samples).toBe(100);
     expect(pairs.stats(0, 3).correlation).toBe(0);
+  });
+
+  it('gives the same bit-identical stats when built on reused storage, in any order of pairs', () => {
+    // One storage, three PairwiseStats in turn: a small one, a larger one (the storage grows), then
+    // the windows reversed; pairs read in a scattered order, each window laid out on first use.
+    const symbol = new SymbolWindows(60);
+    const ws = Array.from({ length: 6 }, () => new ReturnWindow(60, symbol));
+    for (let k = 0; k < 90; k++) {
+      symbol.times.push(k * MINUTE);
+      ws.forEach((w, s) => {
+        w.push(k * MINUTE, ret(s + 20, k));
+      });
+    }
+    const storage = new PairwiseStorage();
+    for (const list of [ws.slice(0, 2), ws, [...ws].reverse()]) {
+      const pairs = new PairwiseStats(list, storage);
+      for (const [i, j] of [
+        [1, 0],
+        [list.length - 1, 0],
+        [0, 1],
+        [2, 1],
+        [1, list.length - 1],
+      ] as const) {
+        if (i < list.length && j < list.length && i !== j) {
+          expect(pairs.stats(i, j)).toEqual(pairStats(list[i] as ReturnWindow, list[j] as ReturnWindow));
+        }
+      }
+    }
   });
 
   it('refuses a sample that is not the newest shared candle, or that skips one', () => {

@@ -9,8 +9,10 @@ import type { Millis } from './types.js';
 /**
  * Per-type sorted timestamps, counted over a lookback by binary search. All strategies of a symbol
  * are scored at the same candle close, so the per-type counts of the last (now, lookback) asked are
- * cached until the next `record`: a candle close costs O(types · log discoveries) once, then O(1)
- * per strategy.
+ * cached: a candle close costs O(types · log discoveries) once, then O(1) per strategy. The counts
+ * also stand for a later `now` until the oldest discovery counted leaves the lookback or the
+ * earliest one not yet counted (stamped after now) enters it, so most candle closes reuse them
+ * (a discovery leaves a 90-day lookback every few candles, not every candle). A `record` clears them.
  */
 export class DiscoveryLog {
   readonly #times = new Map<string, number[]>();
@@ -19,6 +21,10 @@ export class DiscoveryLog {
   #cacheLookback = 0;
   readonly #cacheCounts = new Map<string, number>();
   #cacheMax = 0;
+  /** Oldest discovery in the counted interval (+∞ when none): the counts stand while now − lookback < it. */
+  #cacheOldest = Number.POSITIVE_INFINITY;
+  /** Earliest discovery after the counted interval (+∞ when none): the counts stand while now < it. */
+  #cacheNext = Number.POSITIVE_INFINITY;
 
   /** Records one discovery of `type` at event time `ts` (ms). Out-of-order timestamps are kept sorted. */
   record(type: string, ts: Millis): void {
@@ -41,7 +47,7 @@ export class DiscoveryLog {
   frequency(type: string, now: Millis, lookbackMs: number): number {
     if (!Number.isFinite(now)) throw new RangeError(`DiscoveryLog.frequency: now is not finite (was ${now})`);
     if (!(lookbackMs >= 0)) throw new RangeError(`DiscoveryLog.frequency: lookbackMs must be >= 0 (was ${lookbackMs})`);
-    if (!this.#cacheValid || now !== this.#cacheNow || lookbackMs !== this.#cacheLookback) this.#count(now, lookbackMs);
+    if (!this.#countsStandAt(now, lookbackMs)) this.#count(now, lookbackMs);
     if (this.#cacheMax === 0) return 0;
     return (this.#cacheCounts.get(type) ?? 0) / this.#cacheMax;
   }
@@ -59,20 +65,42 @@ export class DiscoveryLog {
       if (keep === times.length) this.#times.delete(type);
       else if (keep > 0) times.splice(0, keep);
     }
-    this.#cacheValid = false;
+    // Dropping only discoveries older than every one counted leaves the counts standing (those
+    // stamped after the counted interval are counted by a recount when now reaches them).
+    if (!(cutoff < this.#cacheOldest)) this.#cacheValid = false;
+  }
+
+  /** True when the cached counts are those of (now − lookbackMs, now]. */
+  #countsStandAt(now: Millis, lookbackMs: number): boolean {
+    return (
+      this.#cacheValid &&
+      lookbackMs === this.#cacheLookback &&
+      now >= this.#cacheNow &&
+      // The same comparisons as countIn's: nothing counted has left, nothing uncounted has entered.
+      now - lookbackMs < this.#cacheOldest &&
+      now < this.#cacheNext
+    );
   }
 
   #count(now: Millis, lookbackMs: number): void {
     this.#cacheCounts.clear();
     let max = 0;
+    let oldest = Number.POSITIVE_INFINITY;
+    let next = Number.POSITIVE_INFINITY;
     for (const [type, times] of this.#times) {
-      const n = countIn(times, now - lookbackMs, now);
+      const from = upperBound(times, now - lookbackMs);
+      const to = upperBound(times, now);
+      const n = Math.max(0, to - from);
       this.#cacheCounts.set(type, n);
       if (n > max) max = n;
+      if (from < to) oldest = Math.min(oldest, times[from] as number);
+      if (to < times.length) next = Math.min(next, times[to] as number);
     }
     this.#cacheMax = max;
     this.#cacheNow = now;
     this.#cacheLookback = lookbackMs;
+    this.#cacheOldest = oldest;
+    this.#cacheNext = next;
     this.#cacheValid = true;
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiscoveryLog } from '../../src/domain/discoveryLog.js';
+import { lehmer } from '../helpers/randomWalk.js';
 
 const DAY = 86_400_000;
 const LOOKBACK = 90 * DAY;
@@ -90,5 +91,54 @@ describe('DiscoveryLog', () => {
     expect(() => log.record('SMA_RSI', Number.NaN)).toThrow(RangeError);
     expect(() => log.frequency('SMA_RSI', Number.NaN, LOOKBACK)).toThrow(RangeError);
     expect(() => log.frequency('SMA_RSI', DAY, -1)).toThrow(RangeError);
+  });
+});
+
+describe('DiscoveryLog counts kept across candle closes', () => {
+  it('counts again after forgetting up to exactly the oldest discovery counted', () => {
+    const log = new DiscoveryLog();
+    log.record('A', 10 * DAY);
+    log.record('B', 20 * DAY);
+    log.record('B', 21 * DAY);
+    expect(log.frequency('A', 50 * DAY, LOOKBACK)).toBe(0.5);
+    log.forgetUpTo(10 * DAY);
+    expect(log.frequency('A', 50 * DAY, LOOKBACK)).toBe(0);
+    expect(log.frequency('B', 51 * DAY, LOOKBACK)).toBe(1);
+    // Forgetting older than everything counted changes nothing.
+    log.forgetUpTo(15 * DAY);
+    expect(log.frequency('B', 52 * DAY, LOOKBACK)).toBe(1);
+  });
+
+  it('answers as a fresh count would, as time advances past discoveries leaving and entering the lookback (seeded)', () => {
+    const rand = lehmer(4242);
+    const log = new DiscoveryLog();
+    const kept: Array<{ type: string; ts: number }> = [];
+    const lookback = 90 * DAY;
+    const types = ['A', 'B', 'C', 'D'];
+    let now = 200 * DAY;
+    for (let step = 0; step < 3000; step++) {
+      const u = rand();
+      if (u < 0.05) {
+        // A discovery, sometimes stamped in the future or in the past.
+        const ts = now + Math.floor((rand() - 0.6) * 40 * DAY);
+        const type = types[Math.floor(rand() * types.length)] as string;
+        log.record(type, ts);
+        kept.push({ type, ts });
+      } else if (u < 0.07) {
+        // Forgetting what left the lookback, as the engine does, or now and then more than that.
+        const cutoff = now - lookback + (u < 0.065 ? 0 : Math.floor(rand() * 10 * DAY));
+        log.forgetUpTo(cutoff);
+        for (let i = kept.length - 1; i >= 0; i--) if ((kept[i] as { ts: number }).ts <= cutoff) kept.splice(i, 1);
+      } else if (u < 0.08) {
+        now -= Math.floor(rand() * DAY); // time asked out of order
+      } else {
+        now += Math.floor(rand() * 3 * 3_600_000);
+      }
+      const counts = types.map((t) => kept.filter((k) => k.type === t && k.ts > now - lookback && k.ts <= now).length);
+      const max = Math.max(...counts);
+      types.forEach((t, i) => {
+        expect(log.frequency(t, now, lookback)).toBe(max === 0 ? 0 : (counts[i] as number) / max);
+      });
+    }
   });
 });

@@ -1,9 +1,8 @@
-import { Aroon, CMO } from 'trading-signals';
 import type { Candle } from '../types.js';
 import { derived } from './combine.js';
 import { close, high, low } from './price.js';
 import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
-import { highest, lowest, sumOldestFirst } from './windows.js';
+import { ExtremeWindow, highest, lowest, sumOldestFirst } from './windows.js';
 
 /**
  * Wilder's RSI with the arithmetic of trading-signals' RSI, so every value is the same double: the
@@ -141,19 +140,32 @@ export function moneyFlowIndex(period: number): SeriesSpec {
   return { key: `mfi(${period})`, create: () => new MfiNode(period) };
 }
 
-/** Aroon up and down in 0..100 (trading-signals `Aroon`, latest extreme wins ties, as TA-Lib). */
+/**
+ * Aroon up and down in 0..100 with the arithmetic of trading-signals' `Aroon` (latest extreme wins
+ * ties, as TA-Lib): over the last period + 1 bars, 100 · (period − bars since the highest high) /
+ * period, and the same for the lowest low; integers until the division, so the same doubles. The
+ * extremes are kept by monotonic deques instead of the library's scan of an array it shifts.
+ */
 export class AroonNode extends SeriesCalc {
-  private readonly aroon: Aroon;
+  private readonly highs: ExtremeWindow;
+  private readonly lows: ExtremeWindow;
+  private seen = 0;
   up = Number.NaN;
   down = Number.NaN;
-  constructor(period: number) {
+  constructor(private readonly period: number) {
     super();
-    this.aroon = new Aroon(period);
+    if (!(Number.isInteger(period) && period >= 1)) throw new RangeError(`aroon: period must be a positive integer (was ${period})`);
+    this.highs = new ExtremeWindow(period + 1, true);
+    this.lows = new ExtremeWindow(period + 1, false);
   }
   next(candle: Candle): number {
-    const r = this.aroon.add(candle);
-    this.up = r === null ? Number.NaN : r.aroonUp;
-    this.down = r === null ? Number.NaN : r.aroonDown;
+    const now = ++this.seen;
+    this.highs.push(candle.high, now);
+    this.lows.push(candle.low, now);
+    if (now <= this.period) return Number.NaN;
+    const period = this.period;
+    this.up = (100 * (period - (now - this.highs.arrival))) / period;
+    this.down = (100 * (period - (now - this.lows.arrival))) / period;
     return this.up;
   }
 }
@@ -210,19 +222,44 @@ export function commodityChannelIndex(period: number): SeriesSpec {
   return { key: `cci(${period})`, create: () => new CciNode(period) };
 }
 
+/**
+ * CMO with the arithmetic of trading-signals' `CMO`: over the last period + 1 values, the changes
+ * oldest first, gains and losses summed from 0, then 100 · (gains − losses) / (gains + losses), 0
+ * when both are 0. The values sit in a ring instead of the library's array shifted on every bar.
+ */
 class CmoNode extends SeriesCalc {
-  private readonly cmo: CMO;
+  private readonly ring: Float64Array;
+  /** Next write, and the oldest value once full. */
+  private head = 0;
+  private count = 0;
   constructor(
     private readonly source: SeriesNode,
     period: number,
   ) {
     super([source]);
-    this.cmo = new CMO(period);
+    if (!(Number.isInteger(period) && period >= 1)) throw new RangeError(`cmo: period must be a positive integer (was ${period})`);
+    this.ring = new Float64Array(period + 1);
   }
   next(): number {
     const x = this.source.value;
     if (Number.isNaN(x)) return Number.NaN;
-    return this.cmo.add(x) ?? Number.NaN;
+    const ring = this.ring;
+    const n = ring.length;
+    ring[this.head] = x;
+    this.head = this.head + 1 === n ? 0 : this.head + 1;
+    if (this.count < n && ++this.count < n) return Number.NaN;
+    let gains = 0;
+    let losses = 0;
+    let previous = ring[this.head] as number;
+    for (let i = 1, j = this.head + 1 === n ? 0 : this.head + 1; i < n; i++, j = j + 1 === n ? 0 : j + 1) {
+      const value = ring[j] as number;
+      const change = value - previous;
+      if (change > 0) gains += change;
+      else losses -= change;
+      previous = value;
+    }
+    const total = gains + losses;
+    return total === 0 ? 0 : (100 * (gains - losses)) / total;
   }
 }
 

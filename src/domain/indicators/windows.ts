@@ -38,35 +38,28 @@ export function sumOldestFirst(ring: Float64Array, head: number): number {
 }
 
 /**
- * Highest (or lowest) of the last `length` values of `source`, by a monotonic deque: each value is
- * kept only while no later value beats it, so the front is the extreme and a bar costs O(1)
- * amortized instead of a scan of the window (Donchian, Stochastic, Williams %R and Ichimoku read
- * hundreds of these per symbol on every candle close). NaN until `length` values arrived; a NaN
- * input is skipped, as by the other windows.
+ * The highest (or lowest) of the last `length` values pushed, and when it arrived, by a monotonic
+ * deque: each value is kept only while no later value beats or equals it, so the front is the
+ * extreme, the latest of equal extremes, and a push costs O(1) amortized instead of a scan.
  */
-class Extreme extends SeriesCalc {
-  /** Deque of candidate values and the input count at which each arrived, in a ring of `length`. */
+export class ExtremeWindow {
+  /** Deque of candidate values and the push count at which each arrived, in a ring of `length`. */
   private readonly values: Float64Array;
   private readonly arrivals: Float64Array;
   private head = 0;
   private size = 0;
-  private seen = 0;
 
   constructor(
-    private readonly source: SeriesNode,
     private readonly length: number,
     private readonly highest: boolean,
   ) {
-    super([source]);
     this.values = new Float64Array(length);
     this.arrivals = new Float64Array(length);
   }
 
-  next(): number {
-    const x = this.source.value;
-    if (Number.isNaN(x)) return Number.NaN;
+  /** Pushes `x`, the `now`-th value (now counts pushes from 1). */
+  push(x: number, now: number): void {
     const length = this.length;
-    const now = ++this.seen;
     // Drop the front once it left the window, then every back value that x beats or equals.
     if (this.size > 0 && (this.arrivals[this.head] as number) <= now - length) {
       this.head = this.head + 1 === length ? 0 : this.head + 1;
@@ -84,7 +77,43 @@ class Extreme extends SeriesCalc {
     this.values[at] = x;
     this.arrivals[at] = now;
     this.size++;
-    return now < length ? Number.NaN : (this.values[this.head] as number);
+  }
+
+  /** The extreme of the window (after at least one push). */
+  get value(): number {
+    return this.values[this.head] as number;
+  }
+
+  /** The push count at which the extreme arrived. */
+  get arrival(): number {
+    return this.arrivals[this.head] as number;
+  }
+}
+
+/**
+ * Highest (or lowest) of the last `length` values of `source` (an ExtremeWindow): Donchian,
+ * Stochastic, Williams %R and Ichimoku read hundreds of these per symbol on every candle close.
+ * NaN until `length` values arrived; a NaN input is skipped, as by the other windows.
+ */
+class Extreme extends SeriesCalc {
+  private readonly window: ExtremeWindow;
+  private seen = 0;
+
+  constructor(
+    private readonly source: SeriesNode,
+    private readonly length: number,
+    highest: boolean,
+  ) {
+    super([source]);
+    this.window = new ExtremeWindow(length, highest);
+  }
+
+  next(): number {
+    const x = this.source.value;
+    if (Number.isNaN(x)) return Number.NaN;
+    const now = ++this.seen;
+    this.window.push(x, now);
+    return now < this.length ? Number.NaN : this.window.value;
   }
 }
 

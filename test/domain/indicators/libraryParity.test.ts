@@ -1,8 +1,8 @@
-import { CCI, MFI, RSI, SMA } from 'trading-signals';
+import { Aroon, CCI, CMO, MFI, RSI, SMA } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
 import { sma } from '../../../src/domain/indicators/averages.js';
 import { IndicatorHub } from '../../../src/domain/indicators/indicatorHub.js';
-import { commodityChannelIndex, moneyFlowIndex, rsi } from '../../../src/domain/indicators/oscillators.js';
+import { aroonDown, aroonUp, chandeMomentum, commodityChannelIndex, moneyFlowIndex, rsi } from '../../../src/domain/indicators/oscillators.js';
 import { close } from '../../../src/domain/indicators/price.js';
 import { lehmer, randomWalk } from '../../helpers/randomWalk.js';
 import { candlesOf } from '../strategies/runStrategy.js';
@@ -100,5 +100,55 @@ describe('commodityChannelIndex', () => {
       }
     }
     expect(zeros).toBeGreaterThan(5);
+  });
+});
+
+describe('aroonUp and aroonDown', () => {
+  it('give the same doubles as trading-signals Aroon on every bar, repeated highs and lows (latest wins) included', () => {
+    // Highs and lows rounded to a coarse grid so that equal extremes recur inside the window.
+    const closes = awkwardCloses(600, 41);
+    const bars = closes.map((c) => {
+      const hi = Math.round(c * 1.002 * 2) / 2;
+      const lo = Math.round(c * 0.998 * 2) / 2;
+      return [c, hi, lo, c, 1] as const;
+    });
+    let ties = 0;
+    for (const period of [1, 2, 5, 14, 25, 50]) {
+      const hub = new IndicatorHub();
+      const up = hub.acquire(aroonUp(period));
+      const down = hub.acquire(aroonDown(period));
+      const reference = new Aroon(period);
+      const window: { high: number; low: number }[] = [];
+      for (const candle of candlesOf(bars)) {
+        hub.update(candle);
+        const expected = reference.add(candle);
+        expect(up.value).toStrictEqual(expected === null ? Number.NaN : expected.aroonUp);
+        expect(down.value).toStrictEqual(expected === null ? Number.NaN : expected.aroonDown);
+        window.push(candle);
+        if (window.length > period + 1) window.shift();
+        const top = Math.max(...window.map((b) => b.high));
+        if (window.filter((b) => b.high === top).length > 1) ties++;
+      }
+    }
+    expect(ties).toBeGreaterThan(100);
+  });
+});
+
+describe('chandeMomentum', () => {
+  it('gives the same double as trading-signals CMO on every bar, flat windows (0) included', () => {
+    const closes = awkwardCloses(600, 53);
+    let flat = 0;
+    for (const period of [1, 2, 5, 9, 14, 40]) {
+      const hub = new IndicatorHub();
+      const node = hub.acquire(chandeMomentum(close, period));
+      const reference = new CMO(period);
+      for (const candle of candlesOf(closes)) {
+        hub.update(candle);
+        const expected = reference.add(candle.close);
+        expect(node.value).toStrictEqual(expected ?? Number.NaN);
+        if (expected === 0) flat++;
+      }
+    }
+    expect(flat).toBeGreaterThan(5);
   });
 });

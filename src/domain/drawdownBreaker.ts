@@ -72,21 +72,23 @@ export function updateBreaker(status: BreakerStatus, equity: number, time: Milli
   }
 
   let next: BreakerStatus;
-  let why: string;
   if (drawdown >= cfg.drawdownHalt) {
     next = { state: 'HALTED', highWaterMark, drawdown, sizeScale: 0, haltedAt: time };
-    why = `drawdown ${percent(drawdown)} reached halt level ${percent(cfg.drawdownHalt)}: entries stop and positions flatten`;
   } else if (drawdown >= cfg.drawdownReduce) {
     // Linear from 1 at the reduce level to 0 at the halt level; the band is non-empty here because
     // drawdownReduce <= drawdown < drawdownHalt.
     const sizeScale = (cfg.drawdownHalt - drawdown) / (cfg.drawdownHalt - cfg.drawdownReduce);
     next = { state: 'REDUCING', highWaterMark, drawdown, sizeScale, haltedAt: null };
-    why = `drawdown ${percent(drawdown)} reached reduce level ${percent(cfg.drawdownReduce)}: sizes scaled by ${decimal(sizeScale)}`;
   } else {
     next = { state: 'NORMAL', highWaterMark, drawdown, sizeScale: 1, haltedAt: null };
-    why = `drawdown ${percent(drawdown)} below reduce level ${percent(cfg.drawdownReduce)}: full size`;
   }
-  const change = next.state === status.state ? null : { from: status.state, to: next.state, reason: `${why} (equity ${decimal(equity)}, high-water mark ${decimal(highWaterMark)})` };
+  // The breaker runs on every tick and its state rarely moves: the reason is written only when it does.
+  if (next.state === status.state) return { status: next, change: null };
+  let why: string;
+  if (next.state === 'HALTED') why = `drawdown ${percent(drawdown)} reached halt level ${percent(cfg.drawdownHalt)}: entries stop and positions flatten`;
+  else if (next.state === 'REDUCING') why = `drawdown ${percent(drawdown)} reached reduce level ${percent(cfg.drawdownReduce)}: sizes scaled by ${decimal(next.sizeScale)}`;
+  else why = `drawdown ${percent(drawdown)} below reduce level ${percent(cfg.drawdownReduce)}: full size`;
+  const change = { from: status.state, to: next.state, reason: `${why} (equity ${decimal(equity)}, high-water mark ${decimal(highWaterMark)})` };
   return { status: next, change };
 }
 

@@ -123,15 +123,28 @@ export class PortfolioBook {
    * resizes only when |target − current| > minRebalance × current. An open position is re-tagged
    * with `ensembleId` even when nothing trades. Returns the 'position.opened' | 'position.resized' |
    * 'position.closed' decision, whose reason starts with the trade and ends with `why`, or null when
-   * nothing trades. Throws on a negative or NaN target and on a symbol never marked (bugs).
+   * nothing trades. `why` may be a function that writes it: the pipeline rebalances on every tick
+   * and trades on few, so it formats its numbers only for a trade. Throws on a negative or NaN
+   * target and on a symbol never marked (bugs).
    */
-  rebalance(symbol: string, target: number, ensembleId: string, binding: BindingLimit, why: string, time: Millis, seq: number): Decision | null {
+  rebalance(
+    symbol: string,
+    target: number,
+    ensembleId: string,
+    binding: BindingLimit,
+    why: string | (() => string),
+    time: Millis,
+    seq: number,
+  ): Decision | null {
     if (!(Number.isFinite(target) && target >= 0)) throw new RangeError(`PortfolioBook.rebalance: target of ${symbol} must be >= 0 (was ${target})`);
     const s = this.symbols.get(symbol);
     if (s === undefined || s.mark === 0) throw new Error(`PortfolioBook.rebalance: ${symbol} has no mark yet`);
     const equity = this.equity();
     const lot = s.lot?.open ? s.lot : null;
-    const because = why === '' ? '' : `; ${why}`;
+    const because = (): string => {
+      const text = typeof why === 'string' ? why : why();
+      return text === '' ? '' : `; ${text}`;
+    };
     const limit = `(limit ${binding})`;
     if (lot === null) {
       // Without positive equity there is nothing to size against; only closing remains possible.
@@ -139,13 +152,13 @@ export class PortfolioBook {
       s.opened += 1;
       s.lot = emptyLot(`${symbol}#${s.opened}`, symbol, ensembleId, time);
       const outcome = this.trade(s, 'buy', (target * equity) / s.mark, time);
-      const reason = `opened ${outcome.lot.positionId} for ${ensembleId} at target ${percent(target)} of equity ${limit}: ${fillText(outcome)}${because}`;
+      const reason = `opened ${outcome.lot.positionId} for ${ensembleId} at target ${percent(target)} of equity ${limit}: ${fillText(outcome)}${because()}`;
       return this.decision(s, outcome, time, seq, reason, { kind: 'position.opened', target, binding, exit: null });
     }
     lot.ensembleId = ensembleId;
     if (target === 0) {
       const outcome = this.trade(s, 'sell', lot.quantity, time);
-      const reason = `closed ${lot.positionId} at target 0 ${limit}, was ${percent(outcome.previousSize)}: ${fillText(outcome)}${because}`;
+      const reason = `closed ${lot.positionId} at target 0 ${limit}, was ${percent(outcome.previousSize)}: ${fillText(outcome)}${because()}`;
       return this.decision(s, outcome, time, seq, reason, { kind: 'position.closed', target, binding, exit: 'target' });
     }
     if (equity <= 0) return null;
@@ -154,7 +167,7 @@ export class PortfolioBook {
     const change = (target * equity) / s.mark - lot.quantity;
     // target > 0, so a sell never exceeds the quantity held.
     const outcome = this.trade(s, change > 0 ? 'buy' : 'sell', Math.abs(change), time);
-    const reason = `resized ${lot.positionId} from ${percent(current)} to target ${percent(target)} of equity ${limit}: ${fillText(outcome)}${because}`;
+    const reason = `resized ${lot.positionId} from ${percent(current)} to target ${percent(target)} of equity ${limit}: ${fillText(outcome)}${because()}`;
     return this.decision(s, outcome, time, seq, reason, { kind: 'position.resized', target, binding, exit: null });
   }
 

@@ -105,6 +105,23 @@ describe('PortfolioBook', () => {
     expect(book.position(BTC)?.positionId).toBe('BTC/USD#1');
   });
 
+  it('writes a reason given as a function only for a trade, and ends the reason with it', () => {
+    const book = openedAt100(frictionless);
+    let written = 0;
+    const why = (): string => {
+      written++;
+      return 'exposure 1.0000 × size 0.2210';
+    };
+    expect(book.rebalance(BTC, 0.219, 'ens-a', 'none', why, 2_000, 2)).toBeNull();
+    expect(written).toBe(0);
+    const up = book.rebalance(BTC, 0.221, 'ens-a', 'none', why, 2_000, 3);
+    expect(written).toBe(1);
+    expect(up?.reason.endsWith('; exposure 1.0000 × size 0.2210')).toBe(true);
+    // The same reason as when given as text.
+    const twin = openedAt100(frictionless);
+    expect(twin.rebalance(BTC, 0.221, 'ens-a', 'none', 'exposure 1.0000 × size 0.2210', 2_000, 3)?.reason).toBe(up?.reason);
+  });
+
   it('re-averages the entry and moves the stop on a resize up, keeps them and realizes pnl on a resize down', () => {
     const cfg: PositionConfig = { ...frictionless, takeProfit: 1 };
     const book = new PortfolioBook(100_000, cfg);

@@ -58,7 +58,8 @@ export class TradingStage {
     const size = this.finalSize(symbol, time);
     const ensemble = this.active.get(symbol) ?? null;
     const target = ensemble === null || size === null ? 0 : ensemble.exposure * size.size;
-    const why =
+    // Written only for a trade: most ticks move no position.
+    const why = (): string =>
       ensemble === null
         ? 'no active ensemble'
         : `exposure ${ensemble.exposure.toFixed(4)} × size ${(size?.size ?? 0).toFixed(4)} of ensemble ${ensemble.id}`;

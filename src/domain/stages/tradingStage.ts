@@ -55,7 +55,7 @@ export class TradingStage {
     const emitAll = frame.refresh || stateChanged;
     for (const name of emitAll ? [...this.baseSizes.keys()].sort() : [symbol]) this.emitSize(name, time, outputs);
 
-    const size = this.finalSize(symbol, time);
+    const size = this.currentSize(symbol);
     const ensemble = this.active.get(symbol) ?? null;
     const target = ensemble === null || size === null ? 0 : ensemble.exposure * size.size;
     // Written only for a trade: most ticks move no position.
@@ -104,7 +104,7 @@ export class TradingStage {
     return true;
   }
 
-  /** Phase 5 over every symbol, with the breaker left out (it is applied per tick in finalSize). */
+  /** Phase 5 over every symbol, with the breaker left out (it is applied per tick in currentSize). */
   private resizeAll(time: Millis): void {
     const held = new Set(this.portfolio.heldSymbols());
     const inputs: SymbolRiskInput[] = [];
@@ -125,22 +125,27 @@ export class TradingStage {
     for (const size of sizePositions(inputs, ctx, this.cfg.sizing)) this.baseSizes.set(size.symbol, size);
   }
 
-  /** The cached size with the breaker's current scale applied. */
-  private finalSize(symbol: string, time: Millis): PositionSize | null {
+  /**
+   * The cached size with the breaker's current scale applied, stamped with the time it was sized:
+   * the cached object itself while the breaker cuts nothing, so a tick that emits nothing copies
+   * nothing (`stamped` dates what is emitted).
+   */
+  private currentSize(symbol: string): PositionSize | null {
     const base = this.baseSizes.get(symbol);
     if (base === undefined) return null;
     const cut = scaleForDrawdown(base.size, this.breaker);
-    if (cut.reason === null) return base.time === time ? base : { ...base, time };
-    return { ...base, time, size: cut.size, binding: this.breaker.state === 'HALTED' ? 'halted' : 'drawdown', reason: `${base.reason}; ${cut.reason}` };
+    if (cut.reason === null) return base;
+    return { ...base, size: cut.size, binding: this.breaker.state === 'HALTED' ? 'halted' : 'drawdown', reason: `${base.reason}; ${cut.reason}` };
   }
 
   private emitSize(symbol: string, time: Millis, outputs: Frame['outputs']): void {
-    const size = this.finalSize(symbol, time);
+    const size = this.currentSize(symbol);
     if (size === null) return;
     const last = this.emitted.get(symbol);
     if (last !== undefined && last.size === size.size && last.binding === size.binding && last.combined === size.combined) return;
-    this.emitted.set(symbol, size);
-    outputs.push(size);
+    const emitted = size.time === time ? size : { ...size, time };
+    this.emitted.set(symbol, emitted);
+    outputs.push(emitted);
   }
 }
 

@@ -99,15 +99,15 @@ export class PortfolioBook {
     const s = this.symbols.get(symbol);
     const lot = s?.lot;
     if (s === undefined || !lot?.open) return null;
-    const entry = `(entry ${price(lot.entryPrice)})`;
+    // Checked on every tick of a held symbol: the numbers are written only for an exit.
     let exit: ExitCause;
     let trigger: string;
     if (s.mark <= lot.stopPrice) {
       exit = 'stop-loss';
-      trigger = `stop-loss: mark ${price(s.mark)} <= stop ${price(lot.stopPrice)} ${entry}`;
+      trigger = `stop-loss: mark ${price(s.mark)} <= stop ${price(lot.stopPrice)} (entry ${price(lot.entryPrice)})`;
     } else if (s.mark >= lot.takeProfitPrice) {
       exit = 'take-profit';
-      trigger = `take-profit: mark ${price(s.mark)} >= take-profit ${price(lot.takeProfitPrice)} ${entry}`;
+      trigger = `take-profit: mark ${price(s.mark)} >= take-profit ${price(lot.takeProfitPrice)} (entry ${price(lot.entryPrice)})`;
     } else {
       return null;
     }

@@ -76,16 +76,20 @@ export interface StrategyChange {
  */
 export class StrategyBook {
   private readonly books = new Map<string, SymbolBook>();
+  /** The book asked for last: one event asks for its symbol's book several times in a row. */
+  private last: SymbolBook | null = null;
 
   constructor(private readonly cfg: EvaluationConfig) {}
 
   /** The book of `symbol`, created on first use. */
   book(symbol: string): SymbolBook {
+    if (this.last !== null && this.last.symbol === symbol) return this.last;
     let book = this.books.get(symbol);
     if (book === undefined) {
       book = new SymbolBook(symbol, this.cfg);
       this.books.set(symbol, book);
     }
+    this.last = book;
     return book;
   }
 

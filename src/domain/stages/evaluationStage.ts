@@ -1,6 +1,6 @@
 import type { EvaluationConfig } from '../../../config/engine.js';
 import { StrategyBook } from '../strategyBook.js';
-import type { EngineOutput, InputEvent, Rejection } from '../types.js';
+import type { Candle, EngineOutput, InputEvent, Rejection } from '../types.js';
 import type { Frame } from './frame.js';
 
 /**
@@ -37,24 +37,18 @@ export class EvaluationStage {
     const { closed, applied } = this.book.applyPrice(input);
     const refresh = closed.length > 0 || (applied && symbolBook.dirty);
     if (refresh) symbolBook.dirty = false;
-    return {
-      ...this.frame(input.seq, input, [], this.clock),
-      book: symbolBook,
-      priced: applied,
-      closedCandles: closed,
-      refresh,
-    };
+    return this.frame(input.seq, input, [], this.clock, applied, closed, refresh);
   }
 
-  private frame(seq: number, event: InputEvent | null, outputs: EngineOutput[], time: number): Frame {
+  private frame(seq: number, event: InputEvent | null, outputs: EngineOutput[], time: number, priced = false, closedCandles: readonly Candle[] = [], refresh = false): Frame {
     return {
       seq,
       time,
       event,
       book: event === null ? null : this.book.book(event.symbol),
-      priced: false,
-      closedCandles: [],
-      refresh: false,
+      priced,
+      closedCandles,
+      refresh,
       survivors: null,
       best: null,
       active: null,

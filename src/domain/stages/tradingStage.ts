@@ -47,13 +47,15 @@ export class TradingStage {
     const exit = this.portfolio.checkRiskExit(symbol, time, seq);
     if (exit !== null) outputs.push(exit);
 
-    const touched = new Set<string>([symbol]);
+    // Symbols whose position this event may have moved: its own, and any the breaker flattened.
+    const touched = [symbol];
     const stateChanged = this.runBreaker(time, seq, outputs, touched);
 
     const ensembleChanged = (activeBefore?.id ?? null) !== (frame.active?.id ?? null) || activeBefore?.total !== frame.active?.total;
     if (frame.refresh || ensembleChanged || this.baseSizes.size === 0) this.resizeAll(time);
     const emitAll = frame.refresh || stateChanged;
-    for (const name of emitAll ? [...this.baseSizes.keys()].sort() : [symbol]) this.emitSize(name, time, outputs);
+    if (emitAll) for (const name of [...this.baseSizes.keys()].sort()) this.emitSize(name, time, outputs);
+    else this.emitSize(symbol, time, outputs);
 
     const size = this.currentSize(symbol);
     const ensemble = this.active.get(symbol) ?? null;
@@ -70,7 +72,8 @@ export class TradingStage {
       this.runBreaker(time, seq, outputs, touched);
     }
 
-    for (const name of [...touched].sort()) {
+    if (touched.length > 1) touched.sort();
+    for (const name of touched) {
       const position = this.portfolio.position(name);
       if (position !== null && (position.status === 'open' || position.exitTime === time)) outputs.push(position);
     }
@@ -82,7 +85,7 @@ export class TradingStage {
    * Marks equity against the breaker; a state change is a decision, and entering HALTED flattens
    * every position (their symbols join `touched`). Returns whether the state changed.
    */
-  private runBreaker(time: Millis, seq: number, outputs: Frame['outputs'], touched: Set<string>): boolean {
+  private runBreaker(time: Millis, seq: number, outputs: Frame['outputs'], touched: string[]): boolean {
     const update = updateBreaker(this.breaker, this.portfolio.equity(), time, this.cfg.sizing);
     this.breaker = update.status;
     if (update.change === null) return false;
@@ -98,7 +101,7 @@ export class TradingStage {
     if (update.change.to === 'HALTED') {
       for (const decision of this.portfolio.flattenAll(time, seq, update.change.reason)) {
         outputs.push(decision);
-        if (decision.symbol !== null) touched.add(decision.symbol);
+        if (decision.symbol !== null && !touched.includes(decision.symbol)) touched.push(decision.symbol);
       }
     }
     return true;

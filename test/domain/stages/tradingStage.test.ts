@@ -43,7 +43,7 @@ describe('TradingStage breaker', () => {
       const candle: CandleEvent = { kind: 'candle', seq: ++seq, symbol, ts, interval: MINUTE, open: close, high: close, low: close, close, volume: 1 };
       return trading.step({ ...evaluation.step(candle), active: ensemble(symbol) }).outputs;
     };
-    for (let i = 0; i < 60; i++) SYMBOLS.forEach((symbol, k) => step(symbol, T0 + i * MINUTE, (walks[k] as number[])[i] as number));
+    for (let i = 0; i < 60; i++) for (const [k, symbol] of SYMBOLS.entries()) step(symbol, T0 + i * MINUTE, (walks[k] as number[])[i] as number);
     const held = (outputs: EngineOutput[]) => outputs.filter((o): o is Position => o.kind === 'position');
     // Both held before the drop (each candle reports its own symbol's open position).
     expect(held(step('BTC/USD', T0 + 60 * MINUTE, (walks[0] as number[])[59] as number)).map((p) => p.status)).toEqual(['open']);

@@ -80,9 +80,14 @@ export class ConfidenceFigures {
   liveTrades = 0;
   /** Confidence last emitted for this strategy, NaN when none was: the stage's emit threshold reads it. */
   emitted = Number.NaN;
-  /** The half-life `recency` was computed with: the time filter reuses it as its decay factor when its own is the same. */
+  /** The half-life and last discovery `recency` was computed with: the time filter reuses it as its decay factor when they are its own. */
   recencyHalfLifeDays = Number.NaN;
-  /** The paper account's scoreVersion when `liveScore` was computed, −1 before: the stage reuses an unmoved score. */
+  recencyLastSeenAt = Number.NaN;
+  /**
+   * The paper account's scoreVersion when `liveScore` was computed, −1 before: the stage reuses an
+   * unmoved score. The figures belong to one strategy's one account (a re-registered strategy gets
+   * new figures), scored by one stage with one periodsPerYear.
+   */
   liveScoreVersion = -1;
 }
 
@@ -108,6 +113,7 @@ export function scoreConfidenceInto(
   out.frequency = input.frequency;
   out.recency = recency;
   out.recencyHalfLifeDays = cfg.recencyHalfLifeDays;
+  out.recencyLastSeenAt = input.lastSeenAt;
   out.liveScore = input.liveScore;
   out.liveTrades = input.liveTrades;
 }

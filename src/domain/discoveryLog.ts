@@ -65,8 +65,9 @@ export class DiscoveryLog {
       if (keep === times.length) this.#times.delete(type);
       else if (keep > 0) times.splice(0, keep);
     }
-    // Dropping only discoveries older than every one counted leaves the counts standing (those
-    // stamped after the counted interval are counted by a recount when now reaches them).
+    // Dropping only discoveries older than every one counted leaves the counts standing. (A cutoff
+    // past the counted interval may also drop uncounted later ones; the stale `#cacheNext` then
+    // only forces a recount that was not needed.)
     if (!(cutoff < this.#cacheOldest)) this.#cacheValid = false;
   }
 

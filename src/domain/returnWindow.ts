@@ -159,7 +159,8 @@ export class ReturnWindow {
   /**
    * Appends the return of the candle opened at `ts`. Timestamps must increase. Returns whether
    * mean() or stdDev() may now read differently; false only when a zero replaced a zero in a full
-   * window (the running sums are untouched: x − 0 and x + 0 are x) and stdDev() does not walk the
+   * window (the running sums are untouched: x − 0 and x + 0 are x for every x but −0, and no sum is
+   * −0: a return is never −0, equity / equity − 1 being +0) and stdDev() does not walk the
    * samples, whose order the ring turned: its running-sum variance stands, or every sample is 0.
    * A flat paper strategy pushes such zeros on most candles, and the live score it keeps is then
    * reused instead of recomputed (ConfidenceStage).
@@ -384,6 +385,9 @@ export class PairwiseStats {
   /** Σ deviation² of window i; NaN until window i is laid out. */
   private readonly squares: Float64Array;
   private readonly capacity: number;
+  /** The storage's generation when this one took it: a later PairwiseStats on it invalidates this one. */
+  private readonly generation: number;
+  private readonly storage: PairwiseStorage;
 
   /**
    * @param storage arrays to lay the samples out in, grown as needed and reused by the next
@@ -402,6 +406,8 @@ export class PairwiseStats {
     this.deviations = storage.deviations;
     this.squares = storage.squares;
     this.squares.fill(Number.NaN, 0, windows.length);
+    this.generation = ++storage.generation;
+    this.storage = storage;
   }
 
   /** Lays out window i: its deviations from the mean of its samples, and their Σ of squares. */
@@ -432,6 +438,7 @@ export class PairwiseStats {
     if (!a.sharesTimesWith(b) || a.length !== b.length) return pairStats(a, b);
     const n = a.length;
     if (n < 2) return { samples: n, covariance: 0, correlation: 0 };
+    if (this.storage.generation !== this.generation) throw new Error('PairwiseStats used after a later PairwiseStats took its storage');
     if (Number.isNaN(this.squares[i])) this.layOut(i);
     if (Number.isNaN(this.squares[j])) this.layOut(j);
     const x = i * this.capacity;
@@ -447,6 +454,8 @@ export class PairwiseStats {
 export class PairwiseStorage {
   deviations = new Float64Array(0);
   squares = new Float64Array(0);
+  /** Bumped by each PairwiseStats that takes these arrays. */
+  generation = 0;
 
   /** Makes room for `samples` deviations and `windows` sums of squares. */
   reserve(samples: number, windows: number): void {

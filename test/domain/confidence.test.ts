@@ -128,7 +128,7 @@ describe('scoreConfidenceInto (the allocation-free path of the confidence stage)
     for (const over of [{}, { liveScore: null, liveTrades: 0 }, { lastSeenAt: 40 * DAY, frequency: 1 }]) {
       const expected = scoreConfidence(input(over), 45 * DAY, cfg);
       scoreConfidenceInto(figures, input(over), 45 * DAY, cfg);
-      expect({ ...figures, emitted: undefined, recencyHalfLifeDays: undefined, liveScoreVersion: undefined }).toEqual({
+      expect({ ...figures, emitted: undefined, recencyHalfLifeDays: undefined, recencyLastSeenAt: undefined, liveScoreVersion: undefined }).toEqual({
         ...expected,
         kind: undefined,
         strategyId: undefined,
@@ -136,9 +136,11 @@ describe('scoreConfidenceInto (the allocation-free path of the confidence stage)
         type: undefined,
         emitted: undefined,
         recencyHalfLifeDays: undefined,
+        recencyLastSeenAt: undefined,
         liveScoreVersion: undefined,
       });
       expect(figures.recencyHalfLifeDays).toBe(cfg.recencyHalfLifeDays);
+      expect(figures.recencyLastSeenAt).toBe(input(over).lastSeenAt);
     }
   });
 

@@ -238,6 +238,17 @@ describe('buildEnsemble', () => {
     expect(ids(buildEnsemble('BTC/USD', same.slice(0, 1), T, { ...cfg, minDistinctTypes: 1, minMembers: 1 }))).toEqual(['A']);
   });
 
+  it('returns null for a one-type pool without reading a single return (no search)', () => {
+    const unread = new Proxy({} as ReturnWindow, {
+      get() {
+        throw new Error('the search read a return window');
+      },
+    });
+    const pool = ['A', 'B', 'C'].map((id) => ({ ...candidate(id, 'X', 0.9, 0.8, 'long', e1), returns: unread }));
+    expect(buildEnsemble('BTC/USD', pool, T, cfg)).toBeNull();
+    expect(() => buildEnsemble('BTC/USD', pool, T, { ...cfg, minDistinctTypes: 1 })).toThrow(/read a return window/);
+  });
+
   it('tries the next start when the best candidate cannot form a valid ensemble', () => {
     // A's only other-type partner C correlates 0.7071 with it; B (X) and C (Y) are uncorrelated.
     // {B,C}: P = (0.8 + 0.7)/2 = 0.75, D = 1, R = 0.05 → 0.525 + 0.3 − 0.005 = 0.82.

@@ -90,6 +90,21 @@ describe('ReturnWindow with shared candle times', () => {
     expect(pairs.stats(0, 3).correlation).toBe(0);
   });
 
+  it('refuses to answer from storage a later PairwiseStats took over', () => {
+    const symbol = new SymbolWindows(30);
+    const ws = [0, 1].map(() => new ReturnWindow(30, symbol));
+    for (let k = 0; k < 40; k++) {
+      symbol.times.push(k * MINUTE);
+      for (const [s, w] of ws.entries()) w.push(k * MINUTE, ret(s + 40, k));
+    }
+    const storage = new PairwiseStorage();
+    const first = new PairwiseStats(ws, storage);
+    expect(first.stats(0, 1)).toEqual(pairStats(ws[0] as ReturnWindow, ws[1] as ReturnWindow));
+    const second = new PairwiseStats([...ws].reverse(), storage);
+    expect(() => first.stats(0, 1)).toThrow(/later PairwiseStats/);
+    expect(second.stats(0, 1)).toEqual(pairStats(ws[1] as ReturnWindow, ws[0] as ReturnWindow));
+  });
+
   it('gives the same bit-identical stats when built on reused storage, in any order of pairs', () => {
     // One storage, three PairwiseStats in turn: a small one, a larger one (the storage grows), then
     // the windows reversed; pairs read in a scattered order, each window laid out on first use.

@@ -143,8 +143,9 @@ export function moneyFlowIndex(period: number): SeriesSpec {
 /**
  * Aroon up and down in 0..100 with the arithmetic of trading-signals' `Aroon` (latest extreme wins
  * ties, as TA-Lib): over the last period + 1 bars, 100 · (period − bars since the highest high) /
- * period, and the same for the lowest low; integers until the division, so the same doubles. The
- * extremes are kept by monotonic deques instead of the library's scan of an array it shifts.
+ * period, and the same for the lowest low; integers until the division, so the same doubles for
+ * every finite high and low (candles are validated: prices are positive and finite). The extremes
+ * are kept by monotonic deques instead of the library's scan of an array it shifts.
  */
 export class AroonNode extends SeriesCalc {
   private readonly highs: ExtremeWindow;

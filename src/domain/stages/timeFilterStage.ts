@@ -36,7 +36,7 @@ export class TimeFilterStage {
         // Phase 1's recency is 0.5^(age / half-life) of the same age at the same time: with the
         // same half-life it is this decay factor, the same double, so the pow is not paid twice.
         candidate.performance =
-          figures.time === now && figures.recencyHalfLifeDays === this.cfg.decayHalfLifeDays
+          figures.time === now && figures.recencyLastSeenAt === entry.lastSeenAt && figures.recencyHalfLifeDays === this.cfg.decayHalfLifeDays
             ? figures.performance * figures.recency
             : decayedPerformance(figures.performance, entry.lastSeenAt, now, this.cfg);
         candidate.side = entry.account.side;

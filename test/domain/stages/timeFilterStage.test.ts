@@ -37,7 +37,7 @@ function survivorsAfterClose(decayHalfLifeDays: number, recencyHalfLifeDays: num
   for (const [i, days] of ages.entries()) step(discovery(i + 1, T0 - 60_000 - days * DAY));
   const frame = step(candle(ages.length + 1, T0 - 60_000));
   const book = evaluation.book.book('BTC/USD');
-  return { frame, entries: book.strategies };
+  return { frame, entries: book.strategies, timeFilter };
 }
 
 describe('TimeFilterStage decay', () => {
@@ -60,4 +60,21 @@ describe('TimeFilterStage decay', () => {
       }
     });
   }
+
+  it("decays with its own formula when phase 1's recency is not of this time or of this last discovery", () => {
+    const { frame, entries, timeFilter } = survivorsAfterClose(30, 30);
+    // The time filter alone on a later frame (phase 1 did not run for it), then after a rediscovery
+    // that moved one strategy's last discovery under phase 1's figures.
+    const later = { ...frame, time: frame.time + 3 * DAY };
+    timeFilter.step(later);
+    for (const entry of entries) {
+      const expected = (entry.confidence?.performance as number) * halfLifeDecay(later.time - entry.lastSeenAt, 30);
+      expect(entry.candidate?.performance).toBe(expected);
+    }
+    const moved = entries[4];
+    if (moved === undefined) throw new Error('no fifth strategy');
+    moved.lastSeenAt = frame.time - 2 * DAY;
+    timeFilter.step(frame);
+    expect(moved.candidate?.performance).toBe((moved.confidence?.performance as number) * halfLifeDecay(2 * DAY, 30));
+  });
 });

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { defaultConfig } from '../src/cli/loadConfig.js';
-import type { Frame } from '../src/domain/stages/frame.js';
 import type { InputEvent } from '../src/domain/types.js';
-import { phaseStages } from './engines.js';
+import { loopEngine, PHASES } from './engines.js';
 import { collectGarbage, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
 
@@ -13,33 +12,16 @@ import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js'
  * (span C) is timed per stage, divided by the candles and by the strategy-candle evaluations.
  *
  * Usage: `node --expose-gc dist/bench/phaseProfile.js [strategies=10000] [candleRounds=11] [candleWarmRounds=210]`.
- * Prints one JSON object. A development aid: the suite (run.ts) stays the reference.
+ * Prints one JSON object. A development aid, with the registration span split by event kind; the
+ * suite reports the same per-phase figures of its candle path (RESULTS.md, section 2b).
  */
-const STAGES = ['evaluation', 'confidence', 'timeFilter', 'ensembles', 'rotation', 'trading'] as const;
-
 export function profile(strategies: number, candleRounds: number, candleWarmRounds: number): Record<string, unknown> {
   const cfg = defaultConfig();
   const plan: WorkloadPlan = { strategies, seed: 42, warmupCandles: 30, ticksPerCandle: 2, tickCandles: 1, candleRounds, candleWarmRounds };
-  const { evaluation, stages } = phaseStages(cfg);
-  const spent = new Float64Array(STAGES.length);
-  let lastSeq = 0;
+  const engine = loopEngine(cfg);
   const push = (event: InputEvent, timed: boolean): void => {
-    let t = performance.now();
-    let frame = evaluation.step(event);
-    if (timed) {
-      const now = performance.now();
-      spent[0] = (spent[0] as number) + now - t;
-      t = now;
-    }
-    for (let i = 0; i < stages.length; i++) {
-      frame = (stages[i] as { step(frame: Frame): Frame }).step(frame);
-      if (timed) {
-        const now = performance.now();
-        spent[i + 1] = (spent[i + 1] as number) + now - t;
-        t = now;
-      }
-    }
-    lastSeq = frame.seq;
+    engine.phases.timing = timed;
+    engine.push(event);
   };
 
   const reg = { strategy: 0, price: 0, strategyMs: 0, priceMs: 0 };
@@ -55,9 +37,9 @@ export function profile(strategies: number, candleRounds: number, candleWarmRoun
       reg.priceMs += took;
     }
   }
-  const book = evaluation.book;
+  const book = engine.evaluation.book;
   const symbols = book.symbols().length;
-  const spans = laterSpans(cfg, plan, lastSeq);
+  const spans = laterSpans(cfg, plan, engine.lastSeq());
   for (const tick of spans.ticks) push(tick, false);
   collectGarbage();
   let evaluations = 0;
@@ -74,11 +56,12 @@ export function profile(strategies: number, candleRounds: number, candleWarmRoun
   }
   const perStage: Record<string, unknown> = {};
   let total = 0;
-  for (let i = 0; i < STAGES.length; i++) {
-    total += spent[i] as number;
-    perStage[STAGES[i] as string] = {
-      msPerCandle: round((spent[i] as number) / candles, 3),
-      nsPerEvaluation: round(((spent[i] as number) / evaluations) * 1e6, 0),
+  for (let i = 0; i < PHASES.length; i++) {
+    const spent = engine.phases.ms[i] as number;
+    total += spent;
+    perStage[PHASES[i] as string] = {
+      msPerCandle: round(spent / candles, 3),
+      nsPerEvaluation: round((spent / evaluations) * 1e6, 0),
     };
   }
   const memory = process.memoryUsage();

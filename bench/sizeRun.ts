@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { EngineConfig } from '../config/engine.js';
 import { defaultConfig } from '../src/cli/loadConfig.js';
 import type { InputEvent, TickEvent } from '../src/domain/types.js';
-import { type BenchEngine, loopEngine, pipelineEngine } from './engines.js';
+import { type BenchEngine, loopEngine, PHASES, pipelineEngine } from './engines.js';
 import { collectGarbage, mean, median, quantile, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
 
@@ -161,7 +161,8 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], rat
  * Candle path: closed candles a round (one per symbol) at a time, each round through the loop then
  * the pipeline. Evaluations = active strategies of the candle's symbol, summed over candles. The
  * first `warmRounds` (at least 1: the first round also closes span B's open candles) are pushed
- * through both engines but not counted, so what is timed is the steady state.
+ * through both engines but not counted, so what is timed is the steady state. In the timed rounds
+ * the loop also times each phase (`phases`: where a candle close spends its time).
  */
 function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, candles: readonly InputEvent[], symbols: number, warmRounds: number): EngineFigures {
   if (!(warmRounds >= 1)) throw new RangeError(`candle path: candleWarmRounds must be >= 1 (was ${warmRounds})`);
@@ -169,8 +170,10 @@ function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, 
   const ratios: number[] = [];
   let evaluations = 0;
   const totals = { loop: 0, pipeline: 0 };
+  loop.phases.ms.fill(0);
   for (let from = 0, round_ = 0; from < candles.length; from += symbols, round_++) {
     const batch = candles.slice(from, from + symbols);
+    loop.phases.timing = round_ >= warmRounds;
     let evals = 0;
     for (const c of batch) evals += loop.evaluation.book.book(c.symbol).strategies.length;
     const took: Record<'loop' | 'pipeline', number> = { loop: 0, pipeline: 0 };
@@ -187,7 +190,18 @@ function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, 
     }
     ratios.push(took.pipeline / took.loop);
   }
+  loop.phases.timing = false;
   const counted = Math.max(0, candles.length - symbols * warmRounds);
+  const phaseTotal = loop.phases.ms.reduce((acc, x) => acc + x, 0);
+  const phases = PHASES.map((phase, i) => {
+    const spent = loop.phases.ms[i] as number;
+    return {
+      phase,
+      nsPerEvaluation: round((spent / evaluations) * 1e6, 0),
+      msPerCandle: round(spent / counted, 3),
+      share: round(spent / phaseTotal, 3),
+    };
+  });
   const figures = (k: 'loop' | 'pipeline'): EngineFigures => ({
     candles: counted,
     evaluationsPerSecond: round((evaluations / totals[k]) * 1000, 0),
@@ -196,7 +210,7 @@ function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, 
     meanCandleMs: round(totals[k] / counted, 3),
     nsPerEvaluation: round((totals[k] / evaluations) * 1e6, 1),
   });
-  return { strategyCandleEvaluations: evaluations, loop: figures('loop'), pipeline: figures('pipeline'), pipelineOverLoop: round(median(ratios), 3) };
+  return { strategyCandleEvaluations: evaluations, loop: figures('loop'), pipeline: figures('pipeline'), pipelineOverLoop: round(median(ratios), 3), phases };
 }
 
 /** Runs the selected workloads for one strategy count; `log` gets progress lines. */

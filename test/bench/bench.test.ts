@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, renderReport, sizeOptions, writeResults } from '../../bench/run.js';
+import { PHASES } from '../../bench/engines.js';
 import { runSize } from '../../bench/sizeRun.js';
 
 // Behaviour only: the benchmark code runs on a tiny workload and writes well-formed results.
@@ -28,6 +29,12 @@ describe('benchmark suite', () => {
     expect(candle.strategyCandleEvaluations).toBeGreaterThan(0);
     // Span C has 1 warm + 3 timed rounds of 16 candles, after the round that closes span B's candles: 3 × 16 timed.
     expect((result.candlePath as unknown as Record<string, Record<string, number>>).pipeline?.candles).toBe(48);
+    // The loop's per-phase times over the same timed rounds: every phase, shares of one whole.
+    const phases = (result.candlePath as { phases: { phase: string; nsPerEvaluation: number; msPerCandle: number; share: number }[] }).phases;
+    expect(phases.map((p) => p.phase)).toEqual([...PHASES]);
+    for (const p of phases) expect(p.nsPerEvaluation).toBeGreaterThanOrEqual(0);
+    expect(phases.reduce((acc, p) => acc + p.share, 0)).toBeCloseTo(1, 2);
+    expect(phases[0]?.share).toBeGreaterThan(0);
     expect((result.registry as Record<string, number>).symbols).toBe(16);
     expect((result.memory as Record<string, Record<string, number>>).pipelineLoadedAndRunning?.rssMiB).toBeGreaterThan(0);
 
@@ -48,6 +55,8 @@ describe('benchmark suite', () => {
       const report = readFileSync(paths.markdown, 'utf8');
       expect(report).toContain('## 1. Tick path');
       expect(report).toContain('## 2. Candle path');
+      expect(report).toContain('## 2b. Candle path by phase');
+      for (const phase of PHASES) expect(report).toMatch(new RegExp(`\\| ${phase} \\| [0-9,]+ \\([0-9.]+%\\) \\|`));
       expect(report).toContain('## 4. Memory');
       expect(report).not.toContain('NaN');
     } finally {

@@ -10,6 +10,7 @@ import { TimeFilterStage } from '../src/domain/stages/timeFilterStage.js';
 import { TradingStage } from '../src/domain/stages/tradingStage.js';
 import type { InputEvent, OutputBatch } from '../src/domain/types.js';
 import { tradingPipeline } from '../src/streams/tradingPipeline.js';
+import { round } from './stats.js';
 
 /** Something that takes one input and synchronously produces its outputs. */
 export interface BenchEngine {
@@ -66,6 +67,23 @@ export const PHASES = ['evaluation', 'confidence', 'timeFilter', 'ensembles', 'r
 export interface PhaseTimes {
   timing: boolean;
   readonly ms: Float64Array;
+}
+
+/** One phase's share of the timed candles: per strategy-candle evaluation, per candle, and of the total (null when nothing was timed). */
+export interface PhaseFigures {
+  readonly phase: (typeof PHASES)[number];
+  readonly nsPerEvaluation: number | null;
+  readonly msPerCandle: number | null;
+  readonly share: number | null;
+}
+
+/** The figures of each phase from `times` over `candles` candles and `evaluations` strategy-candles. */
+export function phaseFigures(times: PhaseTimes, candles: number, evaluations: number): PhaseFigures[] {
+  const total = times.ms.reduce((acc, x) => acc + x, 0);
+  return PHASES.map((phase, i) => {
+    const spent = times.ms[i] as number;
+    return { phase, nsPerEvaluation: round((spent / evaluations) * 1e6, 0), msPerCandle: round(spent / candles, 3), share: round(spent / total, 3) };
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { defaultConfig } from '../src/cli/loadConfig.js';
 import type { InputEvent } from '../src/domain/types.js';
-import { loopEngine, PHASES } from './engines.js';
+import { loopEngine, phaseFigures } from './engines.js';
 import { collectGarbage, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
 
@@ -55,15 +55,8 @@ export function profile(strategies: number, candleRounds: number, candleWarmRoun
     push(candle, timed);
   }
   const perStage: Record<string, unknown> = {};
-  let total = 0;
-  for (let i = 0; i < PHASES.length; i++) {
-    const spent = engine.phases.ms[i] as number;
-    total += spent;
-    perStage[PHASES[i] as string] = {
-      msPerCandle: round(spent / candles, 3),
-      nsPerEvaluation: round((spent / evaluations) * 1e6, 0),
-    };
-  }
+  for (const { phase, msPerCandle, nsPerEvaluation } of phaseFigures(engine.phases, candles, evaluations)) perStage[phase] = { msPerCandle, nsPerEvaluation };
+  const total = engine.phases.ms.reduce((acc, x) => acc + x, 0);
   const memory = process.memoryUsage();
   return {
     strategies,

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { EngineConfig } from '../config/engine.js';
 import { defaultConfig } from '../src/cli/loadConfig.js';
 import type { InputEvent, TickEvent } from '../src/domain/types.js';
-import { type BenchEngine, loopEngine, PHASES, pipelineEngine } from './engines.js';
+import { type BenchEngine, loopEngine, phaseFigures, pipelineEngine } from './engines.js';
 import { collectGarbage, mean, median, quantile, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
 
@@ -196,16 +196,7 @@ function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, 
   }
   loop.phases.timing = false;
   const counted = Math.max(0, candles.length - symbols * warmRounds);
-  const phaseTotal = loop.phases.ms.reduce((acc, x) => acc + x, 0);
-  const phases = PHASES.map((phase, i) => {
-    const spent = loop.phases.ms[i] as number;
-    return {
-      phase,
-      nsPerEvaluation: round((spent / evaluations) * 1e6, 0),
-      msPerCandle: round(spent / counted, 3),
-      share: round(spent / phaseTotal, 3),
-    };
-  });
+  const phases = phaseFigures(loop.phases, counted, evaluations);
   const figures = (k: 'loop' | 'pipeline'): EngineFigures => ({
     candles: counted,
     evaluationsPerSecond: round((evaluations / totals[k]) * 1000, 0),

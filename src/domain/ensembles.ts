@@ -119,15 +119,8 @@ interface Measure {
 function measure(pool: readonly EnsembleCandidate[], indices: readonly number[], correlation: (a: number, b: number) => number, cfg: EnsembleConfig): Measure {
   const n = indices.length;
   let sumPerformance = 0;
-  let distinctTypes = 0;
-  for (let i = 0; i < n; i++) {
-    const m = pool[indices[i] as number] as EnsembleCandidate;
-    sumPerformance += m.performance;
-    // Distinct types of a handful of members: a type counts at its first occurrence.
-    let seen = false;
-    for (let j = 0; j < i && !seen; j++) seen = (pool[indices[j] as number] as EnsembleCandidate).type === m.type;
-    if (!seen) distinctTypes++;
-  }
+  for (let i = 0; i < n; i++) sumPerformance += (pool[indices[i] as number] as EnsembleCandidate).performance;
+  const distinctTypes = distinctTypesOf(pool, indices);
   const performance = sumPerformance / n;
   let squares = 0;
   for (let i = 0; i < n; i++) squares += ((pool[indices[i] as number] as EnsembleCandidate).performance - performance) ** 2;
@@ -256,10 +249,11 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
   assertDistinct(pool);
   checkFinite(pool);
   const n = pool.length;
+  const starts = pool.map((_, i) => i).sort((a, b) => (pool[b] as EnsembleCandidate).performance - (pool[a] as EnsembleCandidate).performance || a - b);
   // No subset has more members or types than the pool: then every start fails, and the search
   // would find that out only after growing each of them. A symbol whose best candidates are all of
   // one type is common (a third of the candle closes at 10,000 strategies in the bench).
-  if (n < cfg.minMembers || distinctTypes(pool) < cfg.minDistinctTypes) return null;
+  if (n < cfg.minMembers || distinctTypesOf(pool, starts) < cfg.minDistinctTypes) return null;
   const pairs = new PairwiseStats(
     pool.map((c) => c.returns),
     pairwiseStorage,
@@ -316,7 +310,6 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
     return true;
   };
 
-  const starts = pool.map((_, i) => i).sort((a, b) => (pool[b] as EnsembleCandidate).performance - (pool[a] as EnsembleCandidate).performance || a - b);
   for (const start of starts) {
     const found = grow(start);
     if (found === null) continue;
@@ -329,13 +322,13 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
 /** The ensemble search's PairwiseStats arrays, reused build after build (a build runs to its end before the next starts). */
 const pairwiseStorage = new PairwiseStorage();
 
-/** Distinct strategy types among `pool`. */
-function distinctTypes(pool: readonly EnsembleCandidate[]): number {
+/** Distinct strategy types among `pool[indices[0]], …`: a handful of members, so a type counts at its first occurrence. */
+function distinctTypesOf(pool: readonly EnsembleCandidate[], indices: readonly number[]): number {
   let distinct = 0;
-  for (let i = 0; i < pool.length; i++) {
-    const type = (pool[i] as EnsembleCandidate).type;
+  for (let i = 0; i < indices.length; i++) {
+    const type = (pool[indices[i] as number] as EnsembleCandidate).type;
     let seen = false;
-    for (let j = 0; j < i && !seen; j++) seen = (pool[j] as EnsembleCandidate).type === type;
+    for (let j = 0; j < i && !seen; j++) seen = (pool[indices[j] as number] as EnsembleCandidate).type === type;
     if (!seen) distinct++;
   }
   return distinct;

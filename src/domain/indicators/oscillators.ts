@@ -2,7 +2,7 @@ import type { Candle } from '../types.js';
 import { derived } from './combine.js';
 import { close, high, low } from './price.js';
 import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
-import { ExtremeWindow, highest, lowest, sumOldestFirst } from './windows.js';
+import { ExtremeWindow, highest, lowest, sumOldestFirst, WindowNode } from './windows.js';
 
 /**
  * Wilder's RSI with the arithmetic of trading-signals' RSI, so every value is the same double: the
@@ -226,29 +226,17 @@ export function commodityChannelIndex(period: number): SeriesSpec {
 /**
  * CMO with the arithmetic of trading-signals' `CMO`: over the last period + 1 values, the changes
  * oldest first, gains and losses summed from 0, then 100 · (gains − losses) / (gains + losses), 0
- * when both are 0. The values sit in a ring instead of the library's array shifted on every bar.
+ * when both are 0. The values sit in a window ring instead of the library's array shifted on every bar.
  */
-class CmoNode extends SeriesCalc {
-  private readonly ring: Float64Array;
-  /** Next write, and the oldest value once full. */
-  private head = 0;
-  private count = 0;
-  constructor(
-    private readonly source: SeriesNode,
-    period: number,
-  ) {
-    super([source]);
+class CmoNode extends WindowNode {
+  constructor(source: SeriesNode, period: number) {
     if (!(Number.isInteger(period) && period >= 1)) throw new RangeError(`cmo: period must be a positive integer (was ${period})`);
-    this.ring = new Float64Array(period + 1);
+    super(source, period + 1);
   }
-  next(): number {
-    const x = this.source.value;
-    if (Number.isNaN(x)) return Number.NaN;
+  protected compute(): number {
+    const n = this.length;
+    if (this.count < n) return Number.NaN;
     const ring = this.ring;
-    const n = ring.length;
-    ring[this.head] = x;
-    this.head = this.head + 1 === n ? 0 : this.head + 1;
-    if (this.count < n && ++this.count < n) return Number.NaN;
     let gains = 0;
     let losses = 0;
     let previous = ring[this.head] as number;

@@ -1,7 +1,7 @@
 import { SeriesCalc, type SeriesNode, type SeriesSpec } from './seriesNode.js';
 
 /** The last `length` values of a source series in a ring buffer; subclasses read it when full. */
-abstract class WindowNode extends SeriesCalc {
+export abstract class WindowNode extends SeriesCalc {
   protected readonly ring: Float64Array;
   protected count = 0;
   /** Index of the oldest value once full (and of the next write). */

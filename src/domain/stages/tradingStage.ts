@@ -131,7 +131,7 @@ export class TradingStage {
   /**
    * The cached size with the breaker's current scale applied, stamped with the time it was sized:
    * the cached object itself while the breaker cuts nothing, so a tick that emits nothing copies
-   * nothing (`stamped` dates what is emitted).
+   * nothing (emitSize stamps the event's time on what it emits).
    */
   private currentSize(symbol: string): PositionSize | null {
     const base = this.baseSizes.get(symbol);

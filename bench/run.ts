@@ -203,6 +203,31 @@ export function renderReport(results: F): string {
       );
     }
   }
+  const withFloor = sizes.filter((s) => s.candleFloor !== undefined && s.candlePath !== undefined);
+  if (withFloor.length > 0) {
+    lines.push('## 2c. The candle path\'s floor (phases 0–2 as columns of doubles, bench/floor.ts)', '');
+    lines.push(
+      table(
+        ['strategies (series per symbol)', 'floor ns per strategy-candle: engine arithmetic / factored recency / evaluation only', 'floor evaluations/s (engine arithmetic)', 'engine loop ns (section 2) / floor', 'target budget'],
+        withFloor.map((s) => {
+          const series = (get(s, 'candleFloor.seriesPerSymbol') as number[] | undefined) ?? [];
+          const floorNs = get(s, 'candleFloor.nsPerEvaluation.full');
+          const loopNs = get(s, 'candlePath.loop.nsPerEvaluation');
+          const ratio = typeof floorNs === 'number' && typeof loopNs === 'number' && floorNs > 0 ? `${(loopNs / floorNs).toFixed(1)}×` : '–';
+          return [
+            `${shape(s)} (${series.length > 0 ? `${Math.min(...series)}–${Math.max(...series)}` : '–'})`,
+            `${num(s, 'candleFloor.nsPerEvaluation.full', 1)} / ${num(s, 'candleFloor.nsPerEvaluation.factoredRecency', 1)} / ${num(s, 'candleFloor.nsPerEvaluation.evaluationOnly', 1)}`,
+            num(s, 'candleFloor.evaluationsPerSecond.full'),
+            ratio,
+            '100 ns (10 M/s) for all five phases',
+          ];
+        }),
+      ),
+      '',
+      'The least a candle close can cost per strategy in one thread: the same strategies and shared-series counts as the engine, as typed-array columns with no objects, no allocation and no outputs; every series a simple moving average; one cross rule; the paper account, return window, live score (sqrt, expm1), confidence (the recency power) and time filter as the domain defines them (test/bench/floor.test.ts checks every column against the domain\'s functions). "Factored recency" replaces the per-strategy power by one power per candle times a per-strategy factor: equal within a few ulps, not the engine\'s doubles. "Evaluation only" stops before the live score. Phases 3–5 (ensembles, rotation, sizing: per-candle work) are not in the floor at all. Best of two repeats per variant, run right after section 2 on this machine.',
+      '',
+    );
+  }
   if (sizes.some((s) => s.memory !== undefined)) {
     lines.push('## 4. Memory (pipeline loaded and running, after a full GC)', '');
     lines.push(

@@ -4,6 +4,7 @@ import type { EngineConfig } from '../config/engine.js';
 import { defaultConfig } from '../src/cli/loadConfig.js';
 import type { InputEvent, TickEvent } from '../src/domain/types.js';
 import { type BenchEngine, loopEngine, phaseFigures, pipelineEngine } from './engines.js';
+import { runFloor } from './floor.js';
 import { collectGarbage, mean, median, quantile, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
 
@@ -208,6 +209,14 @@ function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, 
   return { strategyCandleEvaluations: evaluations, loop: figures('loop'), pipeline: figures('pipeline'), pipelineOverLoop: round(median(ratios), 3), phases };
 }
 
+/**
+ * The candle-path floor (floor.ts) runs beside the candle path up to this size: the target is set at
+ * 10,000 strategies, and at 100,000 its warm-up alone would take minutes.
+ */
+const FLOOR_MAX_STRATEGIES = 10_000;
+/** Timed rounds (one candle per symbol each) of every floor variant, after windows are full. */
+const FLOOR_ROUNDS = 40;
+
 /** Runs the selected workloads for one strategy count; `log` gets progress lines. */
 export async function runSize(opts: SizeOptions, log: Log = () => {}, cfg: EngineConfig = defaultConfig()): Promise<EngineFigures> {
   const { plan } = opts;
@@ -274,6 +283,13 @@ export async function runSize(opts: SizeOptions, log: Log = () => {}, cfg: Engin
     collectGarbage();
     result.candlePath = candlePath(loop, pipeline, spans.candles, perSymbol.length, plan.candleWarmRounds);
     log(`[${plan.strategies}] candle path done`);
+    if (plan.strategies <= FLOOR_MAX_STRATEGIES) {
+      // The same strategies and shared series per symbol as the engine now holds.
+      const series = book.symbols().map((s) => book.book(s).hub.stats().instances);
+      collectGarbage();
+      result.candleFloor = runFloor(cfg, perSymbol, series, { rounds: FLOOR_ROUNDS, warmRounds: cfg.evaluation.returnsWindow + 10, repeats: 2 });
+      log(`[${plan.strategies}] candle-path floor done`);
+    }
   }
   result.outputsMatch = pipeline.outputs() === loop.outputs();
   result.outputs = { pipeline: pipeline.outputs(), loop: loop.outputs() };

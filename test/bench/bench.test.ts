@@ -36,6 +36,14 @@ describe('benchmark suite', () => {
     expect(phases.reduce((acc, p) => acc + p.share, 0)).toBeCloseTo(1, 2);
     expect(phases[0]?.share).toBeGreaterThan(0);
     expect((result.registry as Record<string, number>).symbols).toBe(16);
+    // The floor ran on the engine's own strategy and series counts: 40 timed rounds of every symbol.
+    const floor = result.candleFloor as { evaluations: number; candles: number; strategiesPerSymbol: number[]; seriesPerSymbol: number[]; nsPerEvaluation: Record<string, number> };
+    expect(floor.evaluations).toBe(40 * (result.registry as Record<string, number>).activeStrategies);
+    expect(floor.candles).toBe(40 * 16);
+    expect(floor.seriesPerSymbol).toHaveLength(16);
+    // A symbol with strategies holds their shared series (a tiny plan leaves some symbols empty).
+    for (const [j, n] of floor.strategiesPerSymbol.entries()) if (n > 0) expect(floor.seriesPerSymbol[j]).toBeGreaterThan(0);
+    expect(floor.nsPerEvaluation.full).toBeGreaterThan(0);
     expect((result.memory as Record<string, Record<string, number>>).pipelineLoadedAndRunning?.rssMiB).toBeGreaterThan(0);
 
     const dir = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -57,6 +65,7 @@ describe('benchmark suite', () => {
       expect(report).toContain('## 2. Candle path');
       expect(report).toContain('## 2b. Candle path by phase');
       for (const phase of PHASES) expect(report).toMatch(new RegExp(`\\| ${phase} \\| [0-9,]+ \\([0-9.]+%\\) \\|`));
+      expect(report).toMatch(/## 2c\. The candle path's floor[\s\S]*\| [0-9.]+ \/ [0-9.]+ \/ [0-9.]+ \| [0-9,]+ \| [0-9.]+× \|/);
       expect(report).toContain('## 4. Memory');
       expect(report).not.toContain('NaN');
     } finally {

@@ -11,7 +11,69 @@
  * serialize lossily.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, '$');
+  const line = writeFast(value);
+  // The fast pass keeps no path; on a value it cannot print, the checked pass names where it sits.
+  return line ?? write(value, '$');
+}
+
+/**
+ * Quoted keys by key: a decision has a handful of distinct keys, and JSON.stringify of each one on
+ * every line was a fifth of the serialization. Bounded, so odd keys cannot grow it.
+ */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 1024;
+
+function quoted(key: string): string {
+  let q = quotedKeys.get(key);
+  if (q === undefined) {
+    q = JSON.stringify(key);
+    if (quotedKeys.size >= MAX_QUOTED_KEYS) quotedKeys.clear();
+    quotedKeys.set(key, q);
+  }
+  return q;
+}
+
+/**
+ * The same text as `write`, without building a path string per field (the engine serializes every
+ * decision: about 2× faster), or null at the first value `write` would refuse.
+ */
+function writeFast(value: unknown): string | null {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      // JSON.stringify prints a finite number as ToString(number) (ECMA-262 SerializeJSONProperty), which String() is; -0 → "0" in both.
+      return Number.isFinite(value) ? String(value) : null;
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item = writeFast(value[i]);
+          if (item === null) return null;
+          out += i === 0 ? item : `,${item}`;
+        }
+        return `${out}]`;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return null;
+      const record = value as Record<string, unknown>;
+      let out = '{';
+      let first = true;
+      for (const key of Object.keys(record).sort()) {
+        const field = record[key];
+        if (field === undefined) continue;
+        const text = writeFast(field);
+        if (text === null) return null;
+        out += first ? `${quoted(key)}:${text}` : `,${quoted(key)}:${text}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      return null;
+  }
 }
 
 function write(value: unknown, path: string): string {

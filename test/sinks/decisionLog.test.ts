@@ -52,6 +52,46 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('prints what JSON.stringify prints of the value with its keys sorted, over 3,000 random values', () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const keys = ['a', 'b', 'z', 'strategyId', 'é', 'key "quoted"', '10', '2', 'kind', 'line\nbreak', '', 'A'];
+    const numbers = [0, -0, 1, -1, 0.1 + 0.2, 1e21, 1e-7, 5e-7, -1.5e300, 123_456.789, 2 ** 53 + 2, Number.MIN_VALUE];
+    const build = (depth: number): unknown => {
+      const pick = Math.floor(random() * (depth > 3 ? 4 : 6));
+      if (pick === 0) return numbers[Math.floor(random() * numbers.length)];
+      if (pick === 1) return keys[Math.floor(random() * keys.length)];
+      if (pick === 2) return random() < 0.5;
+      if (pick === 3) return null;
+      if (pick === 4) return Array.from({ length: Math.floor(random() * 4) }, () => build(depth + 1));
+      const out: Record<string, unknown> = {};
+      for (let i = Math.floor(random() * 5); i > 0; i--) out[keys[Math.floor(random() * keys.length)] as string] = random() < 0.1 ? undefined : build(depth + 1);
+      return out;
+    };
+    // The reference: a copy whose objects are built in sorted key order, printed by JSON.stringify.
+    const sorted = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(sorted);
+      if (v === null || typeof v !== 'object') return v;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) out[k] = sorted((v as Record<string, unknown>)[k]);
+      return out;
+    };
+    let compared = 0;
+    for (let i = 0; i < 3_000; i++) {
+      const value = build(0);
+      // Integer-like keys ('10', '2') are ordered first by JS objects whatever the insertion order;
+      // JSON.stringify follows that order, so the reference keeps only values without them at depth.
+      const reference = JSON.stringify(sorted(value));
+      if (/"(10|2)":/.test(reference)) continue;
+      expect(canonicalJson(value)).toBe(reference);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(2_000);
+  });
+
   it('leaves out object properties that are undefined', () => {
     expect(canonicalJson({ a: 1, b: undefined })).toBe('{"a":1}');
   });

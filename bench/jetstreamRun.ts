@@ -30,6 +30,7 @@ import { defaultConfig } from '../src/cli/loadConfig.js';
 import type { InputEvent } from '../src/domain/types.js';
 import { startEngine } from '../src/main.js';
 import { publishMessages } from '../src/sources/inputFiles.js';
+import { decodeMessage } from '../src/sources/decode.js';
 import { connectNats } from '../src/sources/jetstreamConnection.js';
 import { JetStreamSource } from '../src/sources/jetstreamSource.js';
 import { ensureStream } from '../src/sources/jetstreamStream.js';
@@ -248,9 +249,33 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
     engine.close();
     return { ...rates(total, splitSeq, t0, t1, t2), outputs: engine.outputs() };
   });
+  // The main thread also decodes every message (JSON.parse and validation, sources/decode.ts): timed
+  // on the same messages as bytes, best of three passes. With the pipeline in memory it makes the
+  // single-thread ceiling of the engine (NATS delivery and acks run on the consumer thread).
+  const encoder = new TextEncoder();
+  const wire = events.map((e) => {
+    const m = toWireMessage(e, prefix);
+    return { subject: m.subject, data: encoder.encode(m.data) };
+  });
   events.length = 0;
+  const decodeOptions = { subjectPrefix: prefix, maxBytes: 65_536 };
+  let decodeMs = Number.POSITIVE_INFINITY;
+  let decoded = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    decoded = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < wire.length; i++) {
+      const w = wire[i] as { subject: string; data: Uint8Array };
+      if (decodeMessage(w.data, w.subject, i + 1, decodeOptions).kind !== 'rejection') decoded++;
+    }
+    decodeMs = Math.min(decodeMs, performance.now() - t0);
+  }
+  wire.length = 0;
+  const inMemoryMs = (out.pipelineInMemory as Figures).ms as number;
+  out.decodeInMemory = { messages: total, decoded, ms: round(decodeMs, 1), usPerMessage: round((decodeMs * 1000) / total, 2) };
+  out.mainThreadCeiling = { ms: round(inMemoryMs + decodeMs, 1), messagesPerSecond: round((total / (inMemoryMs + decodeMs)) * 1000, 0) };
   collectGarbage();
-  log(`[${n}] in-memory pipeline: ${JSON.stringify(out.pipelineInMemory)}`);
+  log(`[${n}] in-memory pipeline: ${JSON.stringify(out.pipelineInMemory)}; decode: ${JSON.stringify(out.decodeInMemory)}`);
 
   // (a) the engine over JetStream, acks after the SQLite commit.
   const dbDir = mkdtempSync(join(tmpdir(), 'tradestream-bench-db-'));
@@ -320,6 +345,7 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
   // The same ratio in CPU time (less sensitive to other load on the machine than wall time).
   out.engineOverBareByCpu = round(cpuPerMessage(bare.timer100ms) / cpuPerMessage(out.engine), 3);
   out.engineOverPipelineInMemory = round(engineRate / rate(out.pipelineInMemory), 3);
+  out.mainThreadCeilingOverBare = round(rate(out.mainThreadCeiling) / rate(bare.timer100ms), 3);
   const tick = (f: unknown) => ((f as Figures).tickSpan as Figures).messagesPerSecond as number;
   out.tickSpanEngineOverBare = round(tick(out.engine) / tick(bare.timer100ms), 3);
 

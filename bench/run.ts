@@ -280,7 +280,7 @@ function jetstreamSection(js: unknown): string[] {
   const rate = (s: F, p: string) => `${num(s, `${p}.messagesPerSecond`)} (${num(s, `${p}.tickSpan.messagesPerSecond`)})`;
   return [
     table(
-      ['strategies', 'messages (registration + ticks)', 'engine msg/s (tick span)', 'bare, ack every 100 ms', 'bare, ack every 100th', 'bare, ack each', 'bare, ack every 100 ms keeping every message until then', 'engine / bare (100 ms): whole stream, tick span, whole-stream CPU', 'pipeline in memory msg/s', 'CPU µs/msg engine / bare / bare keeping / in memory', 'GC µs/msg engine / bare / bare keeping / in memory'],
+      ['strategies', 'messages (registration + ticks)', 'engine msg/s (tick span)', 'bare, ack every 100 ms', 'bare, ack every 100th', 'bare, ack each', 'bare, ack every 100 ms keeping every message until then', 'engine / bare (100 ms): whole stream, tick span, whole-stream CPU', 'pipeline in memory msg/s', 'main-thread ceiling msg/s (pipeline in memory + decode) / bare', 'CPU µs/msg engine / bare / bare keeping / in memory', 'GC µs/msg engine / bare / bare keeping / in memory'],
       runs.map((s) => [
         num(s, 'strategies'),
         `${num(s, 'messages')} (${num(s, 'registrationMessages')} + ${num(s, 'tickMessages')})`,
@@ -291,12 +291,13 @@ function jetstreamSection(js: unknown): string[] {
         rate(s, 'bare.timer100msRetain'),
         `${num(s, 'engineOverBare.timer100ms', 2)} / **${num(s, 'tickSpanEngineOverBare', 2)}** / ${num(s, 'engineOverBareByCpu', 2)}`,
         rate(s, 'pipelineInMemory'),
+        `${num(s, 'mainThreadCeiling.messagesPerSecond')} / ${num(s, 'mainThreadCeilingOverBare', 2)} (decode ${num(s, 'decodeInMemory.usPerMessage', 2)} µs/msg)`,
         ['engine', 'bare.timer100ms', 'bare.timer100msRetain', 'pipelineInMemory'].map((p) => num(s, `${p}.cpu.cpuUsPerMessage`, 1)).join(' / '),
         ['engine', 'bare.timer100ms', 'bare.timer100msRetain', 'pipelineInMemory'].map((p) => num(s, `${p}.cpu.gcUsPerMessage`, 1)).join(' / '),
       ]),
     ),
     '',
-    'One stream per size, published once with `publishMessages` + `toWireMessage` (publish msg/s in results.json). Engine = startEngine (temp SQLite, serve: false) on JetStreamSource.events(0), acks after each commit; from its first message to the commit of the last seq. Bare = a separate durable (AckPolicy.All) that only JSON.parses and acks. "Keeping" = the 100 ms bare consumer holding every JsMsg until its ack (the engine does not: its consumer thread keeps only the ack subject of each message, its main thread only seq numbers). CPU = process.cpuUsage (all threads, the consumer thread of the engine included) per message; GC = pause time of gc performance entries. Rates in parentheses: the tick span alone (after the registration span). "Pipeline in memory" = the same events pushed into tradingPipeline without NATS or SQLite (the compute ceiling). Target: engine / bare ≥ 0.8 at 10,000 strategies: the tick span is the streaming rate; the whole stream adds the registration span, where the pipeline itself (in memory) is slower than the bare consumer.',
+    'One stream per size, published once with `publishMessages` + `toWireMessage` (publish msg/s in results.json). Engine = startEngine (temp SQLite, serve: false) on JetStreamSource.events(0), acks after each commit; from its first message to the commit of the last seq. Bare = a separate durable (AckPolicy.All) that only JSON.parses and acks. "Keeping" = the 100 ms bare consumer holding every JsMsg until its ack (the engine does not: its consumer thread keeps only the ack subject of each message, its main thread only seq numbers). CPU = process.cpuUsage (all threads, the consumer thread of the engine included) per message; GC = pause time of gc performance entries. Rates in parentheses: the tick span alone (after the registration span). "Pipeline in memory" = the same events pushed into tradingPipeline without NATS or SQLite. "Main-thread ceiling" adds the time to decode every message (JSON.parse and validation, done on the engine\'s main thread; best of three passes): the fastest the main thread could go with free sinks and free transport, so its ratio to the bare consumer is the most the whole-stream ratio can reach with today\'s pipeline. Target: engine / bare ≥ 0.8 at 10,000 strategies: the tick span is the streaming rate; the whole stream adds the registration span, where the pipeline itself (in memory) is slower than the bare consumer.',
   ];
 }
 

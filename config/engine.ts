@@ -203,6 +203,11 @@ export const StoreConfig = Type.Object(
     db: Type.String({ default: './data/tradestream.db', description: 'SQLite state file (WAL).' }),
     flushInterval: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'Batch writes into one transaction this often (ms, wall time).' }),
     decisionLog: Type.String({ default: '', description: 'Also append canonical decision lines to this file; empty disables.' }),
+    writer: Type.Union([Type.Literal('inline'), Type.Literal('thread')], {
+      default: 'inline',
+      description:
+        "Where the SQL runs: 'inline' on the engine's thread, or 'thread' on a writer thread of its own (acks still follow its commits). 'thread' frees the engine's thread where a core is spare; on 2 cores beside a nats-server it did not pay (README, Performance).",
+    }),
   },
   { default: {}, additionalProperties: false },
 );

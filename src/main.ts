@@ -55,7 +55,11 @@ export type InputSource = (committedSeq: number) => Observable<InputEvent | Reje
 
 export async function startEngine(config: EngineConfig, source: InputSource, log: Logger, hooks: EngineHooks = {}): Promise<Engine> {
   const metrics = hooks.metrics ?? new EngineMetrics();
-  const store = StateStore.open(config.store.db, { flushInterval: config.store.flushInterval, ...(hooks.consumer ? { consumer: hooks.consumer } : {}) });
+  const store = StateStore.open(config.store.db, {
+    flushInterval: config.store.flushInterval,
+    writer: config.store.writer,
+    ...(hooks.consumer ? { consumer: hooks.consumer } : {}),
+  });
   store.onFlush((result) => metrics.observeFlush(result));
   if (hooks.onCommitted !== undefined) store.onCommit(hooks.onCommitted);
   const decisionLog = new DecisionLog(config.store.decisionLog === '' ? undefined : config.store.decisionLog);

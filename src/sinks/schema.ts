@@ -25,6 +25,7 @@ import type {
   StrategyRecord,
 } from '../domain/types.js';
 import { canonicalJson } from './decisionLog.js';
+import type { DecisionRow } from './pendingWrites.js';
 
 /**
  * Version 1. Plain `CREATE TABLE` (no IF NOT EXISTS) on purpose: a version-0 file that already has
@@ -232,7 +233,7 @@ export interface StateStatements {
   upsertPortfolio(p: Portfolio): void;
   /** Keeps the latest portfolio (by its own time) of the event-time minute starting at `minute`. */
   upsertHistory(minute: number, p: Portfolio): void;
-  insertDecision(d: Decision, line: string): void;
+  insertDecision(d: DecisionRow): void;
   insertRejection(r: Rejection): void;
   upsertConsumer(name: string, lastSeq: number, time: number): void;
   consumerSeq(name: string): number | null;
@@ -377,8 +378,8 @@ export function prepareStatements(db: Database.Database): StateStatements {
     upsertHistory: (minute, p) => {
       upsertHistory.run(minute, p.time, p.equity, p.drawdown, p.state);
     },
-    insertDecision: (d, line) => {
-      insertDecision.run(d.seq, d.time, d.decision, d.symbol, d.reason, line);
+    insertDecision: (d) => {
+      insertDecision.run(d.seq, d.time, d.decision, d.symbol, d.reason, d.line);
     },
     insertRejection: (r) => {
       insertRejection.run(r.seq, r.source, r.code, r.reason, r.field, r.symbol);

@@ -11,6 +11,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../moduleWorker.js';
+import { type DecisionRow, type PendingWrites, pendingRowCount, writePendingRows } from './pendingWrites.js';
+import type { FromStoreWriter, StoreWriterData, ToStoreWriter } from './stateStoreWriter.js';
 import type { ConfidenceScore, Decision, Ensemble, OutputBatch, Portfolio, Position, PositionSize, Rejection, StrategyRecord } from '../domain/types.js';
 import { canonicalJson } from './decisionLog.js';
 import { migrateSchema, NewerSchemaError, prepareStatements, type StateStatements } from './schema.js';
@@ -39,7 +43,35 @@ export interface StateStoreOptions {
   readonly maxBatchOutputs?: number;
   /** Name of this engine's row in consumer_state (default 'engine'); one per durable consumer. */
   readonly consumer?: string;
+  /**
+   * Where the SQL runs (default 'inline'). 'thread': on a writer thread with its own connection
+   * (stateStoreWriter.ts), so the engine's thread only hands each flush over and goes on with the
+   * next inputs; commit listeners still run on the engine's thread, after the writer's commit.
+   * A flush then returns before anything is committed (`lastSeq: null`); `close()` waits for every
+   * write. On a failed write the rows of that flush are not kept (nothing of them was acked: the
+   * engine stops, and a restart replays them), and every later flush throws the failure.
+   */
+  readonly writer?: 'inline' | 'thread';
 }
+
+/** The writer thread of a store with `writer: 'thread'`, and the writes it has not answered. */
+interface WriterThread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  /** [answers the writer has posted], shared, for the synchronous wait in close(). */
+  readonly done: Int32Array;
+  posted: number;
+  answered: number;
+  /** The write posted and not answered yet (one at a time: commits stay in flush order). */
+  inFlight: { readonly lastSeq: number; readonly rows: number } | null;
+  /** A flush was asked for while one was in flight: run it when that one is answered. */
+  again: boolean;
+  failure: StateStoreError | null;
+  exited: boolean;
+}
+
+/** Longest wait for the writer thread when closing, before the store gives up on it. */
+const WRITER_CLOSE_TIMEOUT_MS = 60_000;
 
 /** The wall-clock timer the flush runs on; tests pass fake timers. */
 export interface FlushTimers {
@@ -70,7 +102,7 @@ export class StateStore {
   private readonly sizes = new Map<string, PositionSize>();
   private readonly history = new Map<number, Portfolio>();
   private portfolio: Portfolio | null = null;
-  private decisions: { readonly decision: Decision; readonly line: string }[] = [];
+  private decisions: DecisionRow[] = [];
   private rejections: Rejection[] = [];
   private pendingSeq: number | null = null;
   private pendingTime = 0;
@@ -83,8 +115,11 @@ export class StateStore {
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly maxBatchOutputs: number;
   private readonly consumer: string;
-  private readonly writeAll: () => void;
+  private readonly writeAll: (pending: PendingWrites) => void;
+  private readonly thread: WriterThread | null;
   private closed = false;
+  /** close() is waiting for the writer thread: failures are thrown by close(), not reported. */
+  private closing = false;
 
   private constructor(
     private readonly path: string,
@@ -96,7 +131,8 @@ export class StateStore {
     this.maxBatchOutputs = opts.maxBatchOutputs ?? DEFAULT_MAX_BATCH_OUTPUTS;
     this.consumer = opts.consumer ?? 'engine';
     this.committedSeq = sql.consumerSeq(this.consumer);
-    this.writeAll = db.transaction(() => this.writePending());
+    this.writeAll = db.transaction((pending: PendingWrites) => writePendingRows(sql, pending));
+    this.thread = opts.writer === 'thread' ? this.startWriter() : null;
     this.timer = timers.setInterval(() => this.flushFromTimer(), opts.flushInterval);
   }
 
@@ -182,7 +218,7 @@ export class StateStore {
           break;
         }
         case 'decision':
-          this.decisions.push({ decision: output, line: lines?.get(output) as string });
+          this.decisions.push({ seq: output.seq, time: output.time, decision: output.decision, symbol: output.symbol, reason: output.reason, line: lines?.get(output) as string });
           break;
         case 'rejection':
           this.rejections.push(output);
@@ -214,18 +250,42 @@ export class StateStore {
    */
   flush(): FlushResult {
     if (this.closed) throw new StateStoreError(this.path, 'flush after close');
+    if (this.thread !== null) return this.postFlush(this.thread);
     const lastSeq = this.pendingSeq;
     if (lastSeq === null) return { rows: 0, lastSeq: null, ms: 0 };
-    const rows = this.pendingRows();
+    const pending = this.takePending(lastSeq);
+    const rows = pendingRowCount(pending);
     const started = performance.now();
     try {
-      this.writeAll();
+      this.writeAll(pending);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new StateStoreError(this.path, `flush of ${rows} rows up to seq ${lastSeq} rolled back: ${reason}`, { cause: error });
     }
-    const ms = performance.now() - started;
     this.clearPending();
+    return this.committed(lastSeq, rows, performance.now() - started);
+  }
+
+  /** A flush of `writer: 'thread'`: hands the queue to the writer unless a write is in flight. */
+  private postFlush(thread: WriterThread): FlushResult {
+    if (thread.failure !== null) throw thread.failure;
+    if (thread.inFlight !== null) {
+      thread.again = true;
+      return { rows: 0, lastSeq: null, ms: 0 };
+    }
+    const lastSeq = this.pendingSeq;
+    if (lastSeq === null) return { rows: 0, lastSeq: null, ms: 0 };
+    const pending = this.takePending(lastSeq);
+    const rows = pendingRowCount(pending);
+    this.clearPending();
+    thread.inFlight = { lastSeq, rows };
+    thread.posted++;
+    thread.port.postMessage({ type: 'write', pending } satisfies ToStoreWriter);
+    return { rows, lastSeq: null, ms: 0 };
+  }
+
+  /** Records a commit and tells the listeners. */
+  private committed(lastSeq: number, rows: number, ms: number): FlushResult {
     this.committedSeq = lastSeq;
     for (const listener of this.commitListeners) listener(lastSeq);
     const result = { rows, lastSeq, ms };
@@ -299,7 +359,8 @@ export class StateStore {
   close(): void {
     if (this.closed) return;
     try {
-      this.flush();
+      if (this.thread === null) this.flush();
+      else this.closeWriter(this.thread);
     } finally {
       this.closed = true;
       this.timers.clearInterval(this.timer);
@@ -311,25 +372,111 @@ export class StateStore {
     try {
       this.flush();
     } catch (error) {
-      this.timers.clearInterval(this.timer);
-      if (this.errorListeners.length === 0) throw error;
-      const failure = error instanceof Error ? error : new Error(String(error));
-      for (const listener of this.errorListeners) listener(failure);
+      this.failed(error);
     }
   }
 
-  private pendingRows(): number {
-    return (
-      this.strategies.size +
-      this.scores.size +
-      this.ensembles.size +
-      this.positions.size +
-      this.sizes.size +
-      (this.portfolio === null ? 0 : 1) +
-      this.history.size +
-      this.decisions.length +
-      this.rejections.length
-    );
+  /** A failed timer-driven flush or write: stops the timer; the listeners get it, or it is thrown. */
+  private failed(error: unknown): void {
+    this.timers.clearInterval(this.timer);
+    if (this.errorListeners.length === 0) throw error;
+    const failure = error instanceof Error ? error : new Error(String(error));
+    for (const listener of this.errorListeners) listener(failure);
+  }
+
+  private startWriter(): WriterThread {
+    const channel = new MessageChannel();
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    const worker = startModuleWorker(import.meta.url, 'stateStoreWriter', { path: this.path, port: channel.port2, done } satisfies StoreWriterData, [channel.port2]);
+    const thread: WriterThread = { worker, port: channel.port1, done, posted: 0, answered: 0, inFlight: null, again: false, failure: null, exited: false };
+    thread.port.on('message', (answer: FromStoreWriter) => this.onAnswer(thread, answer));
+    // Neither keeps the process alive: the flush timer does while the store is open.
+    thread.port.unref();
+    worker.unref();
+    worker.on('error', (error) => {
+      thread.failure ??= new StateStoreError(this.path, `writer thread failed: ${error.message}`, { cause: error });
+      if (!this.closed && !this.closing) this.failed(thread.failure);
+    });
+    worker.on('exit', () => {
+      thread.exited = true;
+    });
+    return thread;
+  }
+
+  private onAnswer(thread: WriterThread, answer: FromStoreWriter): void {
+    thread.answered++;
+    if (answer.type === 'closed') return;
+    const rows = thread.inFlight?.rows ?? 0;
+    thread.inFlight = null;
+    if (answer.type === 'failed') {
+      thread.failure = new StateStoreError(this.path, `flush of ${rows} rows up to seq ${answer.lastSeq} rolled back: ${answer.message}`);
+      if (!this.closed && !this.closing) this.failed(thread.failure);
+      return;
+    }
+    this.committed(answer.lastSeq, rows, answer.ms);
+    if (thread.again && !this.closed && !this.closing) {
+      thread.again = false;
+      this.flushFromTimer();
+    }
+  }
+
+  /**
+   * Closes a `writer: 'thread'` store synchronously: waits for the write in flight, writes what is
+   * queued, then closes the writer, reading its answers straight off the port (Atomics.wait on the
+   * shared counter between them), so commit listeners still see every commit.
+   */
+  private closeWriter(thread: WriterThread): void {
+    this.closing = true;
+    thread.again = false;
+    this.awaitAnswers(thread);
+    if (thread.failure === null && this.pendingSeq !== null) {
+      this.postFlush(thread);
+      this.awaitAnswers(thread);
+    }
+    thread.posted++;
+    thread.port.postMessage({ type: 'close' } satisfies ToStoreWriter);
+    this.awaitAnswers(thread);
+    thread.port.close();
+    if (thread.failure !== null) throw thread.failure;
+  }
+
+  private awaitAnswers(thread: WriterThread): void {
+    const deadline = performance.now() + WRITER_CLOSE_TIMEOUT_MS;
+    while (thread.answered < thread.posted) {
+      const seen = Atomics.load(thread.done, 0);
+      const received = receiveMessageOnPort(thread.port);
+      if (received !== undefined) {
+        this.onAnswer(thread, received.message as FromStoreWriter);
+        continue;
+      }
+      if (thread.exited) {
+        thread.failure ??= new StateStoreError(this.path, 'writer thread exited before answering');
+        return;
+      }
+      if (performance.now() > deadline) {
+        thread.failure ??= new StateStoreError(this.path, `writer thread did not answer within ${WRITER_CLOSE_TIMEOUT_MS} ms`);
+        return;
+      }
+      Atomics.wait(thread.done, 0, seen, 100);
+    }
+  }
+
+  /** The queue as one flush's rows (not cleared: an inline flush clears it after its commit). */
+  private takePending(lastSeq: number): PendingWrites {
+    return {
+      strategies: [...this.strategies.values()],
+      scores: [...this.scores.values()],
+      ensembles: [...this.ensembles.values()],
+      positions: [...this.positions.values()],
+      sizes: [...this.sizes.values()],
+      portfolio: this.portfolio,
+      history: [...this.history],
+      decisions: this.decisions,
+      rejections: this.rejections,
+      consumer: this.consumer,
+      lastSeq,
+      time: this.pendingTime,
+    };
   }
 
   private clearPending(): void {
@@ -344,21 +491,6 @@ export class StateStore {
     this.rejections = [];
     this.pendingSeq = null;
     this.queuedOutputs = 0;
-  }
-
-  /** Runs inside the flush transaction; any throw rolls all of it back. Ensembles go in update order (see enqueue). */
-  private writePending(): void {
-    const sql = this.sql;
-    for (const s of this.strategies.values()) sql.upsertStrategy(s);
-    for (const c of this.scores.values()) sql.upsertScore(c);
-    for (const e of this.ensembles.values()) sql.upsertEnsemble(e);
-    for (const p of this.positions.values()) sql.upsertPosition(p);
-    for (const z of this.sizes.values()) sql.upsertSize(z);
-    if (this.portfolio !== null) sql.upsertPortfolio(this.portfolio);
-    for (const [minute, p] of this.history) sql.upsertHistory(minute, p);
-    for (const { decision, line } of this.decisions) sql.insertDecision(decision, line);
-    for (const r of this.rejections) sql.insertRejection(r);
-    sql.upsertConsumer(this.consumer, this.pendingSeq as number, this.pendingTime);
   }
 }
 

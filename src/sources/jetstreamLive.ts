@@ -3,15 +3,12 @@
  * consumer, its consumer thread (jetstreamConsumerThread.ts: consuming, stream-order restoration,
  * ack subjects), decoding, dead letters and ack bookkeeping. Used by JetStreamSource.events().
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AckPolicy, type ConsumerInfo, DeliverPolicy, type JetStreamManager, ReplayPolicy } from '@nats-io/jetstream';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Subscriber } from 'rxjs';
 import type { InputEvent, Rejection } from '../domain/types.js';
+import { startModuleWorker } from '../moduleWorker.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
 import { AckQueue } from './jetstreamAcks.js';
 import type { NatsConnectOptions } from './jetstreamConnection.js';
@@ -49,20 +46,9 @@ export interface LiveSettings {
   readonly connection: NatsConnectOptions;
 }
 
-/**
- * Starts the consumer thread. Built code (dist/) loads the compiled module; when running from the
- * TypeScript sources (vitest, `npm run dev`), the thread loads the .ts module through tsx.
- */
+/** Starts the consumer thread (jetstreamConsumerThread.ts). */
 function startConsumerThread(settings: ConsumerThreadSettings): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./jetstreamConsumerThread.js', here), { workerData: settings });
-  // The ESM entry of tsx's API, as its package.json exports it (require.resolve gives the CommonJS one).
-  const tsxPackage = createRequire(here).resolve('tsx/package.json');
-  const exported = (JSON.parse(readFileSync(tsxPackage, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api'];
-  const tsx = pathToFileURL(join(dirname(tsxPackage), exported?.import.default ?? 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./jetstreamConsumerThread.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
-  return new Worker(bootstrap, { eval: true, workerData: settings });
+  return startModuleWorker(import.meta.url, 'jetstreamConsumerThread', settings);
 }
 
 /**

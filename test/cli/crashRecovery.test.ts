@@ -82,8 +82,11 @@ describe('crash recovery', () => {
       const startSeq = committedSeq(db);
       const target = Math.floor((lastSeq * (k + next())) / 11);
       // A 10 ms flush interval gives finer commit points than the reference run's 100 ms: the
-      // final state must not depend on how inputs were grouped into transactions.
-      const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10']);
+      // final state must not depend on how inputs were grouped into transactions. Every other run
+      // writes on the store's writer thread (store.writer), so kills also land between a flush
+      // handed over and its commit.
+      const writer = k % 2 === 1 ? ['--set', 'store.writer=thread'] : [];
+      const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10', ...writer]);
       await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);
       if (k % 3 !== 2) {
         while (startSeq < lastSeq && (committedSeq(db) < target || committedSeq(db) === startSeq)) await new Promise((r) => setTimeout(r, 5));
@@ -107,7 +110,8 @@ describe('crash recovery', () => {
     // redelivers what the store already holds, and the restart must skip it by sequence.
     const committed: number[] = [];
     for (let run = 0; run < 3 && committedSeq(db) < lastSeq; run++) {
-      const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10'], {
+      const writer = run === 1 ? ['--set', 'store.writer=thread'] : [];
+      const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10', ...writer], {
         TS_FAULT_KILL_AFTER_COMMITS: '1',
       });
       expect(await engine.exited).toBe('SIGKILL');

@@ -443,6 +443,105 @@ describe('StateStore', () => {
     expect(store.readOpenPositions().map((p) => p.positionId)).toEqual(['p-open']);
   });
 
+  describe("writer: 'thread'", () => {
+    function openThreaded(file = path): StateStore {
+      const store = StateStore.open(file, { flushInterval: 60_000, writer: 'thread' });
+      opened.push(store);
+      return store;
+    }
+    const dump = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[]).filter((t) => t !== 'meta');
+        return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]));
+      } finally {
+        db.close();
+      }
+    };
+    const batches = (): OutputBatch[] => [
+      realisticBatch(1),
+      batch(2, [position({ size: 0.2 }), size({ size: 0.2 }), decision({ seq: 2, decision: 'position.resized' })]),
+      batch(3, [ensemble({ id: 'ens-b' }), strategy({ strategyId: 's-2', seenCount: 2 }), score({ strategyId: 's-2' })]),
+      batch(5, [portfolio({ time: T0 + 2 * MINUTE, equity: 101_000 }), rejection({ seq: 5 })]),
+    ];
+
+    it('writes the same rows as the inline writer, committing each flush in order, listeners on this thread', async () => {
+      const inline = open(join(dir, 'inline.db'));
+      const threaded = openThreaded(join(dir, 'thread.db'));
+      const commits: number[] = [];
+      const flushed: (number | null)[] = [];
+      threaded.onCommit((seq) => commits.push(seq));
+      threaded.onFlush((r) => flushed.push(r.lastSeq));
+      for (const b of batches()) {
+        inline.enqueue(b);
+        threaded.enqueue(b);
+        inline.flush();
+        // Handed over, not committed yet: the commit arrives as an answer on this thread.
+        expect(threaded.flush().lastSeq).toBe(null);
+      }
+      // Three flushes were asked while the first was in flight: they went as one write after it.
+      await vi.waitFor(() => expect(commits).toEqual([1, 5]));
+      expect(flushed).toEqual([1, 5]);
+      expect(threaded.lastSeq()).toBe(5);
+      inline.close();
+      threaded.close();
+      const a = dump(join(dir, 'inline.db'));
+      const b = dump(join(dir, 'thread.db'));
+      // Same rows; consumer_state differs only in when it was written, which both stamp from the batch.
+      expect(b).toEqual(a);
+      expect((b.decisions as unknown[]).length).toBe(2);
+    });
+
+    it('close() waits for the write in flight and commits what is queued, synchronously', () => {
+      const store = openThreaded();
+      const commits: number[] = [];
+      store.onCommit((seq) => commits.push(seq));
+      store.enqueue(realisticBatch(1));
+      store.flush();
+      store.enqueue(batch(2, [size({ size: 0.3 })]));
+      store.close();
+      expect(commits).toEqual([1, 2]);
+      expect(readCommitted('SELECT last_seq FROM consumer_state')).toEqual([{ last_seq: 2 }]);
+      expect(readCommitted<{ size: number }>('SELECT size FROM position_sizes')[0]?.size).toBe(0.3);
+      expect(() => store.flush()).toThrow(/flush after close/);
+      store.close();
+    });
+
+    it('reports a failed write to onError without a commit, and every later flush throws it', async () => {
+      const store = openThreaded();
+      const commits: number[] = [];
+      const errors: Error[] = [];
+      store.onCommit((seq) => commits.push(seq));
+      store.onError((error) => errors.push(error));
+      store.enqueue(realisticBatch(1));
+      store.flush();
+      await vi.waitFor(() => expect(commits).toEqual([1]));
+      store.enqueue(batch(2, [strategy({ strategyId: 's-new' }), position({ positionId: 'p-bad', status: 'bogus' as Position['status'] })]));
+      store.flush();
+      await vi.waitFor(() => expect(errors).toHaveLength(1));
+      expect(errors[0]).toBeInstanceOf(StateStoreError);
+      expect(errors[0]?.message).toMatch(/flush of 2 rows up to seq 2 rolled back: CHECK constraint failed/);
+      expect(commits).toEqual([1]);
+      expect(store.lastSeq()).toBe(1);
+      expect(readCommitted('SELECT strategy_id FROM strategies')).toEqual([{ strategy_id: 's-sma-rsi-1' }]);
+      store.enqueue(batch(3, [size()]));
+      expect(() => store.flush()).toThrow(/seq 2 rolled back/);
+      expect(() => store.close()).toThrow(/seq 2 rolled back/);
+    });
+
+    it('close() throws a write that fails while it waits, after closing the writer, and only once', () => {
+      const store = openThreaded();
+      const errors: Error[] = [];
+      store.onError((error) => errors.push(error));
+      store.enqueue(batch(1, [position({ status: 'bogus' as Position['status'] })]));
+      expect(() => store.close()).toThrow(/flush of 1 rows up to seq 1 rolled back: CHECK constraint failed/);
+      // Thrown by close(), not also reported: nothing else is running to hear it.
+      expect(errors).toEqual([]);
+      expect(() => store.close()).not.toThrow();
+      expect(readCommitted('SELECT count(*) AS n FROM consumer_state')).toEqual([{ n: 0 }]);
+    });
+  });
+
   it('flushes on close, closes once, and refuses work afterwards', () => {
     const store = open();
     store.enqueue(realisticBatch(1));

@@ -26,7 +26,7 @@
  * the cheapest exact-in-value alternative to that power, 0.5^((now − ref)/h) · 0.5^((ref − t)/h)
  * with the first factor once per candle and the second once per strategy (equal to the power
  * within a few ulps, so not the engine's doubles); `evaluationOnly` stops after the return window
- * (no score, no phases 1–2).
+ * (no live score, no phases 1–2).
  */
 import { performance } from 'node:perf_hooks';
 import type { EngineConfig } from '../config/engine.js';

@@ -205,7 +205,7 @@ export function renderReport(results: F): string {
   }
   const withFloor = sizes.filter((s) => s.candleFloor !== undefined && s.candlePath !== undefined);
   if (withFloor.length > 0) {
-    lines.push('## 2c. The candle path\'s floor (phases 0–2 as columns of doubles, bench/floor.ts)', '');
+    lines.push('## 2c. The candle path\'s floor (live evaluation and phases 1–2 as columns of doubles, bench/floor.ts)', '');
     lines.push(
       table(
         ['strategies (series per symbol)', 'floor ns per strategy-candle: engine arithmetic / factored recency / evaluation only', 'floor evaluations/s (engine arithmetic)', 'engine loop ns (section 2) / floor', 'target budget'],

@@ -32,6 +32,7 @@ import { performance } from 'node:perf_hooks';
 import type { EngineConfig } from '../config/engine.js';
 import { MS_PER_DAY } from '../src/domain/confidence.js';
 import { normalizeScoreTerm } from '../src/domain/liveScore.js';
+import { Random } from '../src/sources/demo/random.js';
 
 export type FloorVariant = 'full' | 'factoredRecency' | 'evaluationOnly';
 export const FLOOR_VARIANTS: readonly FloorVariant[] = ['full', 'factoredRecency', 'evaluationOnly'];
@@ -40,18 +41,6 @@ export const FLOOR_VARIANTS: readonly FloorVariant[] = ['full', 'factoredRecency
 const TYPES = 60;
 const SHORTEST_PERIOD = 5;
 const LONGEST_PERIOD = 100;
-
-/** A deterministic 32-bit generator (mulberry32): the same columns on every run. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** One symbol's columns: its series, then one entry per strategy in every per-strategy array. */
 export class FloorSymbol {
@@ -105,7 +94,9 @@ export class FloorSymbol {
     seed: number,
   ) {
     if (strategies > 0 && series < 1) throw new RangeError(`FloorSymbol: ${strategies} strategies need at least one shared series (was ${series})`);
-    const random = generator(seed);
+    // The demo's seeded generator: the same columns on every run.
+    const rng = new Random(seed);
+    const random = () => rng.next();
     this.period = new Int32Array(series);
     this.ringAt = new Int32Array(series);
     let ringLength = 0;
@@ -322,7 +313,8 @@ export function runFloor(
   for (let repeat = 0; repeat < opts.repeats; repeat++) {
     for (const variant of FLOOR_VARIANTS) {
       const symbols = strategiesPerSymbol.map((n, j) => new FloorSymbol(n, seriesPerSymbol[j] as number, cfg.evaluation.returnsWindow, p.halfLifeMs, (opts.seed ?? 42) + j));
-      const random = generator(opts.seed ?? 42);
+      const rng = new Random(opts.seed ?? 42);
+      const random = () => rng.next();
       let now = 0;
       let ms = 0;
       for (let round = 0; round < opts.warmRounds + opts.rounds; round++) {

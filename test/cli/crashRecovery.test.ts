@@ -97,8 +97,12 @@ describe('crash recovery', () => {
       killedAt.push(committedSeq(db));
     }
     console.log(`crash recovery: committed seq at each of the 10 kills: ${killedAt.join(', ')} (of ${lastSeq})`);
-    // Progress is committed in bursts (one flush every 100 ms), so two kills can share a point.
-    expect(new Set(killedAt.filter((seq) => seq < lastSeq)).size).toBeGreaterThanOrEqual(5);
+    // Kills landed at several distinct points before the end. Fewer than ten by design: every third
+    // kill lands during the rebuild, at its predecessor's point, and a run on the writer thread
+    // commits behind its processing (flushes asked while one is in flight go as one), so the last
+    // kills can all come after the end. Runs of this test with both writers gave 5 or 6 distinct
+    // points; a degenerate run (every kill at the start, or at the end) gives 1 or 2.
+    expect(new Set(killedAt.filter((seq) => seq < lastSeq)).size).toBeGreaterThanOrEqual(4);
     const fingerprint = await runToEnd(nats.url, db, lastSeq);
     expect(fingerprint).toBe(referenceFingerprint);
     expect(finalState(db)).toEqual(reference);

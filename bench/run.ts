@@ -219,7 +219,7 @@ export function renderReport(results: F): string {
             `${num(s, 'candleFloor.nsPerEvaluation.full', 1)} / ${num(s, 'candleFloor.nsPerEvaluation.factoredRecency', 1)} / ${num(s, 'candleFloor.nsPerEvaluation.evaluationOnly', 1)}`,
             num(s, 'candleFloor.evaluationsPerSecond.full'),
             ratio,
-            '100 ns (10 M/s) for all five phases',
+            '100 ns (10 M/s) for the whole pipeline',
           ];
         }),
       ),

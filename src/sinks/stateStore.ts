@@ -109,6 +109,8 @@ export class StateStore {
   private queuedOutputs = 0;
   private earlyFlushScheduled = false;
   private committedSeq: number | null;
+  /** Highest seq handed to the writer thread (its commit may still be coming); null inline or before the first. */
+  private handedSeq: number | null = null;
   private readonly commitListeners: ((lastSeq: number) => void)[] = [];
   private readonly errorListeners: ((error: Error) => void)[] = [];
   private readonly flushListeners: ((result: FlushResult) => void)[] = [];
@@ -183,7 +185,8 @@ export class StateStore {
    */
   enqueue(batch: OutputBatch, known?: ReadonlyMap<Decision, string>): void {
     if (this.closed) throw new StateStoreError(this.path, `enqueue of seq ${batch.seq} after close`);
-    if (this.committedSeq !== null && batch.seq <= this.committedSeq) return;
+    const done = Math.max(this.committedSeq ?? Number.NEGATIVE_INFINITY, this.handedSeq ?? Number.NEGATIVE_INFINITY);
+    if (batch.seq <= done) return;
     // Lines first, so a bad decision throws before anything of the batch is queued.
     let lines: Map<Decision, string> | undefined;
     for (const output of batch.outputs) {
@@ -277,10 +280,19 @@ export class StateStore {
     if (lastSeq === null) return { rows: 0, lastSeq: null, ms: 0 };
     const pending = this.takePending(lastSeq);
     const rows = pendingRowCount(pending);
+    try {
+      // Posted first: if the rows cannot be handed over (a value structured clone refuses), the
+      // queue is kept as it was, as an inline flush that rolled back keeps it.
+      thread.port.postMessage({ type: 'write', pending } satisfies ToStoreWriter);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      thread.failure = new StateStoreError(this.path, `flush of ${rows} rows up to seq ${lastSeq} could not be handed to the writer thread: ${reason}`, { cause: error });
+      throw thread.failure;
+    }
     this.clearPending();
     thread.inFlight = { lastSeq, rows };
     thread.posted++;
-    thread.port.postMessage({ type: 'write', pending } satisfies ToStoreWriter);
+    this.handedSeq = lastSeq;
     return { rows, lastSeq: null, ms: 0 };
   }
 
@@ -397,8 +409,12 @@ export class StateStore {
       thread.failure ??= new StateStoreError(this.path, `writer thread failed: ${error.message}`, { cause: error });
       if (!this.closed && !this.closing) this.failed(thread.failure);
     });
-    worker.on('exit', () => {
+    worker.on('exit', (code) => {
       thread.exited = true;
+      if (this.closed || this.closing) return;
+      // Only close() ends the writer: an exit before it leaves flushes that nothing will write.
+      thread.failure ??= new StateStoreError(this.path, `writer thread exited (code ${code}) before the store was closed`);
+      this.failed(thread.failure);
     });
     return thread;
   }
@@ -413,7 +429,15 @@ export class StateStore {
       if (!this.closed && !this.closing) this.failed(thread.failure);
       return;
     }
-    this.committed(answer.lastSeq, rows, answer.ms);
+    try {
+      this.committed(answer.lastSeq, rows, answer.ms);
+    } catch (error) {
+      // A listener threw (inline, the timer's flush reports it the same way).
+      if (this.closing) {
+        thread.failure ??= new StateStoreError(this.path, `a commit listener failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      } else if (!this.closed) this.failed(error);
+      return;
+    }
     if (thread.again && !this.closed && !this.closing) {
       thread.again = false;
       this.flushFromTimer();
@@ -433,10 +457,14 @@ export class StateStore {
       this.postFlush(thread);
       this.awaitAnswers(thread);
     }
-    thread.posted++;
-    thread.port.postMessage({ type: 'close' } satisfies ToStoreWriter);
-    this.awaitAnswers(thread);
+    if (this.writerAlive(thread)) {
+      thread.posted++;
+      thread.port.postMessage({ type: 'close' } satisfies ToStoreWriter);
+      this.awaitAnswers(thread);
+    }
     thread.port.close();
+    // A writer that did not answer (it died, or hung) is stopped rather than left holding the file.
+    if (!this.writerAlive(thread) || thread.answered < thread.posted) void thread.worker.terminate();
     if (thread.failure !== null) throw thread.failure;
   }
 
@@ -449,7 +477,7 @@ export class StateStore {
         this.onAnswer(thread, received.message as FromStoreWriter);
         continue;
       }
-      if (thread.exited) {
+      if (!this.writerAlive(thread)) {
         thread.failure ??= new StateStoreError(this.path, 'writer thread exited before answering');
         return;
       }
@@ -459,6 +487,14 @@ export class StateStore {
       }
       Atomics.wait(thread.done, 0, seen, 100);
     }
+  }
+
+  /**
+   * Whether the writer thread still runs. Its 'exit' event cannot arrive while close() waits, so
+   * this also reads `threadId`, which Node sets to -1 as soon as the thread has stopped.
+   */
+  private writerAlive(thread: WriterThread): boolean {
+    return !thread.exited && thread.worker.threadId !== -1;
   }
 
   /** The queue as one flush's rows (not cleared: an inline flush clears it after its commit). */

@@ -529,6 +529,34 @@ describe('StateStore', () => {
       expect(() => store.close()).toThrow(/seq 2 rolled back/);
     });
 
+    it('ignores a batch of a seq already handed to the writer, as inline ignores a committed one', async () => {
+      const store = openThreaded();
+      const commits: number[] = [];
+      store.onCommit((seq) => commits.push(seq));
+      store.enqueue(batch(5, [size({ size: 0.5 })]));
+      store.flush();
+      // Seq 5 is with the writer, maybe not committed yet: a redelivered older input must not
+      // queue a second flush that would move the consumer position back.
+      store.enqueue(batch(3, [size({ size: 0.3 })]));
+      store.enqueue(batch(5, [size({ size: 0.9 })]));
+      store.flush();
+      store.close();
+      expect(commits).toEqual([5]);
+      expect(readCommitted('SELECT last_seq FROM consumer_state')).toEqual([{ last_seq: 5 }]);
+      expect(readCommitted<{ size: number }>('SELECT size FROM position_sizes')[0]?.size).toBe(0.5);
+    });
+
+    it('keeps the queue and throws when a flush cannot be handed to the writer (a value structured clone refuses)', () => {
+      const store = openThreaded();
+      const odd = strategy({ parameters: { period: 14, bad: (() => 1) as unknown as number } });
+      store.enqueue(batch(1, [odd]));
+      expect(() => store.flush()).toThrow(/flush of 1 rows up to seq 1 could not be handed to the writer thread: .*could not be cloned/);
+      // Nothing was handed over, so nothing waits for an answer: close() does not hang on it.
+      expect(() => store.flush()).toThrow(/could not be handed/);
+      expect(() => store.close()).toThrow(/could not be handed/);
+      expect(readCommitted('SELECT count(*) AS n FROM strategies')).toEqual([{ n: 0 }]);
+    });
+
     it('close() throws a write that fails while it waits, after closing the writer, and only once', () => {
       const store = openThreaded();
       const errors: Error[] = [];

@@ -96,12 +96,11 @@ export class FloorSymbol {
     if (strategies > 0 && series < 1) throw new RangeError(`FloorSymbol: ${strategies} strategies need at least one shared series (was ${series})`);
     // The demo's seeded generator: the same columns on every run.
     const rng = new Random(seed);
-    const random = () => rng.next();
     this.period = new Int32Array(series);
     this.ringAt = new Int32Array(series);
     let ringLength = 0;
     for (let k = 0; k < series; k++) {
-      this.period[k] = SHORTEST_PERIOD + Math.floor(random() * (LONGEST_PERIOD - SHORTEST_PERIOD + 1));
+      this.period[k] = rng.int(SHORTEST_PERIOD, LONGEST_PERIOD);
       this.ringAt[k] = ringLength;
       ringLength += this.period[k] as number;
     }
@@ -110,8 +109,8 @@ export class FloorSymbol {
     this.value = new Float64Array(series).fill(Number.NaN);
     this.previous = new Float64Array(series).fill(Number.NaN);
     const n = strategies;
-    this.fast = Int32Array.from({ length: n }, () => Math.floor(random() * series));
-    this.slow = Int32Array.from({ length: n }, () => Math.floor(random() * series));
+    this.fast = Int32Array.from({ length: n }, () => rng.int(0, series - 1));
+    this.slow = Int32Array.from({ length: n }, () => rng.int(0, series - 1));
     this.long = new Uint8Array(n);
     this.entryPrice = new Float64Array(n);
     this.equity = new Float64Array(n).fill(1);
@@ -126,12 +125,12 @@ export class FloorSymbol {
     this.returnSum = new Float64Array(n);
     this.returnSquares = new Float64Array(n);
     this.logSum = new Float64Array(n);
-    this.backtestScore = Float64Array.from({ length: n }, () => random());
+    this.backtestScore = Float64Array.from({ length: n }, () => rng.next());
     // Discovered up to 120 days before the first candle (the demo's history).
-    this.lastSeenAt = Float64Array.from({ length: n }, () => -random() * 120 * MS_PER_DAY);
+    this.lastSeenAt = Float64Array.from({ length: n }, () => -rng.uniform(0, 120 * MS_PER_DAY));
     this.recencyFactor = this.lastSeenAt.map((t) => 0.5 ** (-t / halfLifeMs));
-    this.type = Int32Array.from({ length: n }, () => Math.floor(random() * TYPES));
-    this.typeFrequency = Float64Array.from({ length: TYPES }, () => random());
+    this.type = Int32Array.from({ length: n }, () => rng.int(0, TYPES - 1));
+    this.typeFrequency = Float64Array.from({ length: TYPES }, () => rng.next());
     this.liveScore = new Float64Array(n);
     this.confidence = new Float64Array(n);
     this.decayedPerformance = new Float64Array(n);
@@ -314,12 +313,11 @@ export function runFloor(
     for (const variant of FLOOR_VARIANTS) {
       const symbols = strategiesPerSymbol.map((n, j) => new FloorSymbol(n, seriesPerSymbol[j] as number, cfg.evaluation.returnsWindow, p.halfLifeMs, (opts.seed ?? 42) + j));
       const rng = new Random(opts.seed ?? 42);
-      const random = () => rng.next();
       let now = 0;
       let ms = 0;
       for (let round = 0; round < opts.warmRounds + opts.rounds; round++) {
         now += interval;
-        const closes = symbols.map((s) => s.close * (1 + (random() - 0.5) * 0.004));
+        const closes = symbols.map((s) => s.close * (1 + rng.uniform(-0.002, 0.002)));
         const t0 = performance.now();
         for (let j = 0; j < symbols.length; j++) closeCandle(symbols[j] as FloorSymbol, closes[j] as number, now, p, variant);
         if (round >= opts.warmRounds) ms += performance.now() - t0;

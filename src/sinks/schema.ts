@@ -14,7 +14,6 @@ import type {
   BindingLimit,
   BreakerState,
   ConfidenceScore,
-  Decision,
   Ensemble,
   EnsembleMember,
   Portfolio,

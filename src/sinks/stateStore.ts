@@ -67,7 +67,6 @@ interface WriterThread {
   /** A flush was asked for while one was in flight: run it when that one is answered. */
   again: boolean;
   failure: StateStoreError | null;
-  exited: boolean;
 }
 
 /** Longest wait for the writer thread when closing, before the store gives up on it. */
@@ -400,7 +399,7 @@ export class StateStore {
     const channel = new MessageChannel();
     const done = new Int32Array(new SharedArrayBuffer(4));
     const worker = startModuleWorker(import.meta.url, 'stateStoreWriter', { path: this.path, port: channel.port2, done } satisfies StoreWriterData, [channel.port2]);
-    const thread: WriterThread = { worker, port: channel.port1, done, posted: 0, answered: 0, inFlight: null, again: false, failure: null, exited: false };
+    const thread: WriterThread = { worker, port: channel.port1, done, posted: 0, answered: 0, inFlight: null, again: false, failure: null };
     thread.port.on('message', (answer: FromStoreWriter) => this.onAnswer(thread, answer));
     // Neither keeps the process alive: the flush timer does while the store is open.
     thread.port.unref();
@@ -410,7 +409,6 @@ export class StateStore {
       if (!this.closed && !this.closing) this.failed(thread.failure);
     });
     worker.on('exit', (code) => {
-      thread.exited = true;
       if (this.closed || this.closing) return;
       // Only close() ends the writer: an exit before it leaves flushes that nothing will write.
       thread.failure ??= new StateStoreError(this.path, `writer thread exited (code ${code}) before the store was closed`);
@@ -490,11 +488,11 @@ export class StateStore {
   }
 
   /**
-   * Whether the writer thread still runs. Its 'exit' event cannot arrive while close() waits, so
-   * this also reads `threadId`, which Node sets to -1 as soon as the thread has stopped.
+   * Whether the writer thread still runs: Node sets `threadId` to -1 as soon as it has stopped,
+   * which close() can read while it waits (the 'exit' event cannot arrive then).
    */
   private writerAlive(thread: WriterThread): boolean {
-    return !thread.exited && thread.worker.threadId !== -1;
+    return thread.worker.threadId !== -1;
   }
 
   /** The queue as one flush's rows (not cleared: an inline flush clears it after its commit). */

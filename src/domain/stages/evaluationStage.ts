@@ -1,5 +1,5 @@
 import type { EvaluationConfig } from '../../../config/engine.js';
-import { StrategyBook } from '../strategyBook.js';
+import { StrategyBook, type SymbolBook } from '../strategyBook.js';
 import type { Candle, EngineOutput, InputEvent, Rejection } from '../types.js';
 import type { Frame } from './frame.js';
 
@@ -22,7 +22,7 @@ export class EvaluationStage {
 
   /** One input → one frame. Never throws for bad input: a rejection passes through as an output. */
   step(input: InputEvent | Rejection): Frame {
-    if (input.kind === 'rejection') return this.frame(input.seq, null, [input], this.clock);
+    if (input.kind === 'rejection') return this.frame(input.seq, null, null, [input], this.clock);
     if (input.kind === 'strategy') {
       const time = Number.isFinite(this.clock) ? this.clock : input.ts;
       const change = this.book.applyStrategy(input, time);
@@ -30,22 +30,31 @@ export class EvaluationStage {
       if (change.rejection !== null) outputs.push(change.rejection);
       if (change.record !== null) outputs.push(change.record);
       if (change.decision !== null) outputs.push(change.decision);
-      return this.frame(input.seq, input, outputs, time);
+      return this.frame(input.seq, input, this.book.book(input.symbol), outputs, time);
     }
     this.clock = Math.max(this.clock, input.ts);
     const symbolBook = this.book.book(input.symbol);
     const { closed, applied } = this.book.applyPrice(input);
     const refresh = closed.length > 0 || (applied && symbolBook.dirty);
     if (refresh) symbolBook.dirty = false;
-    return this.frame(input.seq, input, [], this.clock, applied, closed, refresh);
+    return this.frame(input.seq, input, symbolBook, [], this.clock, applied, closed, refresh);
   }
 
-  private frame(seq: number, event: InputEvent | null, outputs: EngineOutput[], time: number, priced = false, closedCandles: readonly Candle[] = [], refresh = false): Frame {
+  private frame(
+    seq: number,
+    event: InputEvent | null,
+    book: SymbolBook | null,
+    outputs: EngineOutput[],
+    time: number,
+    priced = false,
+    closedCandles: readonly Candle[] = [],
+    refresh = false,
+  ): Frame {
     return {
       seq,
       time,
       event,
-      book: event === null ? null : this.book.book(event.symbol),
+      book,
       priced,
       closedCandles,
       refresh,

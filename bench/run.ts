@@ -70,9 +70,13 @@ export function sizeOptions(suite: SuiteOptions, strategies: number): SizeOption
  * The node flags the engine runs with (package.json `start`, the CLI's shebang), so each workload
  * measures the engine as deployed. `--single-threaded-gc`: on these 2 cores the GC's helper threads
  * slowed the candle closes they overlapped (a candle-closing tick at 10k strategies 2.9–3.8 ms
- * instead of 1.7, four runs each); see the README's performance section.
+ * instead of 1.7, four runs each). `--max-semi-space-size=64`: with the default young generation
+ * the strategies' objects reach the old generation a few hundred at a time, the symbols mixed as
+ * their discoveries arrive, and every candle close then walks memory scattered over all of them;
+ * with 64 MB, the candle path ran 1.0–1.3 µs per strategy-candle at 10k instead of 1.8 (interleaved
+ * runs). The README's performance section has both measurements.
  */
-const ENGINE_NODE_FLAGS = ['--single-threaded-gc'];
+const ENGINE_NODE_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=64'];
 
 async function runChild(opts: SizeOptions): Promise<EngineFigures> {
   const script = fileURLToPath(new URL('./sizeRun.js', import.meta.url));

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded-gc
+#!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=64
 import { backtestCommand } from './backtestCommand.js';
 import { demoFeedCommand } from './demoFeedCommand.js';
 import { inspectCommand } from './inspectCommand.js';

@@ -76,7 +76,7 @@ export function sizeOptions(suite: SuiteOptions, strategies: number): SizeOption
  * with 64 MB, the candle path ran 1.0–1.3 µs per strategy-candle at 10k instead of 1.8 (interleaved
  * runs). The README's performance section has both measurements.
  */
-const ENGINE_NODE_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=64'];
+export const ENGINE_NODE_FLAGS = ['--single-threaded-gc', '--max-semi-space-size=64'];
 
 async function runChild(opts: SizeOptions): Promise<EngineFigures> {
   const script = fileURLToPath(new URL('./sizeRun.js', import.meta.url));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, renderReport, sizeOptions, writeResults } from '../../bench/run.js';
+import { ENGINE_NODE_FLAGS, parseArgs, renderReport, sizeOptions, writeResults } from '../../bench/run.js';
 import { PHASES } from '../../bench/engines.js';
 import { runSize } from '../../bench/sizeRun.js';
 
@@ -84,5 +84,22 @@ describe('benchmark suite', () => {
 
   it('renders a report without figures as dashes, not NaN', () => {
     expect(renderReport({ sizes: [{ strategies: 5, tickThroughput: {} }] })).toContain('–');
+  });
+});
+
+describe('engine node flags', () => {
+  // The benchmark measures the engine as deployed only while its children run with the flags that
+  // `npm start` and the CLI's shebang start the engine with (README, Performance).
+  it('are the same in the benchmark, npm start and the tradestream shebang', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+    const startFlags = start.split(' ').slice(1).filter((word) => word.startsWith('--'));
+    const shebang = readFileSync(join(root, 'src', 'cli', 'tradestream.ts'), 'utf8').split('\n')[0] ?? '';
+    const shebangFlags = shebang.split(' ').filter((word) => word.startsWith('--'));
+    expect(ENGINE_NODE_FLAGS).toEqual(expect.arrayContaining(['--single-threaded-gc', '--max-semi-space-size=64']));
+    // npm start's flags are those before the script path; the shebang's are all of its flags.
+    expect(start.startsWith(`node ${ENGINE_NODE_FLAGS.join(' ')} dist/`)).toBe(true);
+    expect(shebangFlags).toEqual([...ENGINE_NODE_FLAGS]);
+    expect(startFlags.slice(0, ENGINE_NODE_FLAGS.length)).toEqual([...ENGINE_NODE_FLAGS]);
   });
 });

@@ -38,7 +38,7 @@ describe('benchmark suite', () => {
     expect((result.registry as Record<string, number>).symbols).toBe(16);
     // The floor ran on the engine's own strategy and series counts: 40 timed rounds of every symbol.
     const floor = result.candleFloor as { evaluations: number; candles: number; strategiesPerSymbol: number[]; seriesPerSymbol: number[]; nsPerEvaluation: Record<string, number> };
-    expect(floor.evaluations).toBe(40 * (result.registry as Record<string, number>).activeStrategies);
+    expect(floor.evaluations).toBe(40 * (result.registry as { activeStrategies: number }).activeStrategies);
     expect(floor.candles).toBe(40 * 16);
     expect(floor.seriesPerSymbol).toHaveLength(16);
     // A symbol with strategies holds their shared series (a tiny plan leaves some symbols empty).

@@ -6,11 +6,11 @@ import type { SurvivorCandidate } from './ensembles.js';
 import { IndicatorHub } from './indicators/indicatorHub.js';
 import { PaperAccount, type TradeClosed } from './paperAccount.js';
 import { ReturnWindow, SymbolWindows } from './returnWindow.js';
-import { createRule, parseStrategy, type StrategyRule } from './strategies/catalog.js';
+import { createRule, type ParsedStrategy, parseStrategy, type StrategyRule } from './strategies/catalog.js';
 import type { BacktestWindow, Candle, Decision, Millis, PriceEvent, Rejection, StrategyEvent, StrategyRecord } from './types.js';
 
-/** One registered strategy: identity, discovery history, its rule and its live paper account. */
-export interface StrategyEntry {
+/** What the registry knows of a strategy from its discoveries: identity and discovery history. */
+export interface Registration {
   readonly id: string;
   readonly symbol: string;
   readonly type: string;
@@ -21,6 +21,15 @@ export interface StrategyEntry {
   readonly firstSeenAt: Millis;
   lastSeenAt: Millis;
   seenCount: number;
+}
+
+/** A strategy registered since its symbol's last price, not built yet (see `StrategyBook.applyPrice`). */
+export interface PendingStrategy extends Registration {
+  readonly parsed: ParsedStrategy;
+}
+
+/** One registered strategy, built: identity, discovery history, its rule and its live paper account. */
+export interface StrategyEntry extends Registration {
   rule: StrategyRule;
   account: PaperAccount;
   /** Phase 1's latest figures, overwritten in place by the confidence stage; null until scored. */
@@ -33,9 +42,17 @@ export interface StrategyEntry {
 
 /** Everything the engine keeps per symbol: its strategies, candles, shared indicators and returns. */
 export class SymbolBook {
-  /** Active strategies in registration order (the order every stage iterates them in). */
+  /** Active built strategies in registration order (the order every stage iterates them in). */
   readonly strategies: StrategyEntry[] = [];
   readonly byId = new Map<string, StrategyEntry>();
+  /**
+   * Strategies registered since the symbol's last price, in registration order: their rules, paper
+   * accounts and indicator series are built on that price, all of the symbol's together, before
+   * anything reads them (StrategyBook.applyPrice). Built at their discovery instead, they were
+   * allocated in discovery order, the symbols mixed, and a candle close of one symbol walked memory
+   * scattered among all of them. The hub's stats count only built strategies' series.
+   */
+  readonly pending = new Map<string, PendingStrategy>();
   readonly hub = new IndicatorHub();
   readonly candles: CandleBuilder;
   readonly discoveries = new DiscoveryLog();
@@ -58,6 +75,11 @@ export class SymbolBook {
     this.candles = new CandleBuilder(symbol, cfg.interval);
     this.returns = new ReturnWindow(cfg.returnsWindow);
     this.windows = new SymbolWindows(cfg.returnsWindow);
+  }
+
+  /** The active strategy `id` of this symbol, built or pending; undefined when not registered. */
+  registration(id: string): Registration | undefined {
+    return this.byId.get(id) ?? this.pending.get(id);
   }
 }
 
@@ -98,10 +120,10 @@ export class StrategyBook {
     return [...this.books.keys()].sort();
   }
 
-  /** Count of active strategies over all symbols. */
+  /** Count of active strategies over all symbols, built or pending. */
   size(): number {
     let n = 0;
-    for (const book of this.books.values()) n += book.strategies.length;
+    for (const book of this.books.values()) n += book.strategies.length + book.pending.size;
     return n;
   }
 
@@ -126,7 +148,8 @@ export class StrategyBook {
     }
     const book = this.book(event.symbol);
     const id = `${event.symbol}:${parsed.value.canonicalKey}`;
-    const existing = book.byId.get(id);
+    const built = book.byId.get(id);
+    const existing = book.registration(id);
     if (event.retired) {
       if (existing === undefined) {
         const reason = `retirement of ${id}, which is not registered`;
@@ -141,10 +164,12 @@ export class StrategyBook {
         };
         return { record: null, rejection, decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code: 'not_registered' }) };
       }
-      existing.rule.dispose();
-      existing.account.dispose();
-      book.byId.delete(id);
-      book.strategies.splice(book.strategies.indexOf(existing), 1);
+      if (built !== undefined) {
+        built.rule.dispose();
+        built.account.dispose();
+        book.byId.delete(id);
+        book.strategies.splice(book.strategies.indexOf(built), 1);
+      } else book.pending.delete(id);
       book.dirty = true;
       return {
         record: recordOf(existing, time, 'retired'),
@@ -175,7 +200,7 @@ export class StrategyBook {
         }),
       };
     }
-    const entry: StrategyEntry = {
+    const entry: PendingStrategy = {
       id,
       symbol: event.symbol,
       type: parsed.value.type,
@@ -186,14 +211,9 @@ export class StrategyBook {
       firstSeenAt: event.ts,
       lastSeenAt: event.ts,
       seenCount: 1,
-      rule: createRule(parsed.value, book.hub),
-      account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow, book.windows),
-      confidence: null,
-      survives: null,
-      candidate: null,
+      parsed: parsed.value,
     };
-    book.byId.set(id, entry);
-    book.strategies.push(entry);
+    book.pending.set(id, entry);
     return {
       record: recordOf(entry, time, 'active'),
       rejection: null,
@@ -211,6 +231,7 @@ export class StrategyBook {
    */
   applyPrice(event: PriceEvent): { readonly closed: readonly Candle[]; readonly applied: boolean } {
     const book = this.book(event.symbol);
+    if (book.pending.size > 0) this.build(book);
     let closed: readonly Candle[];
     let applied: boolean;
     if (event.kind === 'tick') {
@@ -227,6 +248,37 @@ export class StrategyBook {
     }
     for (const candle of closed) evaluateCandle(book, candle);
     return { closed, applied };
+  }
+
+  /**
+   * Builds the symbol's pending strategies, in registration order, after its built ones (all older):
+   * the order `strategies` had when each was built at its discovery. Their series are acquired now,
+   * before the price that follows, so they start warming from the same candle as before, and a
+   * strategy retired while pending never acquired any.
+   */
+  private build(book: SymbolBook): void {
+    for (const p of book.pending.values()) {
+      const entry: StrategyEntry = {
+        id: p.id,
+        symbol: p.symbol,
+        type: p.type,
+        parameters: p.parameters,
+        externalId: p.externalId,
+        score: p.score,
+        window: p.window,
+        firstSeenAt: p.firstSeenAt,
+        lastSeenAt: p.lastSeenAt,
+        seenCount: p.seenCount,
+        rule: createRule(p.parsed, book.hub),
+        account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow, book.windows),
+        confidence: null,
+        survives: null,
+        candidate: null,
+      };
+      book.byId.set(entry.id, entry);
+      book.strategies.push(entry);
+    }
+    book.pending.clear();
   }
 
   private decision(kind: Decision['decision'], event: StrategyEvent, time: Millis, reason: string, details: Decision['details']): Decision {
@@ -250,7 +302,7 @@ export function evaluateCandle(book: SymbolBook, candle: Candle): void {
   book.lastClose = candle.close;
 }
 
-function recordOf(entry: StrategyEntry, time: Millis, status: 'active' | 'retired'): StrategyRecord {
+function recordOf(entry: Registration, time: Millis, status: 'active' | 'retired'): StrategyRecord {
   return {
     kind: 'strategy',
     time,

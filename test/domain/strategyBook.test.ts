@@ -32,12 +32,12 @@ describe('StrategyBook', () => {
 
   it('treats the same discovery sent twice as a counted duplicate that changes nothing', () => {
     const book = new StrategyBook(defaultConfig().evaluation);
-    book.applyStrategy(discovery(), T0);
+    const first = book.applyStrategy(discovery(), T0);
     const duplicate = book.applyStrategy(discovery({ seq: 2 }), T0);
     expect(duplicate.decision).toBeNull();
     expect(duplicate.record).toBeNull();
     expect(duplicate.rejection).toMatchObject({ code: 'duplicate', field: 'discoveredAt', seq: 2 });
-    expect(book.book('BTC/USD').byId.values().next().value?.seenCount).toBe(1);
+    expect(book.book('BTC/USD').registration(first.record?.strategyId ?? '')?.seenCount).toBe(1);
     expect(book.book('BTC/USD').discoveries.count('SMA_RSI', T0, 86_400_000)).toBe(1);
   });
 
@@ -56,5 +56,61 @@ describe('StrategyBook', () => {
     expect(book.applyStrategy(discovery({ seq: 2, retired: true }), T0).decision?.decision).toBe('strategy.retired');
     expect(book.size()).toBe(0);
     expect(book.applyStrategy(discovery({ seq: 3, retired: true }), T0).rejection?.code).toBe('not_registered');
+  });
+  it('builds the strategies registered since the last price of their symbol on its next price, in registration order', () => {
+    const book = new StrategyBook(defaultConfig().evaluation);
+    const tick = (seq: number, ts: number) => book.applyPrice({ kind: 'tick', seq, ts, symbol: 'BTC/USD', price: 100, size: 1 });
+    const idOf = (change: ReturnType<StrategyBook['applyStrategy']>) => change.record?.strategyId ?? '';
+    const a = idOf(book.applyStrategy(discovery({ seq: 1, parameters: { rsiPeriod: 10 } }), T0));
+    const b = idOf(book.applyStrategy(discovery({ seq: 2, parameters: { rsiPeriod: 11 } }), T0));
+    const btc = book.book('BTC/USD');
+    // Registered, counted and known by id, but nothing built: no rule, account or series yet.
+    expect(book.size()).toBe(2);
+    expect(btc.strategies).toEqual([]);
+    expect(btc.registration(a)?.seenCount).toBe(1);
+    expect(btc.hub.stats()).toEqual({ instances: 0, consumers: 0 });
+    tick(3, T0);
+    expect(btc.strategies.map((e) => e.id)).toEqual([a, b]);
+    expect(btc.pending.size).toBe(0);
+    const held = btc.hub.stats();
+    expect(held.consumers).toBeGreaterThan(0);
+    // A rediscovery while pending is carried into the built entry.
+    const c = idOf(book.applyStrategy(discovery({ seq: 4, parameters: { rsiPeriod: 12 } }), T0));
+    book.applyStrategy(discovery({ seq: 5, ts: T0 + 5, score: 0.6, parameters: { rsiPeriod: 12 } }), T0);
+    // One retired while pending never acquires a series; the built ones keep their order.
+    const d = idOf(book.applyStrategy(discovery({ seq: 6, parameters: { rsiPeriod: 13 } }), T0));
+    expect(book.applyStrategy(discovery({ seq: 7, parameters: { rsiPeriod: 13 }, retired: true }), T0).decision?.decision).toBe('strategy.retired');
+    expect(book.size()).toBe(3);
+    tick(8, T0 + 10);
+    expect(btc.strategies.map((e) => e.id)).toEqual([a, b, c]);
+    expect(btc.byId.has(d)).toBe(false);
+    expect(btc.byId.get(c)).toMatchObject({ seenCount: 2, score: 0.6, lastSeenAt: T0 + 5, firstSeenAt: T0 });
+    // Retiring a built strategy releases what it held.
+    const before = btc.hub.stats().consumers;
+    book.applyStrategy(discovery({ seq: 9, parameters: { rsiPeriod: 10 }, retired: true }), T0);
+    expect(btc.strategies.map((e) => e.id)).toEqual([b, c]);
+    expect(btc.hub.stats().consumers).toBeLessThan(before);
+  });
+
+  it('runs a strategy discovered before a candle on that candle, as when it was built at its discovery', () => {
+    const book = new StrategyBook(defaultConfig().evaluation);
+    book.applyStrategy(discovery(), T0);
+    const candles = [100, 101, 103, 102, 99, 98, 104].map((close, i) => ({
+      kind: 'candle' as const,
+      seq: i + 2,
+      ts: T0 + i * 60_000,
+      symbol: 'BTC/USD',
+      interval: 60_000,
+      open: close,
+      high: close,
+      low: close,
+      close,
+      volume: 1,
+    }));
+    for (const c of candles) book.applyPrice(c);
+    const entry = book.book('BTC/USD').strategies[0];
+    // Every candle reached the account: the first pushes no return, each later one pushes one.
+    expect(entry?.account.candles).toBe(candles.length);
+    expect(entry?.account.returns.length).toBe(candles.length - 1);
   });
 });

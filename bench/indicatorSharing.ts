@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defaultConfig } from '../src/cli/loadConfig.js';
 import { CandleBuilder } from '../src/domain/candleBuilder.js';
 import { parseStrategy } from '../src/domain/strategies/catalog.js';
@@ -42,12 +42,14 @@ function workload(strategies: number, candles: number): { discoveries: StrategyE
   return { discoveries, candles: closed };
 }
 
+/** Registers the discoveries and builds them (rules, accounts, shared series), as a symbol's next price would. */
 function register(books: StrategyBook[], discoveries: readonly StrategyEvent[], shared: boolean): void {
   const config = defaultConfig();
   for (const d of discoveries) {
     if (!shared) books.push(new StrategyBook(config.evaluation));
     (books[books.length - 1] as StrategyBook).applyStrategy(d, d.ts);
   }
+  for (const book of books) book.book(SYMBOL).buildPending();
 }
 
 /** ns per strategy-candle over all candles, after the first `warm` candles. */
@@ -62,8 +64,18 @@ function run(books: readonly StrategyBook[], candles: readonly Candle[], strateg
   return ((performance.now() - started) * 1e6) / (measured * strategies);
 }
 
-function main(): void {
-  const { discoveries, candles } = workload(flag('strategies', 2000), flag('candles', 400));
+export interface SharingResult {
+  readonly strategies: number;
+  readonly candles: number;
+  readonly measuredCandles: number;
+  readonly shared: { readonly nsPerStrategyCandle: number; readonly indicatorInstances: number; readonly consumers: number };
+  readonly unshared: { readonly nsPerStrategyCandle: number; readonly indicatorInstances: number };
+  readonly speedup: number;
+}
+
+/** Measures both layouts on `strategyCount` demo strategies and `candleCount` candles' worth of demo ticks. */
+export function measureSharing(strategyCount: number, candleCount: number): SharingResult {
+  const { discoveries, candles } = workload(strategyCount, candleCount);
   const warm = Math.min(60, Math.floor(candles.length / 4));
   const fresh = (isShared: boolean): StrategyBook[] => {
     const books = isShared ? [new StrategyBook(defaultConfig().evaluation)] : [];
@@ -76,6 +88,10 @@ function main(): void {
   const sharedHub = probeShared[0]?.book(SYMBOL).hub.stats() ?? { instances: 0, consumers: 0 };
   let unsharedInstances = 0;
   for (const b of probeUnshared) unsharedInstances += b.book(SYMBOL).hub.stats().instances;
+  // A figure over strategies that hold no series would be a fake result.
+  if (strategies === 0 || sharedHub.consumers === 0 || unsharedInstances === 0) {
+    throw new Error(`indicator sharing: nothing built (${strategies} strategies, ${sharedHub.consumers} series holds shared, ${unsharedInstances} instances unshared)`);
+  }
   // Alternate the two on fresh books (event time only moves forward); median of each.
   const sharedNs: number[] = [];
   const unsharedNs: number[] = [];
@@ -84,7 +100,7 @@ function main(): void {
     unsharedNs.push(run(fresh(false), candles, strategies, warm));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-  const result = {
+  return {
     strategies,
     candles: candles.length,
     measuredCandles: candles.length - warm,
@@ -92,6 +108,11 @@ function main(): void {
     unshared: { nsPerStrategyCandle: median(unsharedNs), indicatorInstances: unsharedInstances },
     speedup: median(unsharedNs) / median(sharedNs),
   };
+}
+
+function main(): void {
+  const result = measureSharing(flag('strategies', 2000), flag('candles', 400));
+  const { strategies } = result;
   console.log(`Indicator sharing: ${strategies} strategies on one symbol, ${result.measuredCandles} candles measured (3 rounds, median)`);
   console.log('| | ns per strategy-candle | indicator instances |');
   console.log('|---|---|---|');
@@ -101,4 +122,4 @@ function main(): void {
   writeFileSync(fileURLToPath(new URL('../../bench/sharing.json', import.meta.url)), `${JSON.stringify(result, null, 2)}\n`);
 }
 
-main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -70,7 +70,7 @@ export class SymbolBook {
 
   constructor(
     readonly symbol: string,
-    cfg: EvaluationConfig,
+    private readonly cfg: EvaluationConfig,
   ) {
     this.candles = new CandleBuilder(symbol, cfg.interval);
     this.returns = new ReturnWindow(cfg.returnsWindow);
@@ -80,6 +80,38 @@ export class SymbolBook {
   /** The active strategy `id` of this symbol, built or pending; undefined when not registered. */
   registration(id: string): Registration | undefined {
     return this.byId.get(id) ?? this.pending.get(id);
+  }
+
+  /**
+   * Builds the pending strategies, in registration order, after the built ones (all older): the
+   * order `strategies` had when each was built at its discovery. Their series are acquired now,
+   * before the price that follows, so they start warming from the same candle as before, and a
+   * strategy retired while pending never acquired any. StrategyBook.applyPrice calls it first
+   * thing, and evaluateCandle too for callers that feed candles directly.
+   */
+  buildPending(): void {
+    for (const p of this.pending.values()) {
+      const entry: StrategyEntry = {
+        id: p.id,
+        symbol: p.symbol,
+        type: p.type,
+        parameters: p.parameters,
+        externalId: p.externalId,
+        score: p.score,
+        window: p.window,
+        firstSeenAt: p.firstSeenAt,
+        lastSeenAt: p.lastSeenAt,
+        seenCount: p.seenCount,
+        rule: createRule(p.parsed, this.hub),
+        account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow, this.windows),
+        confidence: null,
+        survives: null,
+        candidate: null,
+      };
+      this.byId.set(entry.id, entry);
+      this.strategies.push(entry);
+    }
+    this.pending.clear();
   }
 }
 
@@ -231,7 +263,7 @@ export class StrategyBook {
    */
   applyPrice(event: PriceEvent): { readonly closed: readonly Candle[]; readonly applied: boolean } {
     const book = this.book(event.symbol);
-    if (book.pending.size > 0) this.build(book);
+    if (book.pending.size > 0) book.buildPending();
     let closed: readonly Candle[];
     let applied: boolean;
     if (event.kind === 'tick') {
@@ -250,37 +282,6 @@ export class StrategyBook {
     return { closed, applied };
   }
 
-  /**
-   * Builds the symbol's pending strategies, in registration order, after its built ones (all older):
-   * the order `strategies` had when each was built at its discovery. Their series are acquired now,
-   * before the price that follows, so they start warming from the same candle as before, and a
-   * strategy retired while pending never acquired any.
-   */
-  private build(book: SymbolBook): void {
-    for (const p of book.pending.values()) {
-      const entry: StrategyEntry = {
-        id: p.id,
-        symbol: p.symbol,
-        type: p.type,
-        parameters: p.parameters,
-        externalId: p.externalId,
-        score: p.score,
-        window: p.window,
-        firstSeenAt: p.firstSeenAt,
-        lastSeenAt: p.lastSeenAt,
-        seenCount: p.seenCount,
-        rule: createRule(p.parsed, book.hub),
-        account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow, book.windows),
-        confidence: null,
-        survives: null,
-        candidate: null,
-      };
-      book.byId.set(entry.id, entry);
-      book.strategies.push(entry);
-    }
-    book.pending.clear();
-  }
-
   private decision(kind: Decision['decision'], event: StrategyEvent, time: Millis, reason: string, details: Decision['details']): Decision {
     return { kind: 'decision', decision: kind, time, seq: event.seq, symbol: event.symbol, reason, details };
   }
@@ -291,6 +292,7 @@ export class StrategyBook {
  * paper account, then the symbol's own close-to-close return. Cost O(strategies of the symbol).
  */
 export function evaluateCandle(book: SymbolBook, candle: Candle): void {
+  if (book.pending.size > 0) book.buildPending();
   book.hub.update(candle);
   book.windows.times.push(candle.ts);
   for (const entry of book.strategies) {

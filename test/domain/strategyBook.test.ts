@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
-import { StrategyBook } from '../../src/domain/strategyBook.js';
+import { evaluateCandle, StrategyBook } from '../../src/domain/strategyBook.js';
 import type { StrategyEvent } from '../../src/domain/types.js';
 
 const T0 = Date.parse('2026-10-01T00:00:00Z');
@@ -112,5 +112,13 @@ describe('StrategyBook', () => {
     // Every candle reached the account: the first pushes no return, each later one pushes one.
     expect(entry?.account.candles).toBe(candles.length);
     expect(entry?.account.returns.length).toBe(candles.length - 1);
+  });
+  it('builds pending strategies when a candle is fed to evaluateCandle directly', () => {
+    const book = new StrategyBook(defaultConfig().evaluation);
+    book.applyStrategy(discovery(), T0);
+    const btc = book.book('BTC/USD');
+    evaluateCandle(btc, { symbol: 'BTC/USD', ts: T0, interval: 60_000, open: 100, high: 100, low: 100, close: 100, volume: 1 });
+    expect(btc.pending.size).toBe(0);
+    expect(btc.strategies[0]?.account.candles).toBe(1);
   });
 });

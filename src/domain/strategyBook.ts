@@ -87,7 +87,8 @@ export class SymbolBook {
    * order `strategies` had when each was built at its discovery. Their series are acquired now,
    * before the price that follows, so they start warming from the same candle as before, and a
    * strategy retired while pending never acquired any. StrategyBook.applyPrice calls it first
-   * thing, and evaluateCandle too for callers that feed candles directly.
+   * thing, evaluateCandle too for callers that feed candles directly, and a retirement of a built
+   * strategy before it releases its series (which the pending ones may share).
    */
   buildPending(): void {
     for (const p of this.pending.values()) {
@@ -197,6 +198,9 @@ export class StrategyBook {
         return { record: null, rejection, decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code: 'not_registered' }) };
       }
       if (built !== undefined) {
+        // The pending strategies would have held their series since their discoveries: build them
+        // before this one lets go, or a series they share with it would be dropped and rebuilt cold.
+        if (book.pending.size > 0) book.buildPending();
         built.rule.dispose();
         built.account.dispose();
         book.byId.delete(id);

@@ -171,7 +171,7 @@ export class EngineMetrics {
     });
     new Gauge({
       name: 'tradestream_indicator_consumers',
-      help: 'Indicator series held by strategy rules, over all symbols: consumers / instances is the sharing factor.',
+      help: 'Indicator series held by strategy rules, over all symbols: consumers / instances is the sharing factor. A strategy holds its series from its symbol\'s first price after its discovery.',
       registers,
       collect() {
         this.set(self.indicatorStats?.().consumers ?? 0);

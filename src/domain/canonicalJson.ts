@@ -11,9 +11,10 @@
  * serialize lossily.
  */
 export function canonicalJson(value: unknown): string {
-  const line = writeFast(value);
-  // The fast pass keeps no path; on a value it cannot print, the checked pass names where it sits.
-  return line ?? write(value, '$');
+  const line = write(value);
+  // The printer keeps no path; on a value it cannot print, `fault` walks again to name where it sits.
+  if (line === null) throw new TypeError(`canonicalJson: ${fault(value, '$') ?? '$ cannot be printed'}`);
+  return line;
 }
 
 /**
@@ -33,11 +34,17 @@ function quoted(key: string): string {
   return q;
 }
 
+/** A plain object (not a Date, Map or class instance, which would serialize lossily). */
+function isPlain(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /**
- * The same text as `write`, without building a path string per field (the engine serializes every
- * decision: about 2× faster), or null at the first value `write` would refuse.
+ * The canonical text, or null at the first value it refuses. No path string is built per field:
+ * the engine serializes every decision, and paths made it about 2× slower.
  */
-function writeFast(value: unknown): string | null {
+function write(value: unknown): string | null {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -50,21 +57,20 @@ function writeFast(value: unknown): string | null {
       if (Array.isArray(value)) {
         let out = '[';
         for (let i = 0; i < value.length; i++) {
-          const item = writeFast(value[i]);
+          const item = write(value[i]);
           if (item === null) return null;
           out += i === 0 ? item : `,${item}`;
         }
         return `${out}]`;
       }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return null;
+      if (!isPlain(value)) return null;
       const record = value as Record<string, unknown>;
       let out = '{';
       let first = true;
       for (const key of Object.keys(record).sort()) {
         const field = record[key];
         if (field === undefined) continue;
-        const text = writeFast(field);
+        const text = write(field);
         if (text === null) return null;
         out += first ? `${quoted(key)}:${text}` : `,${quoted(key)}:${text}`;
         first = false;
@@ -76,31 +82,34 @@ function writeFast(value: unknown): string | null {
   }
 }
 
-function write(value: unknown, path: string): string {
+/** Why `write` refuses `value` (at `path`), naming the first value it refuses in its order; null when it does not. */
+function fault(value: unknown, path: string): string | null {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return JSON.stringify(value);
+      return null;
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${path} is ${value}, not a finite number`);
-      return JSON.stringify(value);
+      return Number.isFinite(value) ? null : `${path} is ${value}, not a finite number`;
     case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map((item, i) => write(item, `${path}[${i}]`)).join(',')}]`;
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        throw new TypeError(`canonicalJson: ${path} is a ${value.constructor?.name ?? 'non-plain object'}, not a plain object`);
+      if (value === null) return null;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const found = fault(value[i], `${path}[${i}]`);
+          if (found !== null) return found;
+        }
+        return null;
       }
+      if (!isPlain(value)) return `${path} is a ${value.constructor?.name ?? 'non-plain object'}, not a plain object`;
       const record = value as Record<string, unknown>;
-      const fields: string[] = [];
       for (const key of Object.keys(record).sort()) {
         const field = record[key];
         if (field === undefined) continue;
-        fields.push(`${JSON.stringify(key)}:${write(field, `${path}.${key}`)}`);
+        const found = fault(field, `${path}.${key}`);
+        if (found !== null) return found;
       }
-      return `{${fields.join(',')}}`;
+      return null;
     }
     default:
-      throw new TypeError(`canonicalJson: ${path} is ${typeof value}, not a JSON value`);
+      return `${path} is ${typeof value}, not a JSON value`;
   }
 }

@@ -266,7 +266,7 @@ export function renderReport(results: F): string {
       ]),
     ),
     '',
-    "The pipeline registers first and the loop second, in one process, and this ratio measures that order more than the pipeline: with the order swapped (10k, two runs each, 2026-12-01) the loop registered at 23.8–25.4 k events/s and the pipeline at 44.1–44.3 k, against 25.0–28.6 k and 35.2–44.4 k in this order. The first full-size registration in a process pays for the JIT and the heap's growth; the tick and candle sections interleave the two engines chunk by chunk and round by round instead.",
+    'The pipeline registers first and the loop second, in one process: the first full-size registration in a process pays for the JIT and the heap\'s growth, so this ratio measures that order more than the pipeline (with the order swapped it inverted; README, Performance). The tick and candle sections interleave the two engines chunk by chunk and round by round instead.',
     '',
   );
   const jsRun = results.jetstreamRun as F | undefined;

@@ -17,7 +17,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +34,7 @@ import { decodeMessage } from '../src/sources/decode.js';
 import { connectNats } from '../src/sources/jetstreamConnection.js';
 import { JetStreamSource } from '../src/sources/jetstreamSource.js';
 import { ensureStream } from '../src/sources/jetstreamStream.js';
+import { type CpuSpent, cpuSpent, readCpu } from './cpuAccount.js';
 import { pipelineEngine } from './engines.js';
 import { collectGarbage, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
@@ -43,6 +44,8 @@ export interface JetStreamOptions {
   readonly plan: WorkloadPlan;
   /** Directory for the engine run's .cpuprofile (none when unset). */
   readonly profileDir?: string;
+  /** The nats-server's process id, for its CPU time during each run (bench/cpuAccount.ts). */
+  readonly serverPid?: number;
 }
 
 type Figures = { [key: string]: unknown };
@@ -209,6 +212,31 @@ async function bareConsumer(url: string, stream: string, name: string, mode: Ack
   return { ackMode: mode, ...rates(total, splitSeq, first, split, end), parsed, retainedAtEnd: retained.length, ackFloor: info.ack_floor.stream_seq };
 }
 
+/**
+ * The engine run's CPU against what 0.8 of the bare consumer's rate allows: to finish within
+ * bare wall / 0.8, a run on `cores` cores can spend at most cores × bare wall / 0.8 of CPU across
+ * the engine's threads and the nats-server. `busy` is the share of the cores the run kept busy.
+ * Null figures where /proc could not be read.
+ */
+export function cpuBudget(engine: Figures, bare: Figures, cores = availableParallelism()): Figures {
+  const spent = engine.cpuAccount as CpuSpent;
+  const bareSpent = bare.cpuAccount as CpuSpent;
+  const engineWallMs = engine.ms as number;
+  const bareWallMs = bare.ms as number;
+  const budgetAt08Ms = (cores * bareWallMs) / 0.8;
+  return {
+    cores,
+    engineWallMs,
+    engineCpuMs: spent.totalMs,
+    engineBusy: spent.totalMs === null ? null : round(spent.totalMs / (cores * engineWallMs), 2),
+    bareWallMs,
+    bareProcessMs: bareSpent.mainMs === null ? null : bareSpent.mainMs + (bareSpent.newThreadsMs ?? 0) + (bareSpent.otherThreadsMs ?? 0),
+    bareCpuMs: bareSpent.totalMs,
+    budgetAt08Ms: round(budgetAt08Ms, 0),
+    engineCpuOverBudget: spent.totalMs === null ? null : round(spent.totalMs / budgetAt08Ms, 2),
+  };
+}
+
 export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
   const cfg = defaultConfig();
   const plan = opts.plan;
@@ -278,6 +306,8 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
     const config = { ...cfg, logLevel: 'silent' as const, store: { ...cfg.store, db: join(dbDir, 'state.db'), decisionLog: '' } };
     const { result, profile } = await withProfile(opts.profileDir, `engine-${n}`, () => costed(total, async () => {
       const source = await JetStreamSource.connect({ servers: opts.url, name: 'bench-engine' }, { stream, subjectPrefix: prefix, consumer: 'bench-engine' });
+      // CPU by thread and the server's, from here (before the consumer thread starts) to the last commit.
+      const cpu0 = readCpu(opts.serverPid);
       let first = 0;
       let split = 0;
       let commits = 0;
@@ -306,12 +336,13 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
         },
       );
       const end = await finished;
+      const cpuAccount = cpuSpent(cpu0, readCpu(opts.serverPid));
       const decisions = engine.decisions();
       await engine.stop();
       await source.nc.flush();
       const consumerInfo = await source.consumerInfo();
       await source.close();
-      return { ...rates(total, splitSeq, first, split, end), commits, decisions, ackFloor: consumerInfo.ack_floor.stream_seq };
+      return { ...rates(total, splitSeq, first, split, end), commits, decisions, ackFloor: consumerInfo.ack_floor.stream_seq, cpuAccount };
     }));
     out.engine = profile === undefined ? result : { ...result, profile };
   } finally {
@@ -324,7 +355,9 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
   const bare: Figures = {};
   for (const mode of ['timer100ms', 'every100', 'each', 'timer100msRetain'] as const) {
     collectGarbage();
-    bare[mode] = await costed(total, () => bareConsumer(opts.url, stream, `bench-bare-${mode}`, mode, total, splitSeq));
+    const cpu0 = readCpu(opts.serverPid);
+    const figures = await costed(total, () => bareConsumer(opts.url, stream, `bench-bare-${mode}`, mode, total, splitSeq));
+    bare[mode] = { ...figures, cpuAccount: cpuSpent(cpu0, readCpu(opts.serverPid)) };
     log(`[${n}] bare ${mode}: ${JSON.stringify(bare[mode])}`);
   }
   out.bare = bare;
@@ -343,6 +376,7 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
   out.mainThreadCeilingOverBare = round(rate(out.mainThreadCeiling) / rate(bare.timer100ms), 3);
   const tick = (f: unknown) => ((f as Figures).tickSpan as Figures).messagesPerSecond as number;
   out.tickSpanEngineOverBare = round(tick(out.engine) / tick(bare.timer100ms), 3);
+  out.cpuBudget = cpuBudget(out.engine as Figures, bare.timer100ms as Figures);
 
   await jsm.streams.delete(stream);
   await pubConn.drain();

@@ -21,7 +21,7 @@ const at = (f: unknown, path: string): unknown => path.split('.').reduce<unknown
 describe('benchmark workload 3 (JetStream end to end)', () => {
   it('consumes the whole stream with the engine and every bare consumer, and adds the main-thread ceiling', async () => {
     const plan = { strategies: 40, warmupCandles: 2, ticksPerCandle: 30, tickCandles: 2, candleRounds: 1, candleWarmRounds: 1, seed: 5 };
-    const out = await runJetStream({ url: server.url, plan });
+    const out = await runJetStream({ url: server.url, serverPid: server.pid, plan });
     const total = out.messages as number;
     expect(total).toBe((out.registrationMessages as number) + (out.tickMessages as number));
     expect(at(out, 'publish.published')).toBe(total);
@@ -41,9 +41,18 @@ describe('benchmark workload 3 (JetStream end to end)', () => {
     expect(ceilingMs).toBeGreaterThanOrEqual(at(out, 'pipelineInMemory.ms') as number);
     expect(ceilingMs).toBeCloseTo((at(out, 'pipelineInMemory.ms') as number) + (at(out, 'decodeInMemory.ms') as number), 0);
     expect(out.mainThreadCeilingOverBare).toBeGreaterThan(0);
+    // The CPU account (Linux /proc): every part read (null when the server's pid or /proc is missing), and the total is their sum.
+    for (const run of ['engine', 'bare.timer100ms']) {
+      const spent = at(out, `${run}.cpuAccount`) as { mainMs: number; newThreadsMs: number; otherThreadsMs: number; serverMs: number; totalMs: number };
+      for (const part of ['mainMs', 'newThreadsMs', 'otherThreadsMs', 'serverMs'] as const) expect(spent[part], `${run} ${part}`).toBeGreaterThanOrEqual(0);
+      expect(spent.totalMs).toBe(spent.mainMs + spent.newThreadsMs + spent.otherThreadsMs + spent.serverMs);
+    }
+    expect(at(out, 'cpuBudget.engineCpuMs')).toBe(at(out, 'engine.cpuAccount.totalMs'));
+    expect(at(out, 'cpuBudget.engineCpuOverBudget')).toBeGreaterThan(0);
     const report = renderReport({ startedAt: 'now', node: process.version, cpus: 2, cpu: 'x', quick: true, seconds: 1, sizes: [], jetstream: [out] });
     expect(report).toMatch(/\| 40 \| [0-9,]+ \([0-9,]+ \+ [0-9,]+\) \|/);
     expect(report).toMatch(/\| [0-9,]+ \/ [0-9.]+ \(decode [0-9.]+ µs\/msg\) \|/);
+    expect(report).toMatch(/\| 40 \| [0-9.]+ \| [0-9.]+ \/ [0-9.]+ \/ [0-9.]+ \/ [0-9.]+ = \*\*[0-9.]+\*\* \| [0-9.]+ \|/);
     expect(report).not.toContain('NaN');
   }, 120_000);
 });

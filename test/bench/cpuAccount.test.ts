@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { cpuBudget } from '../../bench/jetstreamRun.js';
+import { cpuSpent, processCpu, readCpu, statCpuMs, threadCpu } from '../../bench/cpuAccount.js';
+
+// A /proc/<pid>/stat line: utime (field 14) = 250 ticks, stime (field 15) = 30 ticks; the command
+// name holds a space and a ')' so that the fields must be counted after the last ')'.
+const STAT = '4242 (node (a) b) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 11 0 1000 100000000 5000 18446744073709551615';
+
+describe('CPU account from /proc (bench/cpuAccount.ts)', () => {
+  it('reads utime + stime of a stat line at 100 ticks a second', () => {
+    expect(statCpuMs(STAT)).toBe(2_800);
+  });
+
+  it('refuses a line it cannot read, naming it', () => {
+    expect(() => statCpuMs('4242 (node) S 1')).toThrow(/unreadable \/proc stat line: 4242 \(node\) S 1/);
+  });
+
+  it('splits the CPU between two readings into main thread, new threads, other threads and the server', () => {
+    const before = { threads: new Map([[10, 1_000], [11, 200], [12, 50]]), server: 5_000 };
+    // Thread 12 exited (its time is lost, as on Linux); 13 started in between.
+    const after = { threads: new Map([[10, 1_700], [11, 260], [13, 400]]), server: 5_900 };
+    expect(cpuSpent(before, after, 10)).toEqual({ mainMs: 700, newThreadsMs: 400, otherThreadsMs: 60, serverMs: 900, totalMs: 2_060 });
+    expect(cpuSpent({ threads: undefined, server: undefined }, after, 10)).toEqual({ mainMs: null, newThreadsMs: null, otherThreadsMs: null, serverMs: null, totalMs: null });
+  });
+
+  it('sees this thread spend CPU (Linux)', () => {
+    const before = readCpu(process.pid);
+    expect(before.threads?.has(process.pid)).toBe(true);
+    const until = process.cpuUsage().user + 200_000; // 200 ms of this thread's CPU
+    let x = 0;
+    while (process.cpuUsage().user < until) x += Math.sqrt(x + 1);
+    const spent = cpuSpent(before, readCpu(process.pid));
+    expect(x).toBeGreaterThan(0);
+    expect(spent.mainMs).toBeGreaterThanOrEqual(150);
+    // The "server" here is this process itself: it spent at least what its main thread did.
+    expect(spent.serverMs).toBeGreaterThanOrEqual((spent.mainMs as number) - 20);
+    expect(threadCpu()?.size).toBeGreaterThan(1);
+    expect(processCpu(-1)).toBeUndefined();
+    expect(processCpu(2 ** 30)).toBeUndefined();
+  });
+
+  it('sets the engine run against the CPU that 0.8 of the bare rate allows', () => {
+    const engine = { ms: 4_000, cpuAccount: { mainMs: 2_500, newThreadsMs: 1_800, otherThreadsMs: 1_300, serverMs: 1_800, totalMs: 7_400 } };
+    const bare = { ms: 1_600, cpuAccount: { mainMs: 1_200, newThreadsMs: 0, otherThreadsMs: 100, serverMs: 1_200, totalMs: 2_500 } };
+    // Budget: 2 cores × 1.6 s / 0.8 = 4.0 s of CPU; the engine spent 7.4 s (1.85×) and kept 7.4 / 8 of the cores busy.
+    expect(cpuBudget(engine, bare, 2)).toEqual({
+      cores: 2,
+      engineWallMs: 4_000,
+      engineCpuMs: 7_400,
+      engineBusy: 0.93,
+      bareWallMs: 1_600,
+      bareProcessMs: 1_300,
+      bareCpuMs: 2_500,
+      budgetAt08Ms: 4_000,
+      engineCpuOverBudget: 1.85,
+    });
+  });
+});

@@ -228,7 +228,8 @@ export class EngineMetrics {
    */
   observeBatch(batch: OutputBatch, latencySeconds: number): void {
     this.latency.observe(latencySeconds);
-    this.lastEventTime = batch.time;
+    // A malformed input before the first price carries the engine clock's −∞: no event time to show.
+    if (Number.isFinite(batch.time)) this.lastEventTime = batch.time;
     for (const output of batch.outputs) {
       switch (output.kind) {
         case 'decision': {

@@ -32,7 +32,8 @@ export interface PendingWrites {
   /** consumer_state row written with them: the input position commits atomically with its effects. */
   readonly consumer: string;
   readonly lastSeq: number;
-  readonly time: number;
+  /** Event time of the latest input that had one (null until one had: see schema version 3). */
+  readonly time: number | null;
 }
 
 /** Rows a flush writes, the consumer position not counted. */

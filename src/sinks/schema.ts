@@ -166,8 +166,30 @@ CREATE INDEX trading_positions_by_symbol ON trading_positions (symbol, status);
 CREATE INDEX decisions_by_input ON decisions (input_seq);
 `;
 
+/**
+ * Version 3:
+ * - `consumer_state.updated_at` may be NULL. An input that carries no event time (a malformed
+ *   message before the first price: the engine clock is still −∞) still commits its position;
+ *   the row keeps the event time of the latest committed input that had one, NULL until then.
+ *   Version 2 required a number there, so such a flush rolled back and the engine stopped.
+ *   SQLite cannot drop a NOT NULL constraint in place: the table is rebuilt, rows kept.
+ * - Drops `decisions_by_input`, which version 2 added over the same column as version 1's
+ *   `decisions_by_input_seq`: every decision insert updated two identical indexes.
+ */
+const V3 = `
+CREATE TABLE consumer_state_v3 (
+  name       TEXT PRIMARY KEY,
+  last_seq   INTEGER NOT NULL,             -- highest input seq whose effects are committed
+  updated_at INTEGER                       -- event time of the latest committed input that had one; NULL until one had
+) STRICT;
+INSERT INTO consumer_state_v3 (name, last_seq, updated_at) SELECT name, last_seq, updated_at FROM consumer_state;
+DROP TABLE consumer_state;
+ALTER TABLE consumer_state_v3 RENAME TO consumer_state;
+DROP INDEX decisions_by_input;
+`;
+
 /** `MIGRATIONS[i]` migrates a file from schema version i to i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [V1, V2];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -234,7 +256,8 @@ export interface StateStatements {
   upsertHistory(minute: number, p: Portfolio): void;
   insertDecision(d: DecisionRow): void;
   insertRejection(r: Rejection): void;
-  upsertConsumer(name: string, lastSeq: number, time: number): void;
+  /** `time`: event time of the latest committed input that had one; null until one had. */
+  upsertConsumer(name: string, lastSeq: number, time: number | null): void;
   consumerSeq(name: string): number | null;
   openPositions(): Position[];
   positions(): Position[];
@@ -303,7 +326,7 @@ export function prepareStatements(db: Database.Database): StateStatements {
   const insertRejection = db.prepare('INSERT INTO rejections (input_seq, source, code, reason, field, symbol) VALUES (?, ?, ?, ?, ?, ?)');
   const upsertConsumer = db.prepare(`
     INSERT INTO consumer_state (name, last_seq, updated_at) VALUES (?, ?, ?)
-    ON CONFLICT (name) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at`);
+    ON CONFLICT (name) DO UPDATE SET last_seq = excluded.last_seq, updated_at = COALESCE(excluded.updated_at, consumer_state.updated_at)`);
   const selectConsumer = db.prepare('SELECT last_seq FROM consumer_state WHERE name = ?').pluck();
   const selectOpenPositions = db.prepare("SELECT * FROM trading_positions WHERE status = 'open' ORDER BY symbol, position_id");
   const selectPositions = db.prepare("SELECT * FROM trading_positions ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, symbol, entry_time, position_id");

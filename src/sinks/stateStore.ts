@@ -104,7 +104,8 @@ export class StateStore {
   private decisions: DecisionRow[] = [];
   private rejections: Rejection[] = [];
   private pendingSeq: number | null = null;
-  private pendingTime = 0;
+  /** Event time of the latest enqueued input that had one (a malformed input before any price has none). */
+  private pendingTime: number | null = null;
   private queuedOutputs = 0;
   private earlyFlushScheduled = false;
   private committedSeq: number | null;
@@ -229,7 +230,7 @@ export class StateStore {
     }
     if (this.pendingSeq === null || batch.seq >= this.pendingSeq) {
       this.pendingSeq = batch.seq;
-      this.pendingTime = batch.time;
+      if (Number.isFinite(batch.time)) this.pendingTime = batch.time;
     }
     this.queuedOutputs += batch.outputs.length;
     if (this.queuedOutputs >= this.maxBatchOutputs && !this.earlyFlushScheduled) {

@@ -297,7 +297,62 @@ describe('StateStore', () => {
     const store = open();
     expect(store.lastSeq()).toBe(41);
     expect(readCommitted("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: SCHEMA_VERSION }]);
-    expect(readCommitted("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'decisions_by_input'")).toEqual([{ name: 'decisions_by_input' }]);
+    // Version 2's index by symbol is there; its second index over decisions.input_seq is gone again (version 3).
+    expect(readCommitted("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('decisions', 'trading_positions') AND sql IS NOT NULL ORDER BY name")).toEqual([
+      { name: 'decisions_by_input_seq' },
+      { name: 'trading_positions_by_status' },
+      { name: 'trading_positions_by_symbol' },
+    ]);
+  });
+
+  it('migrates a version 2 file to version 3: the consumer row is kept and its event time may be NULL', () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const raw = new Database(path);
+    raw.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT");
+    raw.exec(MIGRATIONS[0] as string);
+    raw.exec(MIGRATIONS[1] as string);
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', 2)").run();
+    raw.prepare("INSERT INTO consumer_state (name, last_seq, updated_at) VALUES ('engine', 41, ?)").run(T0);
+    // Version 2 refuses a consumer row without an event time.
+    expect(() => raw.prepare("INSERT INTO consumer_state (name, last_seq, updated_at) VALUES ('other', 1, NULL)").run()).toThrow(/NOT NULL constraint failed: consumer_state.updated_at/);
+    raw.close();
+    const store = open(path, { consumer: 'other' });
+    expect(SCHEMA_VERSION).toBe(3);
+    expect(readCommitted("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: 3 }]);
+    expect(store.lastSeq('engine')).toBe(41);
+    store.enqueue(batch(7, [rejection({ seq: 7 })], Number.NEGATIVE_INFINITY));
+    store.flush();
+    expect(readCommitted('SELECT name, last_seq, updated_at FROM consumer_state ORDER BY name')).toEqual([
+      { name: 'engine', last_seq: 41, updated_at: T0 },
+      { name: 'other', last_seq: 7, updated_at: null },
+    ]);
+  });
+
+  it('commits inputs without an event time, keeping the latest event time an input had', () => {
+    const store = open();
+    // A malformed message before the first price: its batch carries the engine clock, −∞.
+    store.enqueue(batch(1, [rejection({ seq: 1 })], Number.NEGATIVE_INFINITY));
+    store.flush();
+    expect(store.lastSeq()).toBe(1);
+    expect(readCommitted('SELECT last_seq, updated_at FROM consumer_state')).toEqual([{ last_seq: 1, updated_at: null }]);
+    store.enqueue(batch(2, [], T0 + 5));
+    store.enqueue(batch(3, [rejection({ seq: 3 })], Number.NEGATIVE_INFINITY));
+    store.flush();
+    expect(readCommitted('SELECT last_seq, updated_at FROM consumer_state')).toEqual([{ last_seq: 3, updated_at: T0 + 5 }]);
+    store.enqueue(batch(4, [rejection({ seq: 4 })], Number.NEGATIVE_INFINITY));
+    store.flush();
+    expect(readCommitted('SELECT last_seq, updated_at FROM consumer_state')).toEqual([{ last_seq: 4, updated_at: T0 + 5 }]);
+    expect(readCommitted('SELECT input_seq FROM rejections ORDER BY id')).toEqual([{ input_seq: 1 }, { input_seq: 3 }, { input_seq: 4 }]);
+  });
+
+  it('keeps the stored event time when a reopened store commits an input without one', () => {
+    const first = open();
+    first.enqueue(batch(1, [], T0 + 9));
+    first.close();
+    const second = open();
+    second.enqueue(batch(2, [rejection({ seq: 2 })], Number.NEGATIVE_INFINITY));
+    second.flush();
+    expect(readCommitted('SELECT last_seq, updated_at FROM consumer_state')).toEqual([{ last_seq: 2, updated_at: T0 + 9 }]);
   });
 
   it('keeps one consumer position per consumer name', () => {

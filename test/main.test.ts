@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import { Subject } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../src/cli/loadConfig.js';
+import type { InputEvent, Rejection } from '../src/domain/types.js';
+import { startEngine } from '../src/main.js';
+import { EngineMetrics } from '../src/sinks/metrics.js';
+import { decodeMessage } from '../src/sources/decode.js';
+
+const DECODE = { subjectPrefix: 'tradestream', maxBytes: 65_536 };
+const decode = (seq: number, subject: string, data: string) => decodeMessage(data, subject, seq, DECODE);
+
+describe('startEngine', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'engine-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function consumerRows(db: string): { name: string; last_seq: number; updated_at: number | null }[] {
+    const read = new Database(db, { readonly: true });
+    try {
+      return read.prepare('SELECT name, last_seq, updated_at FROM consumer_state').all() as { name: string; last_seq: number; updated_at: number | null }[];
+    } finally {
+      read.close();
+    }
+  }
+
+  // A malformed message before any price has no event time (the engine clock is still -Infinity).
+  // The store used to write that -Infinity into consumer_state.updated_at (INTEGER, STRICT): the
+  // flush rolled back and the timer's error took the engine down.
+  it('commits inputs that carry no event time yet, then stamps the row with the first one that does', async () => {
+    const base = defaultConfig();
+    const db = join(dir, 'state.db');
+    const config = { ...base, logLevel: 'silent' as const, store: { ...base.store, db, flushInterval: 5, decisionLog: '' } };
+    const input = new Subject<InputEvent | Rejection>();
+    const committed: number[] = [];
+    let waiting: { seq: number; resolve: () => void } | undefined;
+    const commitOf = (seq: number) =>
+      new Promise<void>((resolve) => {
+        waiting = { seq, resolve };
+      });
+    const metrics = new EngineMetrics();
+    const engine = await startEngine(config, () => input, pino({ level: 'silent' }), {
+      serve: false,
+      metrics,
+      onCommitted: (seq) => {
+        committed.push(seq);
+        if (waiting !== undefined && seq >= waiting.seq) waiting.resolve();
+      },
+    });
+
+    const bad = decode(1, 'tradestream.prices.BTC-USD', '{"symbol":"BTC/USD","ts":');
+    expect(bad.kind).toBe('rejection');
+    let commit = commitOf(1);
+    input.next(bad);
+    await commit;
+    expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: 1, updated_at: null }]);
+    // The event-time gauge has no time to show yet.
+    expect(await metrics.registry.getSingleMetricAsString('tradestream_last_event_time_seconds')).toMatch(/^tradestream_last_event_time_seconds nan$/im);
+
+    const tick = decode(2, 'tradestream.prices.BTC-USD', JSON.stringify({ symbol: 'BTC/USD', ts: '2026-11-01T00:00:00.000Z', price: 100, size: 1 }));
+    commit = commitOf(2);
+    input.next(tick);
+    await commit;
+    const t = Date.parse('2026-11-01T00:00:00.000Z');
+    expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: 2, updated_at: t }]);
+
+    // A later malformed input carries the engine clock: the row keeps the market time.
+    commit = commitOf(3);
+    input.next(decode(3, 'tradestream.prices.BTC-USD', 'not json'));
+    await commit;
+    expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: 3, updated_at: t }]);
+    expect(await metrics.registry.getSingleMetricAsString('tradestream_last_event_time_seconds')).toContain(`tradestream_last_event_time_seconds ${t / 1000}`);
+
+    input.complete();
+    await engine.done;
+    expect(committed.at(-1)).toBe(3);
+    metrics.close();
+  });
+});

@@ -216,9 +216,12 @@ async function bareConsumer(url: string, stream: string, name: string, mode: Ack
  * The engine run's CPU against what 0.8 of the bare consumer's rate allows: to finish within
  * bare wall / 0.8, a run on `cores` cores can spend at most cores × bare wall / 0.8 of CPU across
  * the engine's threads and the nats-server. `busy` is the share of the cores the run kept busy.
+ * `floorCpuMs` is the least any engine running this pipeline could spend: what the bare consumer
+ * spent (NATS client, JSON.parse, acks, the server's side) plus the pipeline's own time in memory
+ * (`pipelineInMemoryMs`; its decoding, which parses the message again, is left out).
  * Null figures where /proc could not be read.
  */
-export function cpuBudget(engine: Figures, bare: Figures, cores = availableParallelism()): Figures {
+export function cpuBudget(engine: Figures, bare: Figures, pipelineInMemoryMs: number, cores = availableParallelism()): Figures {
   const spent = engine.cpuAccount as CpuSpent;
   const bareSpent = bare.cpuAccount as CpuSpent;
   const engineWallMs = engine.ms as number;
@@ -234,6 +237,9 @@ export function cpuBudget(engine: Figures, bare: Figures, cores = availableParal
     bareCpuMs: bareSpent.totalMs,
     budgetAt08Ms: round(budgetAt08Ms, 0),
     engineCpuOverBudget: spent.totalMs === null ? null : round(spent.totalMs / budgetAt08Ms, 2),
+    pipelineInMemoryMs,
+    floorCpuMs: bareSpent.totalMs === null ? null : round(bareSpent.totalMs + pipelineInMemoryMs, 0),
+    floorOverBudget: bareSpent.totalMs === null ? null : round((bareSpent.totalMs + pipelineInMemoryMs) / budgetAt08Ms, 2),
   };
 }
 
@@ -376,7 +382,7 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
   out.mainThreadCeilingOverBare = round(rate(out.mainThreadCeiling) / rate(bare.timer100ms), 3);
   const tick = (f: unknown) => ((f as Figures).tickSpan as Figures).messagesPerSecond as number;
   out.tickSpanEngineOverBare = round(tick(out.engine) / tick(bare.timer100ms), 3);
-  out.cpuBudget = cpuBudget(out.engine as Figures, bare.timer100ms as Figures);
+  out.cpuBudget = cpuBudget(out.engine as Figures, bare.timer100ms as Figures, inMemoryMs);
 
   await jsm.streams.delete(stream);
   await pubConn.drain();

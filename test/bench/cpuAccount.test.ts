@@ -43,7 +43,8 @@ describe('CPU account from /proc (bench/cpuAccount.ts)', () => {
     const engine = { ms: 4_000, cpuAccount: { mainMs: 2_500, newThreadsMs: 1_800, otherThreadsMs: 1_300, serverMs: 1_800, totalMs: 7_400 } };
     const bare = { ms: 1_600, cpuAccount: { mainMs: 1_200, newThreadsMs: 0, otherThreadsMs: 100, serverMs: 1_200, totalMs: 2_500 } };
     // Budget: 2 cores × 1.6 s / 0.8 = 4.0 s of CPU; the engine spent 7.4 s (1.85×) and kept 7.4 / 8 of the cores busy.
-    expect(cpuBudget(engine, bare, 2)).toEqual({
+    // Floor: the bare consumer's 2.5 s plus the pipeline's 1.2 s in memory = 3.7 s, 0.93 of the budget.
+    expect(cpuBudget(engine, bare, 1_200, 2)).toEqual({
       cores: 2,
       engineWallMs: 4_000,
       engineCpuMs: 7_400,
@@ -53,6 +54,9 @@ describe('CPU account from /proc (bench/cpuAccount.ts)', () => {
       bareCpuMs: 2_500,
       budgetAt08Ms: 4_000,
       engineCpuOverBudget: 1.85,
+      pipelineInMemoryMs: 1_200,
+      floorCpuMs: 3_700,
+      floorOverBudget: 0.93,
     });
   });
 });

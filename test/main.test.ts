@@ -35,10 +35,10 @@ describe('startEngine', () => {
   // A malformed message before any price has no event time (the engine clock is still -Infinity).
   // The store used to write that -Infinity into consumer_state.updated_at (INTEGER, STRICT): the
   // flush rolled back and the timer's error took the engine down.
-  it('commits inputs that carry no event time yet, then stamps the row with the first one that does', async () => {
+  it.each(['inline', 'thread'] as const)("commits inputs that carry no event time yet, then stamps the row with the first one that does (store writer '%s')", async (writer) => {
     const base = defaultConfig();
     const db = join(dir, 'state.db');
-    const config = { ...base, logLevel: 'silent' as const, store: { ...base.store, db, flushInterval: 5, decisionLog: '' } };
+    const config = { ...base, logLevel: 'silent' as const, store: { ...base.store, db, flushInterval: 5, decisionLog: '', writer } };
     const input = new Subject<InputEvent | Rejection>();
     const committed: number[] = [];
     let waiting: { seq: number; resolve: () => void } | undefined;

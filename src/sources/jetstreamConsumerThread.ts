@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type ConsumerMessages, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats } from './jetstreamConnection.js';
+import { PendingAcks } from './pendingAcks.js';
 import { BatchBuilder, type ConsumerThreadSettings, type FromConsumerThread, type ToConsumerThread } from './jetstreamThreadProtocol.js';
 
 /** The JetStream ack protocol's payloads (as JsMsg.ack() and term() send them). */
@@ -29,13 +30,12 @@ const post = (message: FromConsumerThread, transfer: ArrayBuffer[] = []): void =
 const warn = (obj: object, msg: string): void => post({ type: 'log', level: 'warn', obj, msg });
 
 /**
- * Ack subjects of the shipped, unsettled messages, in stream order (parallel arrays from `head`).
- * The client's message object exposes its ack subject (not in the public type): keeping just that
- * string, not the message with its payload, keeps them out of the old generation (bench/RESULTS.md).
+ * Ack subjects of the shipped, unsettled messages, in stream order. The client's message object
+ * exposes its ack subject (not in the public type): keeping just that subject, as bytes, not the
+ * message with its payload nor a string per message, keeps them out of the young generation's
+ * copies (pendingAcks.ts).
  */
-let pendingSeqs: number[] = [];
-let pendingReplies: (string | JsMsg)[] = [];
-let head = 0;
+const pending = new PendingAcks<JsMsg>();
 /** Highest seq settled on the server (or committed before the start). */
 let floor = settings.startAfterSeq;
 let lastShipped = settings.startAfterSeq;
@@ -73,11 +73,7 @@ function send(target: string | JsMsg, verdict: 'ack' | 'term'): void {
 
 /** Settles shipped message `seq` (and every earlier one: AckPolicy.All); forgets their ack subjects. */
 function settle(seq: number, verdict: 'ack' | 'term'): void {
-  let target: string | JsMsg | undefined;
-  while (head < pendingSeqs.length && (pendingSeqs[head] as number) <= seq) {
-    if (pendingSeqs[head] === seq) target = pendingReplies[head];
-    head += 1;
-  }
+  const target = pending.settle(seq);
   if (target === undefined) {
     warn({ seq, verdict }, 'asked to settle a message that is not pending; ignored');
     return;
@@ -85,18 +81,12 @@ function settle(seq: number, verdict: 'ack' | 'term'): void {
   if (nc.isClosed()) return;
   send(target, verdict);
   floor = seq;
-  if (head > 4096 && head * 2 > pendingSeqs.length) {
-    pendingSeqs = pendingSeqs.slice(head);
-    pendingReplies = pendingReplies.slice(head);
-    head = 0;
-  }
 }
 
 function ship(seq: number, subject: string, data: Uint8Array, reply: string | JsMsg): void {
   if (!batch.fits(data)) shipNow();
   batch.add(seq, subject, data);
-  pendingSeqs.push(seq);
-  pendingReplies.push(reply);
+  pending.push(seq, reply);
   lastShipped = seq;
   if (!shipScheduled) {
     shipScheduled = true;

@@ -84,4 +84,32 @@ describe('startEngine', () => {
     expect(committed.at(-1)).toBe(3);
     metrics.close();
   });
+
+  // A numeric time with a fraction of a millisecond passed validation and reached the INTEGER time
+  // columns: the flush rolled back and the engine stopped, again at every restart (never acked).
+  it.each(['inline', 'thread'] as const)("commits a discovery and a tick stamped with a fraction of a millisecond (store writer '%s')", async (writer) => {
+    const base = defaultConfig();
+    const db = join(dir, 'state.db');
+    const config = { ...base, logLevel: 'silent' as const, store: { ...base.store, db, flushInterval: 5, decisionLog: '', writer } };
+    const input = new Subject<InputEvent | Rejection>();
+    let done!: () => void;
+    const committed = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const engine = await startEngine(config, () => input, pino({ level: 'silent' }), { serve: false, onCommitted: (seq) => seq >= 2 && done() });
+    const t = 1_793_491_200_000;
+    const discovery = { symbol: 'BTC/USD', type: 'SMA_RSI', parameters: { movingAveragePeriod: 14, rsiPeriod: 14 }, score: 0.8, discoveredAt: t - 0.25, window: { start: t - 9e9 + 0.5, end: t - 0.75 } };
+    input.next(decode(1, 'tradestream.strategies.BTC-USD', JSON.stringify(discovery)));
+    input.next(decode(2, 'tradestream.prices.BTC-USD', JSON.stringify({ symbol: 'BTC/USD', ts: t + 0.5, price: 100, size: 1 })));
+    await committed;
+    const read = new Database(db, { readonly: true });
+    try {
+      expect(read.prepare('SELECT first_seen_at, window_start, window_end FROM strategies').all()).toEqual([{ first_seen_at: t - 1, window_start: t - 9e9, window_end: t - 1 }]);
+      expect(read.prepare('SELECT last_seq, updated_at FROM consumer_state').all()).toEqual([{ last_seq: 2, updated_at: t }]);
+    } finally {
+      read.close();
+    }
+    input.complete();
+    await engine.done;
+  });
 });

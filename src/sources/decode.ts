@@ -111,11 +111,11 @@ function validateCandle(obj: Record<string, unknown>, seq: number, expectedInter
   const r = new FieldReader(obj);
   const symbol = r.symbol('symbol');
   const ts = r.timestamp('ts');
-  const open = r.positive('open');
-  const high = r.positive('high');
-  const low = r.positive('low');
-  const close = r.positive('close');
-  const volume = r.nonNegative('volume');
+  const open = r.price('open');
+  const high = r.price('high');
+  const low = r.price('low');
+  const close = r.price('close');
+  const volume = r.quantity('volume');
   const interval = r.interval('interval');
   if (r.failure !== null) return reject(seq, 'candle', r.failure, claimedSymbol(obj));
   const ohlc = ohlcFailure({ open, high, low, close });
@@ -131,8 +131,8 @@ function validateTick(obj: Record<string, unknown>, seq: number): TickEvent | Re
   const r = new FieldReader(obj);
   const symbol = r.symbol('symbol');
   const ts = r.timestamp('ts');
-  const price = r.positive('price');
-  const size = r.nonNegative('size');
+  const price = r.price('price');
+  const size = r.quantity('size');
   if (r.failure !== null) return reject(seq, 'tick', r.failure, claimedSymbol(obj));
   return { kind: 'tick', seq, symbol, ts, price, size };
 }

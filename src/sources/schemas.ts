@@ -39,6 +39,18 @@ export interface FieldFailure {
 /** A trading pair as written in message bodies: upper-case letters and digits, `BASE/QUOTE`. */
 export const SYMBOL_PATTERN = /^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/;
 
+/**
+ * Prices the engine accepts. Finite is not enough: returns are price ratios and their squares are
+ * summed, so a price of 1e-300 after 100 gives a return near 1e302 whose square is Infinity, and a
+ * subnormal price turns equity into 0 × Infinity = NaN; either stopped the engine (a broken
+ * invariant). Within these bounds the largest ratio is 1e27 and its square 1e54, far from
+ * overflow. They hold every traded asset's quote with room to spare.
+ */
+export const MIN_PRICE = 1e-12;
+export const MAX_PRICE = 1e15;
+/** Largest volume or trade size accepted (positions mark quantity × price: at most 1e33 here). */
+export const MAX_QUANTITY = 1e18;
+
 /** Largest time a JavaScript Date can hold (ms); later "timestamps" are garbage. */
 const MAX_EPOCH_MS = 8.64e15;
 
@@ -61,10 +73,12 @@ function daysInMonth(year: number, month: number): number {
 /**
  * Reads an event time: epoch milliseconds (a finite number in [0, 8.64e15]) or an ISO 8601 string
  * (`2026-11-20T10:00:00Z`, `2026-11-20T11:00:00.250+01:00`, or a date `2026-11-20` = UTC midnight).
- * Returns epoch ms, or null when the value is neither. Fractions beyond milliseconds are truncated.
+ * Returns whole epoch ms, or null when the value is neither. Fractions of a millisecond are
+ * truncated, in numbers as in strings: every time downstream is whole ms (the state file's time
+ * columns are INTEGER, and a fraction there failed the flush and stopped the engine).
  */
 export function parseTimestamp(value: unknown): Millis | null {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && value <= MAX_EPOCH_MS ? value : null;
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && value <= MAX_EPOCH_MS ? Math.floor(value) : null;
   if (typeof value !== 'string') return null;
   const m = ISO_PATTERN.exec(value);
   if (m === null) return null;
@@ -179,11 +193,22 @@ export class FieldReader {
     return value;
   }
 
-  /** A finite number >= 0 (volumes, sizes). */
-  nonNegative(field: string): number {
+  /** A price: a finite number > 0, within [MIN_PRICE, MAX_PRICE]. */
+  price(field: string): number {
+    const value = this.positive(field);
+    if (this.failure === null && !(value >= MIN_PRICE && value <= MAX_PRICE)) {
+      this.fail('out_of_range', this.name(field), `field "${this.name(field)}" must be in [${MIN_PRICE}, ${MAX_PRICE}] (was ${describeValue(value)})`);
+    }
+    return value;
+  }
+
+  /** A quantity (volume, trade size): a finite number in [0, MAX_QUANTITY]. */
+  quantity(field: string): number {
     const value = this.number(field);
     if (this.failure === null && !(value >= 0)) {
       this.fail('out_of_range', this.name(field), `field "${this.name(field)}" must be >= 0 (was ${describeValue(value)})`);
+    } else if (this.failure === null && !(value <= MAX_QUANTITY)) {
+      this.fail('out_of_range', this.name(field), `field "${this.name(field)}" must be <= ${MAX_QUANTITY} (was ${describeValue(value)})`);
     }
     return value;
   }

@@ -86,6 +86,21 @@ describe('decodeMessage accepts valid messages exactly', () => {
     expect(decode({ ...tick, ts })).toMatchObject({ ts: ms });
   });
 
+  it('truncates a fraction of a millisecond in epoch-ms times, as in ISO strings (every stored time is whole ms)', () => {
+    expect(decode({ ...tick, ts: 1_793_491_200_000.5 })).toMatchObject({ kind: 'tick', ts: 1_793_491_200_000 });
+    expect(decode({ ...candle, ts: 1_790_000_040_000.999 })).toMatchObject({ kind: 'candle', ts: 1_790_000_040_000 });
+    expect(decode({ ...strategy, discoveredAt: 1_793_491_200_000.25, window: { start: 0.5, end: 1.5 } }, STRAT)).toMatchObject({
+      kind: 'strategy',
+      ts: 1_793_491_200_000,
+      window: { start: 0, end: 1 },
+    });
+  });
+
+  it('accepts prices at the bounds and the largest quantity', () => {
+    expect(decode({ ...tick, price: 1e-12, size: 1e18 })).toMatchObject({ kind: 'tick', price: 1e-12, size: 1e18 });
+    expect(decode({ ...candle, open: 1e15, high: 1e15, low: 1e-12, close: 1e-12, volume: 1e18 })).toMatchObject({ kind: 'candle', high: 1e15, low: 1e-12 });
+  });
+
   it('accepts a zero trade size and ignores unknown extra fields', () => {
     expect(decode({ ...tick, size: 0, exchange: 'x' })).toMatchObject({ kind: 'tick', size: 0 });
   });
@@ -120,6 +135,11 @@ describe('decodeMessage refuses malformed input with the field and the value', (
       'field "volume" must be a finite number (was Infinity)',
     ],
     ['a negative price', PRICES, { ...tick, price: -5 }, 'non_positive', 'price', 'field "price" must be > 0 (was -5)'],
+    ['a 1e-300 price', PRICES, { ...tick, price: 1e-300 }, 'out_of_range', 'price', 'field "price" must be in [1e-12, 1000000000000000] (was 1e-300)'],
+    ['a subnormal close', PRICES, { ...candle, low: 5e-324, close: 5e-324 }, 'out_of_range', 'low', 'field "low" must be in [1e-12, 1000000000000000] (was 5e-324)'],
+    ['a 1e308 high', PRICES, { ...candle, high: 1e308 }, 'out_of_range', 'high', 'field "high" must be in [1e-12, 1000000000000000] (was 1e+308)'],
+    ['a 1e19 trade size', PRICES, { ...tick, size: 1e19 }, 'out_of_range', 'size', 'field "size" must be <= 1000000000000000000 (was 10000000000000000000)'],
+    ['a 1.7e308 volume', PRICES, { ...candle, volume: 1.7e308 }, 'out_of_range', 'volume', 'field "volume" must be <= 1000000000000000000 (was 1.7e+308)'],
     ['a zero open', PRICES, { ...candle, open: 0 }, 'non_positive', 'open', 'field "open" must be > 0 (was 0)'],
     ['a negative volume', PRICES, { ...candle, volume: -1 }, 'out_of_range', 'volume', 'field "volume" must be >= 0 (was -1)'],
     ['high below low', PRICES, { ...candle, high: 9, low: 10, open: 9.5, close: 9.5 }, 'inconsistent_ohlc', 'high', 'field "high" 9 is below "low" 10'],

@@ -11,8 +11,9 @@ import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 function nonFinite(value: unknown, path: string, out: string[]): void {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) out.push(`${path}=${value}`);
-  } else if (Array.isArray(value)) value.forEach((v, i) => nonFinite(v, `${path}[${i}]`, out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) nonFinite(v, `${path}.${k}`, out);
+  } else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) nonFinite(v, `${path}[${i}]`, out);
+  } else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) nonFinite(v, `${path}.${k}`, out);
 }
 
 // Prices are bounded at decoding because finite was not enough: a tick at 1e-300 or 5e-324, or at

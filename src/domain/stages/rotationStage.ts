@@ -28,9 +28,12 @@ export class RotationStage {
       this.states.set(book.symbol, state);
       if (result.decision !== null) frame.outputs.push({ ...result.decision, seq: frame.seq });
       const after = state.active;
-      if (after !== null && (before === null || before.id !== after.id || before.total !== after.total || before.exposure !== after.exposure)) {
-        frame.outputs.push(after);
-      }
+      const changed = after !== null && (before === null || before.id !== after.id || before.total !== after.total || before.exposure !== after.exposure);
+      // Phase 3 streams its best as a candidate (`active: false`). When that best is the active set
+      // itself, the active copy must come after it, changed or not: the store and the live state
+      // keep the last output per ensemble, and would otherwise read the active set as dropped.
+      const restated = after !== null && frame.best !== null && frame.best.id === after.id && frame.outputs.includes(frame.best);
+      if (after !== null && (changed || restated)) frame.outputs.push(after);
       if (before !== null && (after === null || after.id !== before.id)) frame.outputs.push({ ...before, time: frame.time, active: false });
     }
     return { ...frame, active: state.active };

@@ -80,6 +80,7 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
     }
   }
   let restoring = restoredThrough > 0;
+  if (restoring) server?.beginRestore();
   const restoreStarted = performance.now();
 
   // The pipeline is synchronous: the time from an input entering it to its batch arriving here is
@@ -91,8 +92,11 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
         if (output.kind === 'decision') decisionLog.append(output, false);
         state.apply(output);
       }
+      metrics.observeRestored(batch);
+      server?.advance(batch);
       if (batch.seq >= restoredThrough) {
         restoring = false;
+        server?.endRestore();
         metrics.markReady();
         log.info(
           { through: restoredThrough, decisions: decisionLog.count(), ms: Math.round(performance.now() - restoreStarted), fingerprint: decisionLog.fingerprint() },

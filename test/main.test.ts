@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { Subject } from 'rxjs';
+import { concat, from, NEVER, Subject } from 'rxjs';
+import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/cli/loadConfig.js';
 import type { InputEvent, Rejection } from '../src/domain/types.js';
 import { startEngine } from '../src/main.js';
 import { EngineMetrics } from '../src/sinks/metrics.js';
 import { decodeMessage } from '../src/sources/decode.js';
+import { demoEvents } from '../src/sources/demo/demoEvents.js';
 
 const DECODE = { subjectPrefix: 'tradestream', maxBytes: 65_536 };
 const decode = (seq: number, subject: string, data: string) => decodeMessage(data, subject, seq, DECODE);
@@ -112,4 +114,68 @@ describe('startEngine', () => {
     input.complete();
     await engine.done;
   });
+
+  /** The first message a new WebSocket client gets: the snapshot. */
+  async function snapshotOf(url: string): Promise<{ seq: number; positions: { symbol: string }[]; portfolio: { equity: number } | null }> {
+    const ws = new WebSocket(url);
+    try {
+      return await new Promise((resolve, reject) => {
+        ws.once('message', (data) => resolve(JSON.parse(data.toString())));
+        ws.once('error', reject);
+      });
+    } finally {
+      ws.terminate();
+    }
+  }
+
+  // A restart rebuilds its state by replaying the committed inputs. Found by a bug hunt: the live
+  // server restarted its output seqs at 0 (a client resuming from the earlier run's seq got the new
+  // run's unrelated deltas), served and cached an empty snapshot during the rebuild, and the
+  // metrics' state gauges (open positions, equity) missed the rebuilt state.
+  it('numbers outputs across a restart as one run, and the rebuilt state reaches snapshots and metrics', async () => {
+    const base = defaultConfig();
+    const db = join(dir, 'state.db');
+    const config = { ...base, logLevel: 'silent' as const, server: { ...base.server, host: '127.0.0.1', port: 0, token: '' }, store: { ...base.store, db, flushInterval: 5, decisionLog: '' } };
+    const inputs = [...demoEvents({ ...base.demo, strategies: 400, candles: 300, speed: 'max' }, base.evaluation.interval)].slice(0, 22_000);
+    const last = inputs.length;
+
+    const input = new Subject<InputEvent | Rejection>();
+    let committedAll!: () => void;
+    const committed = new Promise<void>((resolve) => {
+      committedAll = resolve;
+    });
+    const first = await startEngine(config, () => input, pino({ level: 'silent' }), { onCommitted: (seq) => seq >= last && committedAll() });
+    for (const e of inputs) input.next(e);
+    await committed;
+    const before = await snapshotOf(first.url);
+    await first.stop();
+    expect(before.positions.length).toBeGreaterThan(0);
+
+    // The restart's source replays inputs 1..committed (the rebuild), then would continue live.
+    const metrics = new EngineMetrics();
+    const second = await startEngine(config, (committedSeq) => {
+      expect(committedSeq).toBe(last);
+      return concat(from(inputs), NEVER);
+    }, pino({ level: 'silent' }), { metrics });
+    await engineReady(metrics);
+    const after = await snapshotOf(second.url);
+    expect(after.seq).toBe(before.seq);
+    expect(after.positions).toEqual(before.positions);
+    expect(after.portfolio).toEqual(before.portfolio);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`tradestream_open_positions ${before.positions.length}\n`);
+    expect(text).toContain(`tradestream_portfolio_equity ${before.portfolio?.equity}`);
+    await second.stop();
+    metrics.close();
+  }, 120_000);
 });
+
+/** Resolves once the engine reports ready (its state rebuilt). */
+async function engineReady(metrics: EngineMetrics): Promise<void> {
+  for (let i = 0; i < 6_000; i++) {
+    if (metrics.isReady()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('engine not ready within 60 s');
+}
+

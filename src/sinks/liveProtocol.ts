@@ -4,6 +4,14 @@
  * bad client message at the door with a reason that names the field and its value.
  */
 import type { EngineOutput } from '../domain/types.js';
+import { SYMBOL_PATTERN } from '../sources/schemas.js';
+
+/**
+ * Most symbols one channel's filter may list (`only`, or `except` after unsubscribes). Symbols
+ * must look like symbols (BASE/QUOTE), so a real feed has a few dozen; without a cap, a client
+ * unsubscribing thousands of invented ones grew a set that every reply sorts and sends back.
+ */
+export const MAX_FILTER_SYMBOLS = 1024;
 
 /** The delta channels, in the order a subscription lists them. */
 export const CHANNELS = ['position', 'size', 'ensemble', 'score', 'portfolio', 'decision'] as const;
@@ -105,9 +113,19 @@ export class Subscription {
 
   /**
    * Removes symbols from channels: the listed symbols on the listed channels (null = every
-   * channel); with symbols null or '*' the listed channels are dropped whole.
+   * channel); with symbols null or '*' the listed channels are dropped whole. Returns the reason
+   * it refused (and changed nothing) when a channel would exclude more than MAX_FILTER_SYMBOLS.
    */
-  unsubscribe(symbols: readonly string[] | '*' | null, channels: readonly Channel[] | null): void {
+  unsubscribe(symbols: readonly string[] | '*' | null, channels: readonly Channel[] | null): string | null {
+    if (symbols !== null && symbols !== '*') {
+      for (const channel of channels ?? CHANNELS) {
+        const filter = this.filters.get(channel);
+        if (filter?.all !== true) continue;
+        let size = filter.except.size;
+        for (const s of symbols) if (!filter.except.has(s)) size++;
+        if (size > MAX_FILTER_SYMBOLS) return `unsubscribe would exclude ${size} symbols on ${channel}; at most ${MAX_FILTER_SYMBOLS}`;
+      }
+    }
     for (const channel of channels ?? CHANNELS) {
       const filter = this.filters.get(channel);
       if (filter === undefined) continue;
@@ -115,6 +133,7 @@ export class Subscription {
       else if (filter.all) for (const s of symbols) filter.except.add(s);
       else for (const s of symbols) filter.only.delete(s);
     }
+    return null;
   }
 
   /** The subscription as sent back to the client: channel → '*', [symbols] or {except: [symbols]}. */
@@ -142,15 +161,29 @@ export interface InvalidClientMessage {
   readonly reason: string;
 }
 
+/**
+ * A client's value, short, for an error reason. Never throws: a frame of 10,000 nested arrays
+ * parses, but printing it back overflows the stack, and that error, thrown in the socket's
+ * message listener, stopped the engine.
+ */
 const show = (value: unknown): string => {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? 'an array nested too deeply to print' : 'an object nested too deeply to print';
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 
 function parseSymbols(value: unknown): readonly string[] | '*' | InvalidClientMessage {
   if (value === '*') return '*';
-  if (Array.isArray(value) && value.every((s) => typeof s === 'string' && s.length > 0)) return value as string[];
-  return { type: 'invalid', reason: `symbols must be "*" or an array of non-empty strings (was ${show(value)})` };
+  if (!Array.isArray(value)) return { type: 'invalid', reason: `symbols must be "*" or an array of symbols like "BTC/USD" (was ${show(value)})` };
+  if (value.length > MAX_FILTER_SYMBOLS) return { type: 'invalid', reason: `symbols lists ${value.length} symbols; at most ${MAX_FILTER_SYMBOLS}` };
+  for (const s of value) {
+    if (typeof s !== 'string' || !SYMBOL_PATTERN.test(s)) return { type: 'invalid', reason: `symbols must be "*" or an array of symbols like "BTC/USD" (was ${show(s)} in symbols)` };
+  }
+  return value as string[];
 }
 
 function parseChannels(value: unknown): readonly Channel[] | InvalidClientMessage {

@@ -88,6 +88,8 @@ export class LiveServer {
   private readonly heartbeat: NodeJS.Timeout;
   private snapshotCache: { seq: number; json: string } | null = null;
   private closed = false;
+  /** While the engine rebuilds its state after a restart: upgrades wait (503) and batches only advance the seq. */
+  private restoring = false;
 
   private constructor(
     private readonly http: Server,
@@ -149,6 +151,31 @@ export class LiveServer {
       queued = true;
     }
     if (queued) this.scheduleFlush();
+  }
+
+  /**
+   * The engine is rebuilding its state by replaying inputs it had committed (a restart): until
+   * `endRestore`, WebSocket upgrades are refused with 503 (the state is not whole yet) and the
+   * rebuilt batches go to `advance`, not `publish`.
+   */
+  beginRestore(): void {
+    this.restoring = true;
+  }
+
+  /** The state is whole again: clients may connect; snapshots are taken afresh. */
+  endRestore(): void {
+    this.restoring = false;
+    this.snapshotCache = null;
+  }
+
+  /**
+   * Gives a rebuilt batch's outputs their seqs without sending or keeping them. The pipeline is
+   * deterministic, so a restarted engine numbers its outputs exactly as the run before it did, and
+   * a client that resumes from a seq of that run gets the same deltas it missed, or a snapshot
+   * when they are gone, instead of the new run's unrelated deltas under reused numbers.
+   */
+  advance(batch: OutputBatch): void {
+    for (const output of batch.outputs) if (channelOf(output) !== null) this.lastSeq++;
   }
 
   /** Adds an HTTP route, tried in order after `/healthz`. */
@@ -232,7 +259,7 @@ export class LiveServer {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => this.log.warn({ err }, 'upgrade socket error'));
     if (pathOf(req) !== '/ws') refuseUpgrade(socket, 404);
-    else if (this.closed) refuseUpgrade(socket, 503);
+    else if (this.closed || this.restoring) refuseUpgrade(socket, 503);
     else if (!hasToken(req, this.opts.token)) {
       this.log.info({ remote: req.socket.remoteAddress }, 'websocket upgrade refused: bad or missing token');
       refuseUpgrade(socket, 401);
@@ -268,7 +295,7 @@ export class LiveServer {
     session.requeue([]);
     const everything = session.subscription.isEverything();
     if (everything && this.snapshotCache?.seq === this.lastSeq) {
-      session.sendMessage(this.snapshotCache.json);
+      this.send(session, this.snapshotCache.json);
       return;
     }
     let state: ReturnType<SnapshotSource['snapshot']>;
@@ -291,40 +318,73 @@ export class LiveServer {
       portfolio: sub.wants('portfolio', null) ? state.portfolio : null,
     });
     if (everything) this.snapshotCache = { seq: this.lastSeq, json };
-    session.sendMessage(json);
+    this.send(session, json);
   }
 
+  /**
+   * One client message. Nothing a client sends may throw out of here: an error in the socket's
+   * listener is uncaught and stops the engine. So a message that fails unexpectedly counts as
+   * invalid, like one refused on purpose.
+   */
   private onMessage(session: ClientSession, data: RawData, isBinary: boolean): void {
-    const msg: ClientMessage | InvalidClientMessage = isBinary
-      ? { type: 'invalid', reason: 'binary frames are not supported; send JSON text' }
-      : parseClientMessage((Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8'));
-    switch (msg.type) {
-      case 'invalid':
-        session.sendMessage({ type: 'error', reason: msg.reason });
-        // Repeated abuse ends the connection; the engine and other clients never notice.
-        if (++session.invalidMessages >= (this.opts.maxInvalidMessages ?? 10)) {
-          this.log.info({ client: session.id, invalid: session.invalidMessages }, 'closing client after repeated invalid messages');
-          session.ws.close(1008, 'too many invalid messages');
+    if (!this.sessions.has(session.ws)) return; // closed by the server, still draining
+    try {
+      const msg: ClientMessage | InvalidClientMessage = isBinary
+        ? { type: 'invalid', reason: 'binary frames are not supported; send JSON text' }
+        : parseClientMessage((Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8'));
+      switch (msg.type) {
+        case 'invalid':
+          this.refuse(session, msg.reason);
+          break;
+        case 'subscribe':
+          session.subscription.subscribe(msg.symbols, msg.channels);
+          this.acknowledgeSubscription(session);
+          break;
+        case 'unsubscribe': {
+          const refused = session.subscription.unsubscribe(msg.symbols, msg.channels);
+          if (refused === null) this.acknowledgeSubscription(session);
+          else this.refuse(session, refused);
+          break;
         }
-        break;
-      case 'subscribe':
-        session.subscription.subscribe(msg.symbols, msg.channels);
-        this.acknowledgeSubscription(session);
-        break;
-      case 'unsubscribe':
-        session.subscription.unsubscribe(msg.symbols, msg.channels);
-        this.acknowledgeSubscription(session);
-        break;
-      case 'resume':
-        this.resume(session, msg.seq);
-        break;
+        case 'resume':
+          this.resume(session, msg.seq);
+          break;
+      }
+    } catch (err) {
+      this.log.warn({ client: session.id, err }, 'client message failed');
+      this.refuse(session, 'message could not be handled');
     }
+  }
+
+  /** Answers an invalid message with its reason; repeated abuse ends the connection (the engine and other clients never notice). */
+  private refuse(session: ClientSession, reason: string): void {
+    this.send(session, { type: 'error', reason });
+    if (++session.invalidMessages >= (this.opts.maxInvalidMessages ?? 10) && this.sessions.has(session.ws)) {
+      this.log.info({ client: session.id, invalid: session.invalidMessages }, 'closing client after repeated invalid messages');
+      // Out of the broadcast at once: a closing socket takes no frames, and its queue would only grow.
+      this.sessions.delete(session.ws);
+      session.ws.close(1008, 'too many invalid messages');
+    }
+  }
+
+  /**
+   * Sends a control message (snapshot, reply, error) unless the client's socket already buffers
+   * more than maxBufferedBytes: a client that sends requests and never reads the answers (a flood
+   * of resumes, each answered by a snapshot) is closed as a slow consumer instead.
+   */
+  private send(session: ClientSession, message: object | string): void {
+    if (!this.sessions.has(session.ws)) return;
+    if (session.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.disconnectSlow(session, 'socket buffer full (replies unread)');
+      return;
+    }
+    session.sendMessage(message);
   }
 
   /** Drops queued deltas the new subscription no longer wants and confirms it; every later delta frame honours it. */
   private acknowledgeSubscription(session: ClientSession): void {
     session.requeue(session.pending());
-    session.sendMessage({ type: 'subscribed', subscription: session.subscription.describe() });
+    this.send(session, { type: 'subscribed', subscription: session.subscription.describe() });
   }
 
   /** Sends `resumed` and the deltas after `seq` the subscription wants, or a snapshot when they are not all at hand. */
@@ -336,7 +396,8 @@ export class LiveServer {
       return;
     }
     session.requeue(missed);
-    session.sendMessage({ type: 'resumed', from: seq, through: this.lastSeq });
+    this.send(session, { type: 'resumed', from: seq, through: this.lastSeq });
+    if (!this.sessions.has(session.ws)) return;
     const outcome = session.flush();
     if (outcome === 'slow') this.disconnectSlow(session, 'socket buffer full');
     else if (outcome === 'blocked') this.scheduleFlush();

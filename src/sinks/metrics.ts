@@ -254,6 +254,21 @@ export class EngineMetrics {
     }
   }
 
+  /**
+   * Folds in one batch of a restart's rebuild (inputs already committed before it): the state
+   * gauges (open positions, portfolio, breaker, last event time) follow it, while the counters of
+   * decisions, position changes and rejections do not count them again and no latency is observed.
+   */
+  observeRestored(batch: OutputBatch): void {
+    if (Number.isFinite(batch.time)) this.lastEventTime = batch.time;
+    for (const output of batch.outputs) {
+      if (output.kind === 'position') {
+        if (output.status === 'open') this.openPositions.add(output.symbol);
+        else this.openPositions.delete(output.symbol);
+      } else if (output.kind === 'portfolio') this.portfolio = output;
+    }
+  }
+
   /** Observes one committed SQLite flush: its duration (`ms`, milliseconds) and rows written. */
   observeFlush(result: Pick<FlushResult, 'rows' | 'ms'>): void {
     this.flushSeconds.observe(result.ms / 1000);

@@ -439,6 +439,87 @@ describe('LiveServer', () => {
     expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/elsewhere`)).toBe(404);
   });
 
+  // Found by a bug hunt: each of these stopped the engine or grew it without bound.
+  it('answers a frame of 10,000 nested arrays with an error instead of stopping the process', async () => {
+    const server = await startServer();
+    const client = await TestClient.connect(server.url);
+    await client.next();
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    client.send(deep);
+    expect(await client.next()).toEqual({ type: 'error', reason: 'message must be a JSON object with a type (was an array nested too deeply to print)' });
+    for (const field of ['symbols', 'channels', 'seq']) {
+      client.send(`{"type":"${field === 'seq' ? 'resume' : 'subscribe'}","${field}":${deep}}`);
+      expect(await client.next()).toMatchObject({ type: 'error', reason: expect.stringContaining('an array nested too deeply to print') });
+    }
+    server.publish(batch(1, size('BTC/USD', 0.1)));
+    expect(await client.next()).toMatchObject({ type: 'size', seq: 1 });
+  });
+
+  it('takes only symbols that look like symbols, at most MAX_FILTER_SYMBOLS per channel, so a subscription cannot grow without bound', async () => {
+    const server = await startServer();
+    const client = await TestClient.connect(server.url);
+    await client.next();
+    client.send({ type: 'subscribe', symbols: ['BTC/USD', 'x'.repeat(5_000)] });
+    expect(await client.next()).toMatchObject({ type: 'error', reason: expect.stringMatching(/^symbols must be "\*" or an array of symbols like "BTC\/USD" \(was "xxx/) });
+    const invented = (from: number, n: number) => Array.from({ length: n }, (_, i) => `S${from + i}/USD`);
+    client.send({ type: 'unsubscribe', symbols: invented(0, 1_025) });
+    expect(await client.next()).toEqual({ type: 'error', reason: 'symbols lists 1025 symbols; at most 1024' });
+    client.send({ type: 'unsubscribe', symbols: invented(0, 1_000), channels: ['size'] });
+    expect(await client.next()).toMatchObject({ type: 'subscribed' });
+    // 1,000 excluded already: 30 more new ones would pass the cap; the subscription is left as it was.
+    client.send({ type: 'unsubscribe', symbols: invented(990, 40), channels: ['size'] });
+    expect(await client.next()).toEqual({ type: 'error', reason: 'unsubscribe would exclude 1030 symbols on size; at most 1024' });
+    client.send({ type: 'unsubscribe', symbols: invented(990, 34), channels: ['size'] });
+    const ack = await client.next();
+    expect(((ack.subscription as Record<string, { except: string[] }>).size as { except: string[] }).except).toHaveLength(1_024);
+  });
+
+  it('stops broadcasting to a client the moment it is closed for invalid messages', async () => {
+    const server = await startServer({ maxInvalidMessages: 2 });
+    const abuser = await TestClient.connect(server.url);
+    await abuser.next();
+    abuser.pause();
+    abuser.send('{nope');
+    abuser.send('{nope');
+    await waitFor(() => server.stats().clients === 0, 'the abuser to leave the broadcast');
+    for (let i = 1; i <= 2_000; i++) server.publish(batch(i, size('BTC/USD', i)));
+    expect(server.stats().clients).toBe(0);
+    abuser.resume();
+    expect((await abuser.closed).code).toBe(1008);
+  });
+
+  it('closes a client that floods requests without reading the answers as a slow consumer', async () => {
+    const server = await startServer({ maxBufferedBytes: 64 * 1024, heartbeatInterval: 60_000 });
+    server.publish(batch(1, ...Array.from({ length: 200 }, (_, i) => size(`S${i}/USD`, 0.1))));
+    const flooder = await TestClient.connect(server.url);
+    await flooder.next();
+    // A subscription of its own, so each answer is a snapshot built for it (not the shared cached one).
+    flooder.send({ type: 'subscribe', channels: ['size'] });
+    await flooder.next();
+    flooder.pause();
+    for (let i = 0; i < 20_000; i++) flooder.send({ type: 'resume', seq: 1e15 });
+    await waitFor(() => server.stats().disconnectedSlow === 1, 'the flooder to be closed as slow');
+    expect(server.stats().clients).toBe(0);
+    flooder.resume();
+    expect((await flooder.closed).code).toBe(1013);
+  });
+
+  it('refuses upgrades with 503 while the engine rebuilds its state, and numbers the rebuilt outputs as the earlier run did', async () => {
+    const server = await startServer();
+    server.beginRestore();
+    expect(await upgradeStatus(server.url)).toBe(503);
+    // Rebuilt batches take their seqs without being sent or kept: 2 broadcast outputs, a rejection and a strategy record.
+    server.advance(batch(1, size('BTC/USD', 0.1), rejection, strategyRecord, position('BTC/USD')));
+    server.endRestore();
+    const client = await TestClient.connect(server.url);
+    expect(await client.next()).toMatchObject({ type: 'snapshot', seq: 2 });
+    // Resuming inside the rebuilt range: those deltas were never kept, so a snapshot answers.
+    client.send({ type: 'resume', seq: 1 });
+    expect(await client.next()).toMatchObject({ type: 'snapshot', seq: 2 });
+    server.publish(batch(2, size('ETH/USD', 0.2)));
+    expect(await client.next()).toMatchObject({ type: 'size', seq: 3 });
+  });
+
   it('closes a stalled client with 1013 once its socket stays full, while a normal client keeps receiving', async () => {
     const server = await startServer({ maxBufferedBytes: 256 * 1024, slowConsumerTimeout: 300, maxQueuedFrames: 1_000_000, heartbeatInterval: 60_000 });
     const stalled = await TestClient.connect(server.url);

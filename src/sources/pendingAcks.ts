@@ -35,11 +35,12 @@ export class PendingAcks<M extends object> {
   /** Keeps the reply of shipped message `seq`; seqs must increase. */
   push(seq: number, reply: string | M): void {
     if (this.tail === this.seqs.length) this.makeRoom();
-    const at = this.starts[this.tail] as number;
-    let end = at;
+    let end = this.starts[this.tail] as number;
     if (typeof reply === 'string' && reply.length <= MAX_SUBJECT_BYTES) {
-      // A UTF-8 subject of n UTF-16 units takes at most 3n bytes.
-      if (at + reply.length * 3 > this.bytes.length) this.growBytes(at + reply.length * 3);
+      // A UTF-8 subject of n UTF-16 units takes at most 3n bytes. Making room may move the kept
+      // subjects to the front of the buffer, so the write position is read after it.
+      if (end + reply.length * 3 > this.bytes.length) this.growBytes(end + reply.length * 3);
+      const at = this.starts[this.tail] as number;
       end = at + encoder.encodeInto(reply, this.bytes.subarray(at)).written;
     } else {
       this.others.set(seq, reply);

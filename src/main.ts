@@ -86,7 +86,20 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
   // The pipeline is synchronous: the time from an input entering it to its batch arriving here is
   // the tick-to-decision latency (measured on the wall clock, for metrics only).
   let entered = 0;
+  const endRestore = (): void => {
+    restoring = false;
+    server?.endRestore();
+    metrics.markReady();
+    log.info(
+      { through: restoredThrough, decisions: decisionLog.count(), ms: Math.round(performance.now() - restoreStarted), fingerprint: decisionLog.fingerprint() },
+      `state rebuilt by replaying inputs 1..${restoredThrough}; resuming after seq ${restoredThrough}`,
+    );
+  };
   const deliver = (batch: OutputBatch): void => {
+    // The rebuild covers inputs up to the committed seq. That message itself may be gone from the
+    // stream (deleted, or past the limits): then the first batch after it ends the rebuild and is
+    // live, stored and acked like any other (taking it as rebuilt lost it and its rows).
+    if (restoring && batch.seq > restoredThrough) endRestore();
     if (restoring) {
       for (const output of batch.outputs) {
         if (output.kind === 'decision') decisionLog.append(output, false);
@@ -94,15 +107,7 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
       }
       metrics.observeRestored(batch);
       server?.advance(batch);
-      if (batch.seq >= restoredThrough) {
-        restoring = false;
-        server?.endRestore();
-        metrics.markReady();
-        log.info(
-          { through: restoredThrough, decisions: decisionLog.count(), ms: Math.round(performance.now() - restoreStarted), fingerprint: decisionLog.fingerprint() },
-          `state rebuilt by replaying inputs 1..${restoredThrough}; resuming after seq ${restoredThrough}`,
-        );
-      }
+      if (batch.seq === restoredThrough) endRestore();
       return;
     }
     metrics.observeBatch(batch, (performance.now() - entered) / 1000);

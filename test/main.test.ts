@@ -168,6 +168,50 @@ describe('startEngine', () => {
     await second.stop();
     metrics.close();
   }, 120_000);
+
+  // Found by a bug hunt: when the last committed message was gone from the stream at the restart
+  // (deleted, or aged out), the rebuild never saw its seq and took the next, new input as part of
+  // the rebuild: applied in memory, never stored nor acked, its rows lost once a later commit acked past it.
+  it('ends the rebuild at the first input past the committed seq when that seq itself is gone, and stores that input', async () => {
+    const base = defaultConfig();
+    const db = join(dir, 'state.db');
+    const config = { ...base, logLevel: 'silent' as const, store: { ...base.store, db, flushInterval: 5, decisionLog: '' } };
+    const inputs = [...demoEvents({ ...base.demo, strategies: 40, candles: 20, speed: 'max' }, base.evaluation.interval)];
+    const k = inputs.length;
+    const input = new Subject<InputEvent | Rejection>();
+    let firstDone!: () => void;
+    const firstCommitted = new Promise<void>((resolve) => {
+      firstDone = resolve;
+    });
+    const first = await startEngine(config, () => input, pino({ level: 'silent' }), { serve: false, onCommitted: (seq) => seq >= k && firstDone() });
+    for (const e of inputs) input.next(e);
+    await firstCommitted;
+    await first.stop();
+
+    // The stream lost message k; a new tick arrived as k + 1.
+    const lastTick = inputs.filter((e) => e.kind === 'tick').at(-1) as Extract<InputEvent, { kind: 'tick' }>;
+    const next: InputEvent = { ...lastTick, seq: k + 1, ts: lastTick.ts + 60_000 };
+    const metrics = new EngineMetrics();
+    const commits: number[] = [];
+    let secondDone!: () => void;
+    const secondCommitted = new Promise<void>((resolve) => {
+      secondDone = resolve;
+    });
+    const second = await startEngine(config, () => concat(from([...inputs.slice(0, k - 1), next]), NEVER), pino({ level: 'silent' }), {
+      serve: false,
+      metrics,
+      onCommitted: (seq) => {
+        commits.push(seq);
+        if (seq >= k + 1) secondDone();
+      },
+    });
+    await secondCommitted;
+    expect(metrics.isReady()).toBe(true);
+    expect(commits).toEqual([k + 1]);
+    expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: k + 1, updated_at: next.ts }]);
+    await second.stop();
+    metrics.close();
+  });
 });
 
 /** Resolves once the engine reports ready (its state rebuilt). */

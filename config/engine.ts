@@ -202,7 +202,7 @@ export const StoreConfig = Type.Object(
   {
     db: Type.String({ default: './data/tradestream.db', description: 'SQLite state file (WAL).' }),
     flushInterval: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'Batch writes into one transaction this often (ms, wall time).' }),
-    decisionLog: Type.String({ default: '', description: 'Also append canonical decision lines to this file; empty disables.' }),
+    decisionLog: Type.String({ default: '', description: 'Also write canonical decision lines to this file, after each commit (a restart rewrites it from the state store); empty disables.' }),
     writer: Type.Union([Type.Literal('inline'), Type.Literal('thread')], {
       default: 'inline',
       description:

@@ -39,9 +39,11 @@ replays the stream up to that input to rebuild its state exactly, then consumes 
 
 /**
  * The demo feed starts again at seq 1 and cannot resume, so a demo run starts from an empty
- * state: a file left by an earlier run (with its WAL files) is moved aside to `<db>.previous`.
+ * state: a file left by an earlier run (with its WAL files) is moved aside to `<db>.previous`,
+ * and its decision log file, when one is configured, to `<file>.previous`.
  */
-function setAsidePreviousRun(db: string, log: Logger): void {
+function setAsidePreviousRun(db: string, decisionLog: string, log: Logger): void {
+  if (decisionLog !== '' && existsSync(decisionLog)) renameSync(decisionLog, `${decisionLog}.previous`);
   if (!existsSync(db)) return;
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(db + suffix)) renameSync(db + suffix, `${db}.previous${suffix}`);
   log.info({ db, previous: `${db}.previous` }, `demo feed starts from seq 1: the earlier run's state was moved to ${db}.previous`);
@@ -61,7 +63,7 @@ export async function runCommand(args: string[]): Promise<number> {
   let engine: Awaited<ReturnType<typeof startEngine>>;
   let release = async (): Promise<void> => undefined;
   if (config.source === 'demo') {
-    setAsidePreviousRun(config.store.db, log);
+    setAsidePreviousRun(config.store.db, config.store.decisionLog, log);
     engine = await startEngine(config, () => demoFeed(config.demo, config.evaluation.interval), log);
   } else {
     const consumer = config.nats.consumer;

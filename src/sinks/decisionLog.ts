@@ -20,10 +20,13 @@ const WRITE_THRESHOLD = 64 * 1024;
  * Appends decisions as canonical lines and keeps the incremental SHA-256 over them, each line
  * followed by '\n' (so the fingerprint equals `sha256sum` of the log file).
  *
- * With a `filePath`, the lines are also appended to that file (created with its directory if
- * missing, opened for append so a restarted run continues it). Lines are buffered and written in
- * batches of about 64 KiB, and on `flush()` and `close()`; the engine calls `flush()` after each
- * state-store commit so the file is never behind the database by more than one batch.
+ * With a `filePath`, the lines are also written to that file (created with its directory if
+ * missing). The state store is the truth: the file starts as the `committed` lines (the decisions
+ * the store holds, in order), so whatever a crash left in it (lines not yet written, or written
+ * past the last commit) is set right at the next start, and the lines of the inputs after them
+ * follow. Lines are buffered and written in batches of about 64 KiB, and on `flush()` and
+ * `close()`; the engine calls `flush()` after each state-store commit so the file is never behind
+ * the database by more than one batch.
  */
 export class DecisionLog {
   private readonly hash: Hash = createHash('sha256');
@@ -33,11 +36,25 @@ export class DecisionLog {
   private lines = 0;
   private closed = false;
 
-  /** @param filePath optional log file, appended to; no file when omitted or empty. */
-  constructor(private readonly filePath?: string) {
+  /**
+   * @param filePath optional log file; no file when omitted or empty.
+   * @param committed the lines the file starts with (the state store's decisions; none for a new
+   *   store). They are written, not hashed: a restart hashes them as it rebuilds its state.
+   */
+  constructor(
+    private readonly filePath?: string,
+    committed: Iterable<string> = [],
+  ) {
     if (filePath) {
       mkdirSync(dirname(filePath), { recursive: true });
-      this.fd = openSync(filePath, 'a');
+      this.fd = openSync(filePath, 'w');
+      for (const line of committed) {
+        const text = `${line}\n`;
+        this.pending.push(text);
+        this.pendingBytes += text.length;
+        if (this.pendingBytes >= WRITE_THRESHOLD) this.flush();
+      }
+      this.flush();
     }
   }
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +21,8 @@ function finalState(file: string) {
 }
 
 /** Runs an engine on `db` until it has committed `seq`, then SIGTERM; returns its final fingerprint. */
-async function runToEnd(natsUrl: string, db: string, seq: number, env: Record<string, string> = {}): Promise<string> {
-  const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', natsUrl, '--db', db, '--port', '0'], env);
+async function runToEnd(natsUrl: string, db: string, seq: number, env: Record<string, string> = {}, args: string[] = []): Promise<string> {
+  const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', natsUrl, '--db', db, '--port', '0', ...args], env);
   await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);
   // A restart first rebuilds its state by replay; only then is its fingerprint the whole run's.
   if (engine.lines.some((l) => String(l.msg).startsWith('resuming after seq'))) {
@@ -78,6 +79,10 @@ describe('crash recovery', () => {
     // committed and the run has committed something of its own, a further random 0–60 ms. Every
     // third run instead dies 0–60 ms after it starts, usually while it rebuilds its state.
     const killedAt: number[] = [];
+    // Every run also writes the decision log file: after the kills it must hold exactly the stored
+    // decision lines, its sha256 the fingerprint (a bug hunt found committed lines lost for good).
+    const logFile = join(dir, 'crashed.jsonl');
+    const logArgs = ['--set', `store.decisionLog=${logFile}`];
     for (let k = 0; k < 10; k++) {
       const startSeq = committedSeq(db);
       const target = Math.floor((lastSeq * (k + next())) / 11);
@@ -86,7 +91,7 @@ describe('crash recovery', () => {
       // writes on the store's writer thread (store.writer), so kills also land between a flush
       // handed over and its commit.
       const writer = k % 2 === 1 ? ['--set', 'store.writer=thread'] : [];
-      const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10', ...writer]);
+      const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10', ...writer, ...logArgs]);
       await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);
       if (k % 3 !== 2) {
         while (startSeq < lastSeq && (committedSeq(db) < target || committedSeq(db) === startSeq)) await new Promise((r) => setTimeout(r, 5));
@@ -103,9 +108,12 @@ describe('crash recovery', () => {
     // kills can all come after the end. Runs of this test with both writers gave 5 or 6 distinct
     // points; a degenerate run (every kill at the start, or at the end) gives 1 or 2.
     expect(new Set(killedAt.filter((seq) => seq < lastSeq)).size).toBeGreaterThanOrEqual(4);
-    const fingerprint = await runToEnd(nats.url, db, lastSeq);
+    const fingerprint = await runToEnd(nats.url, db, lastSeq, {}, logArgs);
     expect(fingerprint).toBe(referenceFingerprint);
     expect(finalState(db)).toEqual(reference);
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).toBe(`${reference.decisions.join('\n')}\n`);
+    expect(createHash('sha256').update(log).digest('hex')).toBe(referenceFingerprint);
   }, 300_000);
 
   it('ends in the same state after dying between a SQLite commit and its acks', async () => {

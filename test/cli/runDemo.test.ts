@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -89,17 +90,24 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
         d.close();
       }
     };
+    // The decision log file goes aside with the database (it was appended to: a second identical
+    // run left twice the lines under one fingerprint).
+    const logFile = join(dir, 'rerun', 'decisions.jsonl');
     const once = async () => {
-      const engine = spawnEngine(['run', '--source', 'demo', '--db', db, '--port', '0', '--speed', 'max', '--candles', '20', '--strategies', '200']);
+      const engine = spawnEngine(['run', '--source', 'demo', '--db', db, '--port', '0', '--speed', 'max', '--candles', '20', '--strategies', '200', '--set', `store.decisionLog=${logFile}`]);
       expect(await engine.exited).toBe(0);
+      return String((await engine.waitForLog((l) => l.msg === 'input complete', 'the end of the demo feed')).fingerprint);
     };
-    await once();
+    const firstFingerprint = await once();
     const first = decisions(db);
     expect(first).toBeGreaterThan(0);
     // The demo feed restarts at seq 1: without moving the file aside, the store would skip every input it already holds.
-    await once();
+    expect(await once()).toBe(firstFingerprint);
     expect(decisions(db)).toBe(first);
     expect(decisions(`${db}.previous`)).toBe(first);
+    const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    expect(sha256(logFile)).toBe(firstFingerprint);
+    expect(sha256(`${logFile}.previous`)).toBe(firstFingerprint);
   }, 60_000);
 
   it('refuses a bad configuration with exit code 2 and names every bad key', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,15 +178,30 @@ describe('DecisionLog', () => {
     expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(1001);
   });
 
-  it('appends to an existing file instead of truncating it', () => {
+  // The state store is the truth: a restart starts the file from the lines the store committed.
+  // Appending to whatever a crash left lost the lines not yet written (found by a bug hunt: 38
+  // committed lines missing for good) and would repeat lines written past the last commit.
+  it('starts the file from the committed lines, whatever a crash left in it, and continues after them', () => {
     const path = join(dir, 'decisions.jsonl');
-    const first = new DecisionLog(path);
-    first.append(opened);
-    first.close();
-    const second = new DecisionLog(path);
-    second.append(breaker);
-    second.close();
+    const crashed = new DecisionLog(path);
+    crashed.append(opened);
+    crashed.append(breaker); // written, but its input was never committed
+    crashed.close();
+    const restarted = new DecisionLog(path, [openedLine]);
+    expect(readFileSync(path, 'utf8')).toBe(`${openedLine}\n`);
+    // The rebuild hashes the committed decision without writing it again; the next input's decision follows.
+    restarted.append(opened, false);
+    restarted.append(breaker);
+    restarted.close();
     expect(readFileSync(path, 'utf8')).toBe(`${openedLine}\n${breakerLine}\n`);
+    expect(restarted.fingerprint()).toBe(createHash('sha256').update(`${openedLine}\n${breakerLine}\n`).digest('hex'));
+  });
+
+  it('writes committed lines past the write threshold in full', () => {
+    const path = join(dir, 'decisions.jsonl');
+    const lines = Array.from({ length: 3_000 }, (_, i) => `${openedLine.slice(0, -1)},"n":${i}}`);
+    new DecisionLog(path, lines).close();
+    expect(readFileSync(path, 'utf8')).toBe(`${lines.join('\n')}\n`);
   });
 
   it('refuses appends after close and closes only once', () => {

@@ -68,3 +68,30 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
     throw new NatsConnectError(servers, { cause: error });
   }
 }
+
+/** How long a closing connection may take to drain before it is closed outright (ms). */
+export const DRAIN_GRACE_MS = 3_000;
+
+/**
+ * Drains `nc` (what is pending goes out, then it closes), but gives up after `graceMs` and closes
+ * it outright: with the server away, a connection that reconnects forever never finishes draining,
+ * and the engine must still stop on SIGTERM. Returns whether the drain finished.
+ */
+export async function drainWithin(nc: NatsConnection, graceMs = DRAIN_GRACE_MS): Promise<boolean> {
+  if (nc.isClosed()) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = await Promise.race([
+    // A drain refused outright (the connection is reconnecting) counts as not drained.
+    nc.drain().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  // Not awaited: with the server away, close() may wait on the reconnection loop too.
+  if (!drained) void nc.close().catch(() => undefined);
+  return drained;
+}

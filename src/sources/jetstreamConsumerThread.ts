@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ConsumerMessages, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats } from './jetstreamConnection.js';
+import { connectNats, drainWithin } from './jetstreamConnection.js';
 import { PendingAcks } from './pendingAcks.js';
 import { BatchBuilder, type ConsumerThreadSettings, type FromConsumerThread, type ToConsumerThread } from './jetstreamThreadProtocol.js';
 
@@ -192,9 +192,12 @@ function stop(): void {
 
 async function close(): Promise<void> {
   stop();
-  if (!nc.isClosed()) await nc.drain().catch(() => undefined);
+  // Bounded: with the server away the drain never finishes, and the engine must still stop.
+  const drained = await drainWithin(nc);
   post({ type: 'closed' });
   port?.close();
+  // A connection given up on keeps its reconnection timers, and with them this thread, alive.
+  if (!drained) process.exit(0);
 }
 
 function watch(consumerMessages: ConsumerMessages): void {

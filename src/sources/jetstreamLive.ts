@@ -11,7 +11,7 @@ import type { InputEvent, Rejection } from '../domain/types.js';
 import { startModuleWorker } from '../moduleWorker.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
 import { AckQueue } from './jetstreamAcks.js';
-import type { NatsConnectOptions } from './jetstreamConnection.js';
+import { DRAIN_GRACE_MS, type NatsConnectOptions } from './jetstreamConnection.js';
 import { deadLetter, deadLetterSubject } from './jetstreamDeadLetter.js';
 import type { JetStreamSourceOptions } from './jetstreamSource.js';
 import { ensureStream } from './jetstreamStream.js';
@@ -139,7 +139,12 @@ export class LiveRun {
     this.subscriber.complete();
   }
 
-  /** Sends the acks asked for so far, then ends the consumer thread and its connection. Idempotent. */
+  /**
+   * Sends the acks asked for so far, then ends the consumer thread and its connection. Idempotent.
+   * The thread drains its connection for at most DRAIN_GRACE_MS; should it still not exit soon
+   * after (the server away), it is terminated: unsent acks only mean redeliveries, which a restart
+   * skips by seq.
+   */
   close(): Promise<void> {
     this.stop();
     const thread = this.thread;
@@ -147,7 +152,14 @@ export class LiveRun {
       thread === undefined || this.exited
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
-            thread.once('exit', () => resolve());
+            const cut = setTimeout(() => {
+              this.s.log.warn({ stream: this.s.stream }, 'the JetStream consumer thread did not close in time; terminated');
+              void thread.terminate();
+            }, DRAIN_GRACE_MS + 2_000);
+            thread.once('exit', () => {
+              clearTimeout(cut);
+              resolve();
+            });
             thread.postMessage({ type: 'close' } satisfies ToConsumerThread);
           });
     return this.closing;

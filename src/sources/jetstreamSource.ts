@@ -18,7 +18,7 @@ import { Observable } from 'rxjs';
 import type { InputEvent, Millis, Rejection } from '../domain/types.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
 import type { AckQueue } from './jetstreamAcks.js';
-import { connectNats, type NatsConnectOptions } from './jetstreamConnection.js';
+import { connectNats, drainWithin, type NatsConnectOptions } from './jetstreamConnection.js';
 import { JetStreamSourceError, LiveRun, type SourceLog } from './jetstreamLive.js';
 import type { InputStreamOptions } from './jetstreamStream.js';
 
@@ -251,7 +251,7 @@ export class JetStreamSource {
     this.run?.complete();
     await this.run?.close();
     if (this.nc.isClosed()) return;
-    if (this.owned) await this.nc.drain();
+    if (this.owned) await drainWithin(this.nc);
     else await this.nc.flush();
   }
 }

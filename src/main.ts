@@ -49,9 +49,11 @@ export interface EngineHooks {
  * resumable source (JetStream) replays inputs 1..committedSeq first and then continues after it:
  * those inputs only rebuild the in-memory state exactly (the pipeline is deterministic), so their
  * outputs are not stored, published or counted again. A source that cannot resume must be given
- * a new file.
+ * a new file. `replayed` is for a source that knows where its replay ends: it calls it before its
+ * first live input, so the rebuild ends there even when the committed input itself is gone from
+ * the stream and no new input follows (else the rebuild ends at the first input past it).
  */
-export type InputSource = (committedSeq: number) => Observable<InputEvent | Rejection>;
+export type InputSource = (committedSeq: number, replayed: () => void) => Observable<InputEvent | Rejection>;
 
 export async function startEngine(config: EngineConfig, source: InputSource, log: Logger, hooks: EngineHooks = {}): Promise<Engine> {
   const metrics = hooks.metrics ?? new EngineMetrics();
@@ -147,7 +149,9 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
     await server?.close();
     if (hooks.metrics === undefined) metrics.close();
   };
-  subscription = source(restoredThrough)
+  subscription = source(restoredThrough, () => {
+    if (restoring) endRestore();
+  })
     .pipe(
       map((input) => {
         metrics.observeInput(input);

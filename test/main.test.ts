@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
-import { concat, from, NEVER, Subject } from 'rxjs';
+import { concat, defer, from, NEVER, Subject } from 'rxjs';
 import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/cli/loadConfig.js';
@@ -211,6 +211,27 @@ describe('startEngine', () => {
     expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: k + 1, updated_at: next.ts }]);
     await second.stop();
     metrics.close();
+
+    // And with no new input at all: the source says its replay is over, and the engine is ready
+    // (it waited for an input past the gap; /readyz stayed 503 on a quiet stream).
+    const quiet = new EngineMetrics();
+    const third = await startEngine(
+      config,
+      (committedSeq, replayed) => {
+        expect(committedSeq).toBe(k + 1);
+        // Message k + 1 is gone as well: the replay holds 1..k - 1 only.
+        return concat(from(inputs.slice(0, k - 1)), defer(() => {
+          replayed();
+          return NEVER;
+        }));
+      },
+      pino({ level: 'silent' }),
+      { serve: false, metrics: quiet },
+    );
+    await engineReady(quiet);
+    expect(quiet.isReady()).toBe(true);
+    await third.stop();
+    quiet.close();
   });
 });
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger, pino } from 'pino';
-import { concat, takeWhile } from 'rxjs';
+import { concat, defer, takeWhile } from 'rxjs';
 import { startEngine } from '../main.js';
 import { EngineMetrics } from '../sinks/metrics.js';
 import { DecisionPublisher } from '../sinks/natsPublisher.js';
@@ -75,10 +75,15 @@ export async function runCommand(args: string[]): Promise<number> {
     );
     const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
     // Resume after the last input committed to the file: replay 1..lastSeq to rebuild state, then live.
-    const resume = (lastSeq: number) => {
+    const resume = (lastSeq: number, replayed: () => void) => {
       if (lastSeq === 0) return source.events(0);
       log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
-      return concat(source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)), source.events(lastSeq));
+      const live = defer(() => {
+        // The replay is over (even if message lastSeq itself is gone from the stream): the state is whole.
+        replayed();
+        return source.events(lastSeq);
+      });
+      return concat(source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)), live);
     };
     // Fault injection for the crash tests only: die right after the N-th commit, before its acks.
     const killAfter = Number(process.env.TS_FAULT_KILL_AFTER_COMMITS ?? 0);

@@ -1,6 +1,6 @@
 import type { EngineConfig } from '../../../config/engine.js';
 import { PairStatsCache } from '../covarianceMatrix.js';
-import { type BreakerStatus, initialBreaker, updateBreaker } from '../drawdownBreaker.js';
+import { type BreakerStatus, initialBreaker, remarkBreaker, updateBreaker } from '../drawdownBreaker.js';
 import { PortfolioBook } from '../portfolioBook.js';
 import { scaleForDrawdown } from '../riskLimits.js';
 import { type SymbolRiskInput, sizePositions, type TradeStats } from '../sizing.js';
@@ -103,6 +103,9 @@ export class TradingStage {
         outputs.push(decision);
         if (decision.symbol !== null && !touched.includes(decision.symbol)) touched.push(decision.symbol);
       }
+      // The flatten's fees and slippage moved equity again: the portfolio output reports its
+      // drawdown at that equity (it showed the drawdown from before the flatten).
+      this.breaker = remarkBreaker(this.breaker, this.portfolio.equity());
     }
     return true;
   }
@@ -120,7 +123,10 @@ export class TradingStage {
         maxMemberWeight: usable === null ? 0 : Math.max(...usable.members.map((m) => m.weight)),
         pooled: usable === null ? NO_TRADES : pooledStats(book, usable),
         returns: book.returns,
-        held: held.has(name),
+        // For the correlation limit a symbol about to open counts as held (a usable active
+        // ensemble with exposure): counting only open positions let a correlated pair open at full
+        // size, be cut on the next close, reopen on the one after, and so on.
+        held: held.has(name) || (usable !== null && usable.exposure > 0),
       });
     }
     const normal: BreakerStatus = { ...this.breaker, state: 'NORMAL', sizeScale: 1, drawdown: 0, haltedAt: null };

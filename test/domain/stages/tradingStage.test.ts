@@ -58,5 +58,41 @@ describe('TradingStage breaker', () => {
       ['BTC/USD', 'closed'],
       ['ETH/USD', 'closed'],
     ]);
+    // The portfolio it reports is marked after the flatten: its drawdown is that of its own equity
+    // (found by a bug hunt: it was the drawdown before the flatten's fees and slippage).
+    const portfolio = outputs.find((o) => o.kind === 'portfolio');
+    if (portfolio?.kind !== 'portfolio') throw new Error('no portfolio output');
+    expect(portfolio.state).toBe('HALTED');
+    expect(portfolio.drawdown).toBe((portfolio.highWaterMark - portfolio.equity) / portfolio.highWaterMark);
+  });
+});
+
+describe('TradingStage correlation limit', () => {
+  it('keeps a symbol about to open out when it moves with a held one, instead of opening and closing it every other candle', () => {
+    // Found by a bug hunt: the limit only looked at pairs already held, so B (ensemble total 0.8,
+    // moving exactly with A at 0.9, held) opened at full size on one close and was cut on the
+    // next, again and again, breaking the limit half the time and paying fees each round trip.
+    const base = defaultConfig();
+    const cfg = { ...base, sizing: { ...base.sizing, maxPerStrategy: 1 } };
+    const evaluation = new EvaluationStage(cfg.evaluation);
+    const trading = new TradingStage(cfg);
+    const walk = randomWalk(40, 100, 9, 0.0003);
+    const active = (symbol: string, total: number): Ensemble => ({ ...ensemble(symbol), total });
+    let seq = 0;
+    const decisions: { symbol: string | null; decision: string }[] = [];
+    for (let i = 0; i < 40; i++) {
+      for (const [symbol, close, total] of [
+        ['BTC/USD', walk[i] as number, 0.9],
+        ['ETH/USD', (walk[i] as number) / 2, 0.8],
+      ] as const) {
+        const candle: CandleEvent = { kind: 'candle', seq: ++seq, symbol, ts: T0 + i * MINUTE, interval: MINUTE, open: close, high: close, low: close, close, volume: 1 };
+        for (const o of trading.step({ ...evaluation.step(candle), active: active(symbol, total) }).outputs) {
+          if (o.kind === 'decision' && o.decision.startsWith('position.')) decisions.push({ symbol: o.symbol, decision: o.decision });
+        }
+      }
+    }
+    // BTC/USD opens once it has the samples; ETH/USD, perfectly correlated with a lower total, never does.
+    expect(decisions.some((d) => d.symbol === 'BTC/USD' && d.decision === 'position.opened')).toBe(true);
+    expect(decisions.filter((d) => d.symbol === 'ETH/USD')).toEqual([]);
   });
 });

@@ -118,8 +118,21 @@ function crossFieldProblems(c: EngineConfig): string[] {
   ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
   ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
   if (!Number.isFinite(Date.parse(c.demo.start))) problems.push(`demo.start: "${c.demo.start}" is not an ISO 8601 time`);
+  // Annualization counts candles: more per year than the interval allows (the 1m default left in
+  // place with 5m candles) overstates every annualized volatility by the square root of the
+  // ratio (√5 there) and shrinks vol-target sizes to match. Fewer is fine (trading hours only).
+  const candlesPerYear = (YEAR_DAYS * 86_400_000) / c.evaluation.interval;
+  if (c.evaluation.periodsPerYear > candlesPerYear * (1 + 1e-9)) {
+    const allDay = (365 * 86_400_000) / c.evaluation.interval;
+    problems.push(
+      `evaluation.periodsPerYear ${c.evaluation.periodsPerYear} is more candles than a year holds at evaluation.interval ${c.evaluation.interval} ms (at most ${Math.floor(candlesPerYear)}); set it to ${Number.isInteger(allDay) ? allDay : allDay.toFixed(1)} for a market open around the clock`,
+    );
+  }
   return problems;
 }
+
+/** Days in a year, for the most candles a year can hold (365.25: leap years included). */
+const YEAR_DAYS = 365.25;
 
 /** `SIZING__MAX_RISK_PER_POSITION`, `SIZING__MAXRISKPERPOSITION` or a short key like `NATS_URL`. */
 function envKeyToPath(key: string): string | null {

@@ -65,6 +65,17 @@ describe('loadConfig', () => {
     ]);
   });
 
+  // Found by a bug hunt: 5-minute candles with the 1-minute default of periodsPerYear were accepted,
+  // and every annualized volatility came out √5 too high (vol-target sizes 0.447× their value).
+  it('refuses more candles per year than the candle interval allows, and accepts fewer (trading hours)', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { 'evaluation.interval': 300_000 } }))).toEqual([
+      'evaluation.periodsPerYear 525600 is more candles than a year holds at evaluation.interval 300000 ms (at most 105192); set it to 105120 for a market open around the clock',
+    ]);
+    expect(loadConfig({ overrides: { 'evaluation.interval': 300_000, 'evaluation.periodsPerYear': 105_120 } }).evaluation.periodsPerYear).toBe(105_120);
+    // US equities: 252 sessions of 390 one-minute candles.
+    expect(loadConfig({ overrides: { 'evaluation.periodsPerYear': 98_280 } }).evaluation.periodsPerYear).toBe(98_280);
+  });
+
   it('names a config file that is not JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-config-'));
     const file = join(dir, 'bad.json');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { StateStore } from '../sinks/stateStore.js';
+import Database from 'better-sqlite3';
+import { consumerPositions, prepareStatements, SCHEMA_VERSION, schemaVersionOf } from '../sinks/schema.js';
 import { parseCommand, UsageError } from './cliOptions.js';
 
 export const INSPECT_HELP = `Usage: tradestream inspect --db FILE [--json]
@@ -24,15 +25,38 @@ export async function inspectCommand(args: string[]): Promise<number> {
   const db = values.db;
   if (typeof db !== 'string') throw new UsageError('inspect needs --db FILE');
   if (!existsSync(db)) throw new UsageError(`--db ${db}: no such file`);
-  const store = StateStore.open(db, { flushInterval: 60_000 });
+  // Read-only: inspecting must not create, migrate or lock the file an engine may be using (it
+  // used to open it as a store: an empty file became a database, an older one was migrated).
+  let file: Database.Database;
   try {
+    file = new Database(db, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new UsageError(`--db ${db}: cannot open it read-only (${(error as Error).message})`);
+  }
+  try {
+    let version: number;
+    try {
+      version = schemaVersionOf(file);
+    } catch (error) {
+      throw new UsageError(`--db ${db}: not a TradeStream state file (${(error as Error).message})`);
+    }
+    if (version === 0) throw new UsageError(`--db ${db}: not a TradeStream state file (no schema version)`);
+    if (version !== SCHEMA_VERSION) {
+      throw new UsageError(
+        `--db ${db}: schema version ${version}; this engine reads version ${SCHEMA_VERSION} (${version < SCHEMA_VERSION ? 'run the engine on the file once to migrate it' : 'use a newer engine'})`,
+      );
+    }
+    const sql = prepareStatements(file);
+    const consumers = consumerPositions(file);
     const state = {
-      portfolio: store.readPortfolio(),
-      positions: store.readOpenPositions(),
-      sizes: store.readSizes(),
-      ensembles: store.readActiveEnsembles(),
-      counts: store.tableCounts(),
-      lastSeq: store.lastSeq(),
+      portfolio: sql.portfolio(),
+      positions: sql.openPositions(),
+      sizes: sql.sizes(),
+      ensembles: sql.activeEnsembles(),
+      counts: sql.tableCounts(),
+      // Each durable consumer (run: tradestream-engine by default, replay: replay, demo: engine) keeps its own position.
+      consumers,
+      lastSeq: Math.max(0, ...consumers.map((c) => c.lastSeq)),
     };
     if (values.json === true) {
       console.log(JSON.stringify(state));
@@ -65,9 +89,14 @@ export async function inspectCommand(args: string[]): Promise<number> {
       console.log(`${e.symbol}  ${e.id}  total ${num(e.total)}  exposure ${num(e.exposure)}  ${e.usable ? 'usable' : 'not usable'}`);
       for (const m of e.members) console.log(`    ${m.type.padEnd(26)} confidence ${num(m.confidence)}  weight ${num(m.weight)}  ${m.side}  ${m.strategyId}`);
     }
-    console.log(`\nrows: ${Object.entries(state.counts).map(([t, n]) => `${t}=${n}`).join(' ')}  last input seq ${state.lastSeq}`);
+    console.log(`\nrows: ${Object.entries(state.counts).map(([t, n]) => `${t}=${n}`).join(' ')}`);
+    console.log(
+      state.consumers.length === 0
+        ? 'last input seq 0 (nothing committed)'
+        : `last input seq ${state.consumers.map((c) => `${c.lastSeq} (${c.name})`).join(', ')}`,
+    );
     return 0;
   } finally {
-    store.close();
+    file.close();
   }
 }

@@ -268,6 +268,26 @@ export interface StateStatements {
   tableCounts(): Record<string, number>;
 }
 
+/**
+ * The schema version of an open database without changing it (0 for a file without `meta`, i.e.
+ * not a TradeStream state file or an empty one). For read-only readers such as `inspect`.
+ */
+export function schemaVersionOf(db: Database.Database): number {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+  if (!hasMeta) return 0;
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: unknown } | undefined;
+  const found = row === undefined ? 0 : Number(row.value);
+  if (!Number.isInteger(found) || found < 0) throw new Error(`meta.schema_version is ${String(row?.value)}, not a version number`);
+  return found;
+}
+
+/** Every consumer's committed position: name, last input seq, event time of the latest input that had one. */
+export function consumerPositions(db: Database.Database): { name: string; lastSeq: number; updatedAt: number | null }[] {
+  return (db.prepare('SELECT name, last_seq, updated_at FROM consumer_state ORDER BY name').all() as { name: string; last_seq: number; updated_at: number | null }[]).map(
+    (r) => ({ name: r.name, lastSeq: r.last_seq, updatedAt: r.updated_at }),
+  );
+}
+
 /** Prepares every statement of the store once, on a database already at SCHEMA_VERSION. */
 export function prepareStatements(db: Database.Database): StateStatements {
   const upsertStrategy = db.prepare(`

@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from '../../src/sinks/schema.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -32,8 +34,8 @@ const ensemble = ensembleOf({
 });
 const portfolio = portfolioOf({ cash: 70_000, equity: 100_470, highWaterMark: 100_500, drawdown: 30 / 100_500 });
 
-function writeDb(file: string): void {
-  const store = StateStore.open(file, { flushInterval: 60_000 });
+function writeDb(file: string, consumer?: string): void {
+  const store = StateStore.open(file, { flushInterval: 60_000, ...(consumer === undefined ? {} : { consumer }) });
   store.enqueue({ seq: 7, time: T0, outputs: [position, size, ensemble, portfolio] });
   store.close();
 }
@@ -74,6 +76,54 @@ describe('tradestream inspect', () => {
     expect(out).toMatch(/BTC\/USD#1\s+BTC\/USD\s+0\.500000\s+60000\.000000\s+61000\.000000\s+0\.3050/);
     expect(out).toContain('BTC/USD  BTC/USD:abc  total 0.7400  exposure 0.5000  usable');
     expect(out).toContain('last input seq 7');
+  });
+
+  // Found by a bug hunt: inspect opened the file as a store, so it created, migrated and locked
+  // files it only had to read, and it printed the position of the consumer named 'engine' only:
+  // 0 for a JetStream run's file (tradestream-engine) or a replay's (replay).
+  it('reports every consumer position, not only the default one', async () => {
+    const file = join(dir, 'live.db');
+    writeDb(file, 'tradestream-engine');
+    const { out } = await capture(['--db', file]);
+    expect(out).toContain('last input seq 7 (tradestream-engine)');
+    const json = JSON.parse((await capture(['--db', file, '--json'])).out);
+    expect(json.lastSeq).toBe(7);
+    expect(json.consumers).toEqual([{ name: 'tradestream-engine', lastSeq: 7, updatedAt: T0 }]);
+  });
+
+  it('leaves the file as it was: an empty file is refused, not turned into a database', async () => {
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    await expect(inspectCommand(['--db', empty])).rejects.toThrow(`--db ${empty}: not a TradeStream state file (no schema version)`);
+    expect(statSync(empty).size).toBe(0);
+  });
+
+  it('refuses an older schema without migrating it', async () => {
+    const old = join(dir, 'v2.db');
+    const raw = new Database(old);
+    raw.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT');
+    raw.exec(MIGRATIONS[0] as string);
+    raw.exec(MIGRATIONS[1] as string);
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', 2)").run();
+    raw.close();
+    const before = readFileSync(old);
+    await expect(inspectCommand(['--db', old])).rejects.toThrow(`--db ${old}: schema version 2; this engine reads version 3 (run the engine on the file once to migrate it)`);
+    expect(readFileSync(old).equals(before)).toBe(true);
+  });
+
+  it('reads a file an engine holds a write lock on', async () => {
+    const file = join(dir, 'locked.db');
+    writeDb(file);
+    const writer = new Database(file);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      const { code, out } = await capture(['--db', file]);
+      expect(code).toBe(0);
+      expect(out).toContain('last input seq 7 (engine)');
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
   });
 
   it('refuses a missing file with a usage error naming it', async () => {

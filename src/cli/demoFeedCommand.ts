@@ -52,6 +52,11 @@ export async function demoFeedCommand(args: string[]): Promise<number> {
   })();
   if (toNats) return publishToStream(values, messages, 'demo-feed');
   const file = createWriteStream(out as string);
+  // A path that cannot be written is a usage error, not an unhandled 'error' event and a stack trace.
+  await new Promise<void>((resolve, reject) => {
+    file.once('ready', () => resolve());
+    file.once('error', (error) => reject(new UsageError(`--out ${String(out)}: cannot write it (${error.message})`)));
+  });
   for (const m of messages) {
     if (!file.write(`${JSON.stringify({ subject: m.subject, data: m.data })}\n`)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
   }

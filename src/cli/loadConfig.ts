@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { EngineConfig } from '../../config/engine.js';
+import { parseTimestamp } from '../sources/schemas.js';
 import { type SchemaNode, schemaAt } from './configSchema.js';
 
 /** A configuration that failed validation; `problems` lists every bad key at once. */
@@ -117,7 +118,9 @@ function crossFieldProblems(c: EngineConfig): string[] {
   ordered('ensembles.minDistinctTypes', c.ensembles.minDistinctTypes, 'ensembles.maxMembers', c.ensembles.maxMembers, false);
   ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
   ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
-  if (!Number.isFinite(Date.parse(c.demo.start))) problems.push(`demo.start: "${c.demo.start}" is not an ISO 8601 time`);
+  // The demo feed reads it as every event time is read (a zone is required): Date.parse took
+  // "2026-11-01T00:00:00" here, and the feed then failed with a stack trace.
+  if (parseTimestamp(c.demo.start) === null) problems.push(`demo.start: "${c.demo.start}" is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z)`);
   // Annualization counts candles: more per year than the interval allows (the 1m default left in
   // place with 5m candles) overstates every annualized volatility by the square root of the
   // ratio (√5 there) and shrinks vol-target sizes to match. Fewer is fine (trading hours only).

@@ -1,5 +1,5 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type BadLine, InputFileError, publishMessages, readPrices, readStrategies, type PublishMessage } from '../sources/inputFiles.js';
+import { type BadLine, checkPriceFileOptions, InputFileError, type PublishMessage, publishMessages, readPrices, readStrategies } from '../sources/inputFiles.js';
 import { connectNats } from '../sources/jetstreamConnection.js';
 import { ensureStream } from '../sources/jetstreamStream.js';
 import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
@@ -58,14 +58,22 @@ export async function publishCommand(args: string[]): Promise<number> {
     process.stderr.write(`${line.path}:${line.line}: skipped: ${line.reason}\n`);
   };
   const common = { subjectPrefix: config.nats.subjectPrefix, maxBytes: config.nats.maxMessageBytes, onBadLine };
-  const messages =
-    kind === 'strategies'
-      ? readStrategies(file, common)
-      : readPrices(file, {
-          ...common,
-          ...(typeof values.symbol === 'string' ? { symbol: values.symbol } : {}),
-          ...(typeof values.interval === 'string' ? { interval: values.interval } : {}),
-        });
+  const priceOptions = {
+    ...common,
+    candleInterval: config.evaluation.interval,
+    ...(typeof values.symbol === 'string' ? { symbol: values.symbol } : {}),
+    ...(typeof values.interval === 'string' ? { interval: values.interval } : {}),
+  };
+  // Before connecting or reading: a bad option is a usage error (exit 2), not a file of bad lines.
+  if (kind === 'prices') {
+    try {
+      checkPriceFileOptions(priceOptions);
+    } catch (error) {
+      if (error instanceof InputFileError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  const messages = kind === 'strategies' ? readStrategies(file, common) : readPrices(file, priceOptions);
   try {
     const code = await publishToStream(values, messages, `publish ${kind}`);
     if (bad > 0) process.stderr.write(`publish ${kind}: ${bad} bad lines skipped\n`);

@@ -11,7 +11,9 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { stableId } from '../domain/stableId.js';
+import type { Millis } from '../domain/types.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
+import { describeValue, parseInterval, SYMBOL_PATTERN } from './schemas.js';
 
 /** One message to publish on the input stream. */
 export interface PublishMessage {
@@ -46,6 +48,35 @@ export interface PriceFileOptions extends InputFileOptions {
   readonly symbol?: string;
   /** Candle interval for CSV rows (`1m`, or ms). Default: `1m` for header CSV; kline CSV derives it from the close time. */
   readonly interval?: string | number;
+  /**
+   * The engine's candle interval (ms, evaluation.interval): candles of another interval are bad
+   * lines here, as the engine would refuse them (they used to be published, then dead-lettered).
+   */
+  readonly candleInterval?: Millis;
+}
+
+/** `"60000"` (a CSV cell or a command-line value) → 60000; other values as they are. */
+function intervalValue(value: string | number): string | number {
+  return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+}
+
+/**
+ * Checks the options of a price file before anything is read or connected: a bad interval or
+ * symbol would otherwise make every line bad and the command succeed with nothing published.
+ */
+export function checkPriceFileOptions(opts: PriceFileOptions): void {
+  if (opts.interval !== undefined && parseInterval(intervalValue(opts.interval)) === null) {
+    throw new InputFileError(`interval ${describeValue(opts.interval)}: expected a duration like 1m, 5m, 1h or a number of milliseconds`);
+  }
+  if (opts.symbol !== undefined && !SYMBOL_PATTERN.test(opts.symbol)) {
+    throw new InputFileError(`symbol ${describeValue(opts.symbol)}: expected a symbol like BTC/USD`);
+  }
+}
+
+/** The first of `columns` whose cell is empty or missing in `fields`, by its name. */
+function emptyCell(fields: readonly string[], columns: readonly (readonly [string, number])[]): string | null {
+  for (const [name, index] of columns) if ((fields[index] ?? '').trim() === '') return name;
+  return null;
 }
 
 /** A file cannot be read at all (missing, unreadable, or a layout that needs an option). */
@@ -128,7 +159,12 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
   const missing = HEADER_COLUMNS.filter((c) => col(c) < 0);
   if (missing.length > 0) throw new InputFileError(`CSV header lacks column(s) ${missing.join(', ')} (has ${names.join(',')})`);
   const intervalCol = names.indexOf('interval');
+  const required = HEADER_COLUMNS.map((c) => [c, col(c)] as const);
   return (fields) => {
+    if (fields.length < names.length) return { error: `row has ${fields.length} columns, the header ${names.length}` };
+    // Number('') is 0: an empty price or volume must be refused, not published as zero.
+    const empty = emptyCell(fields, required);
+    if (empty !== null) return { error: `column "${empty}" is empty` };
     const get = (name: string): string => (fields[col(name)] ?? '').trim();
     const ts = get('ts');
     const obj: Record<string, unknown> = {
@@ -139,7 +175,7 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
       low: Number(get('low')),
       close: Number(get('close')),
       volume: Number(get('volume')),
-      interval: intervalCol >= 0 ? (fields[intervalCol] ?? '').trim() : (opts.interval ?? '1m'),
+      interval: intervalValue(intervalCol >= 0 ? (fields[intervalCol] ?? '').trim() : (opts.interval ?? '1m')),
     };
     return { obj };
   };
@@ -153,11 +189,13 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
 function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
   return (fields) => {
     if (fields.length < 6) return { error: `kline row has ${fields.length} columns, expected at least 6 (open time, open, high, low, close, volume)` };
+    const empty = emptyCell(fields, [['open time', 0], ['open', 1], ['high', 2], ['low', 3], ['close', 4], ['volume', 5]]);
+    if (empty !== null) return { error: `kline column "${empty}" is empty` };
     const openRaw = Number(fields[0]);
     const closeRaw = fields[6] === undefined ? Number.NaN : Number(fields[6]);
     const scale = openRaw > 1e14 ? 1_000 : 1;
     const ts = Math.floor(openRaw / scale);
-    let interval: unknown = opts.interval;
+    let interval: unknown = opts.interval === undefined ? undefined : intervalValue(opts.interval);
     if (interval === undefined) {
       if (!Number.isFinite(closeRaw)) return { error: 'kline row has no close time to derive the interval from; pass an interval' };
       interval = Math.floor(closeRaw / scale) - ts + 1;
@@ -175,6 +213,7 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
  * InputFileError when the file cannot be read or the layout needs a missing option.
  */
 export async function* readPrices(path: string, opts: PriceFileOptions = {}): AsyncGenerator<PublishMessage> {
+  checkPriceFileOptions(opts);
   const prefix = opts.subjectPrefix ?? 'tradestream';
   const maxBytes = opts.maxBytes ?? 65_536;
   const bad = (line: number, reason: string): void => opts.onBadLine?.({ path, line, reason });
@@ -221,7 +260,7 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
       }
       obj = row.obj;
     }
-    const event = validatePrice(obj, 0);
+    const event = validatePrice(obj, 0, opts.candleInterval);
     if (event.kind === 'rejection') {
       bad(line, event.reason);
       continue;

@@ -76,6 +76,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ overrides: { 'evaluation.periodsPerYear': 98_280 } }).evaluation.periodsPerYear).toBe(98_280);
   });
 
+  it('refuses a demo start without a zone, as the demo feed reads it (it failed later with a stack trace)', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { 'demo.start': '2026-11-01T00:00:00' } }))).toEqual([
+      'demo.start: "2026-11-01T00:00:00" is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z)',
+    ]);
+  });
+
   it('names a config file that is not JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-config-'));
     const file = join(dir, 'bad.json');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/domain/canonicalJson.js';
-import { type BadLine, InputFileError, type PublishMessage, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
+import { type BadLine, checkPriceFileOptions, InputFileError, type PublishMessage, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'nats');
 
@@ -100,6 +100,57 @@ describe('readPrices', () => {
     const messages = await collect(readPrices(path, { symbol: 'SOL/USD' }));
     expect(messages.map((m) => m.msgId)).toEqual(['candle:SOL/USD:3600000:1795168800000']);
     await expect(collect(readPrices(path))).rejects.toThrow(/kline CSV.*symbol/);
+  });
+});
+
+// Found by a bug hunt on the CLI: `--interval 60000` (ms, as documented) made every line bad and the
+// command succeed with nothing published; empty cells were published as 0; candles of another
+// interval than the engine's were published, then dead-lettered by the engine.
+describe('readPrices refusals', () => {
+  const file = async (name: string, text: string) => {
+    const path = join(dir, name);
+    await writeFile(path, text);
+    return path;
+  };
+  const read = async (path: string, opts: Parameters<typeof readPrices>[1] = {}) => {
+    const bad: BadLine[] = [];
+    const messages = await collect(readPrices(path, { ...opts, onBadLine: (b) => bad.push(b) }));
+    return { candles: messages.map((m) => JSON.parse(m.data) as { interval: unknown; volume: number }), bad: bad.map((b) => `${b.line}: ${b.reason}`) };
+  };
+
+  it('takes an interval in milliseconds, as an option or in an interval column', async () => {
+    const csv = await file('ms.csv', 'symbol,ts,open,high,low,close,volume\nBTC/USD,1793491200000,1,2,0.5,1.5,10\n');
+    expect((await read(csv, { interval: '60000' })).candles.map((c) => c.interval)).toEqual([60_000]);
+    const column = await file('col.csv', 'symbol,ts,open,high,low,close,volume,interval\nBTC/USD,1793491200000,1,2,0.5,1.5,10,60000\n');
+    expect((await read(column)).candles.map((c) => c.interval)).toEqual([60_000]);
+  });
+
+  it('refuses a bad interval or symbol option before reading anything, naming it', () => {
+    expect(() => checkPriceFileOptions({ interval: '7x' })).toThrow('interval "7x": expected a duration like 1m, 5m, 1h or a number of milliseconds');
+    expect(() => checkPriceFileOptions({ symbol: 'btcusd' })).toThrow('symbol "btcusd": expected a symbol like BTC/USD');
+    expect(() => checkPriceFileOptions({ interval: '5m', symbol: 'BTC/USD' })).not.toThrow();
+  });
+
+  it('refuses empty cells and short rows instead of publishing zeros, keeping the good lines', async () => {
+    const csv = await file(
+      'holes.csv',
+      'symbol,ts,open,high,low,close,volume\nBTC/USD,1793491200000,1,2,0.5,1.5,\nBTC/USD,1793491260000,1,2,0.5,1.5\nBTC/USD,1793491320000,1,2,0.5,1.5,7\n',
+    );
+    const { candles, bad } = await read(csv);
+    expect(candles.map((c) => c.volume)).toEqual([7]);
+    expect(bad).toEqual(['2: column "volume" is empty', '3: row has 6 columns, the header 7']);
+    const kline = await file('kline-holes.csv', '1793491200000,1,2,0.5,1.5,,1793491259999\n1793491260000,1,2,0.5,1.5,3,1793491319999\n');
+    const k = await read(kline, { symbol: 'BTC/USD' });
+    expect(k.candles.map((c) => c.volume)).toEqual([3]);
+    expect(k.bad).toEqual(['1: kline column "volume" is empty']);
+  });
+
+  it("refuses candles of another interval than the engine's when it is given", async () => {
+    const csv = await file('hourly.csv', 'symbol,ts,open,high,low,close,volume\nBTC/USD,1793491200000,1,2,0.5,1.5,10\n');
+    const { candles, bad } = await read(csv, { interval: '1h', candleInterval: 60_000 });
+    expect(candles).toEqual([]);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatch(/^2: .*interval/);
   });
 });
 

@@ -17,7 +17,9 @@ const root = EngineConfig as unknown as SchemaNode;
 export function schemaAt(path: string): SchemaNode | null {
   let node: SchemaNode | undefined = root;
   for (const part of path.split('.')) {
-    node = node?.properties?.[part];
+    // Own properties only: `__proto__` or `constructor` must not resolve through Object.prototype.
+    const properties: Record<string, SchemaNode> | undefined = node?.properties;
+    node = properties !== undefined && Object.hasOwn(properties, part) ? properties[part] : undefined;
     if (node === undefined) return null;
   }
   return node;

@@ -64,7 +64,13 @@ export function loadConfig(sources: ConfigSources = {}): EngineConfig {
     try {
       const parsed: unknown = JSON.parse(readFileSync(sources.file, 'utf8'));
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`config file ${sources.file}: must hold a JSON object`);
-      else Object.assign(raw, parsed);
+      else {
+        // JSON.parse makes "__proto__" an own key; copied, it would become raw's prototype and
+        // set values no key check sees ({"__proto__":{"capital":5}} set the capital to 5).
+        const forbidden = forbiddenKey(parsed, '');
+        if (forbidden !== null) problems.push(`config file ${sources.file}: key "${forbidden}" is not allowed`);
+        else Object.assign(raw, parsed);
+      }
     } catch (error) {
       problems.push(`config file ${sources.file}: ${(error as Error).message}`);
     }
@@ -163,6 +169,18 @@ function coerce(path: string, value: string): unknown {
   }
   if (node?.type === 'boolean') return value === 'true' ? true : value === 'false' ? false : value;
   return value;
+}
+
+/** The dotted path of the first key that could reach an object's prototype, or null. */
+function forbiddenKey(value: unknown, path: string): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, child] of Object.entries(value)) {
+    const here = path === '' ? key : `${path}.${key}`;
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return here;
+    const deeper = forbiddenKey(child, here);
+    if (deeper !== null) return deeper;
+  }
+  return null;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {

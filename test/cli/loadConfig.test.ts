@@ -82,6 +82,19 @@ describe('loadConfig', () => {
     ]);
   });
 
+  // Found by a bug hunt: {"__proto__":{"capital":5}} in a config file set the capital to 5, and
+  // --set __proto__=1 was accepted without a word.
+  it('refuses keys that would reach an object prototype, from a file and from --set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-config-'));
+    const file = join(dir, 'proto.json');
+    writeFileSync(file, '{"__proto__":{"capital":5}}');
+    expect(problemsOf(() => loadConfig({ file }))).toEqual([`config file ${file}: key "__proto__" is not allowed`]);
+    writeFileSync(file, '{"sizing":{"constructor":{"x":1}}}');
+    expect(problemsOf(() => loadConfig({ file }))).toEqual([`config file ${file}: key "sizing.constructor" is not allowed`]);
+    expect(problemsOf(() => loadConfig({ overrides: Object.fromEntries([['__proto__', 1]]) }))).toEqual(['__proto__: no such configuration key']);
+    expect(problemsOf(() => loadConfig({ overrides: { 'sizing.constructor': 1 } }))).toEqual(['sizing.constructor: no such configuration key']);
+  });
+
   it('names a config file that is not JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-config-'));
     const file = join(dir, 'bad.json');

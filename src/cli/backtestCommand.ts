@@ -96,6 +96,13 @@ function readRows(path: string, text: string): Row[] {
 function candlesOf(path: string, rows: readonly Row[]): Candle[] {
   if (rows.length < 2) throw new BadInput(`${path}: ${rows.length} candle(s); a backtest needs at least 2 to infer the interval`);
   const interval = inferInterval(rows.map((r) => r.ts)) as Millis;
+  // Candles a few ms apart are epoch seconds read as milliseconds: annualized over 525,600,000
+  // "candles" a year, a Sharpe of 2.43 came out as 76.76. The engine's own shortest interval is 1 s.
+  if (interval < 1000) {
+    throw new BadInput(
+      `${path}: candles ${interval} ms apart (from ${JSON.stringify(rows[0]?.fields.ts)} and the next ones); times must be epoch milliseconds or ISO 8601 (seconds since 1970 are read as ms)`,
+    );
+  }
   return rows.map((row) => {
     // The file's own symbol, if any, is kept for validation; the interval is the file's.
     const event = validatePrice({ symbol: 'BACKTEST/USD', ...row.fields, ts: row.ts, interval }, row.line);

@@ -76,6 +76,16 @@ describe('tradestream backtest', () => {
     expect(r.err).toContain('badts.csv:5: field "ts" must be epoch ms or an ISO 8601 time with a zone (was "yesterday")');
   });
 
+  // Found by a bug hunt: epoch seconds were read as milliseconds, candles 60 ms apart, and every
+  // annualized figure came out wrong (a Sharpe of 76.76 for 2.43).
+  it('exits 2 on times in epoch seconds instead of reporting figures annualized for 60 ms candles', async () => {
+    const seconds = ['ts,open,high,low,close,volume', ...closes.map((c, i) => `${start / 1000 + i * 60},${c},${c},${c},${c},1`)].join('\n');
+    const r = await run([...params, '--candles', file('seconds.csv', seconds)]);
+    expect(r.code).toBe(2);
+    expect(r.out).toEqual([]);
+    expect(r.err).toContain(`seconds.csv: candles 60 ms apart (from ${start / 1000} and the next ones); times must be epoch milliseconds or ISO 8601 (seconds since 1970 are read as ms)`);
+  });
+
   it('exits 2 naming a parameter out of range', async () => {
     const r = await run(['--type', 'SMA_RSI', '--params', '{"rsiPeriod":1}', '--candles', file('ok.csv', csv)]);
     expect(r.code).toBe(2);

@@ -535,7 +535,7 @@ describe('StateStore', () => {
         expect(threaded.flush().lastSeq).toBe(null);
       }
       // Three flushes were asked while the first was in flight: they went as one write after it.
-      await vi.waitFor(() => expect(commits).toEqual([1, 5]));
+      await vi.waitFor(() => expect(commits).toEqual([1, 5]), { timeout: 15_000 });
       expect(flushed).toEqual([1, 5]);
       expect(threaded.lastSeq()).toBe(5);
       inline.close();
@@ -570,10 +570,10 @@ describe('StateStore', () => {
       store.onError((error) => errors.push(error));
       store.enqueue(realisticBatch(1));
       store.flush();
-      await vi.waitFor(() => expect(commits).toEqual([1]));
+      await vi.waitFor(() => expect(commits).toEqual([1]), { timeout: 15_000 });
       store.enqueue(batch(2, [strategy({ strategyId: 's-new' }), position({ positionId: 'p-bad', status: 'bogus' as Position['status'] })]));
       store.flush();
-      await vi.waitFor(() => expect(errors).toHaveLength(1));
+      await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 15_000 });
       expect(errors[0]).toBeInstanceOf(StateStoreError);
       expect(errors[0]?.message).toMatch(/flush of 2 rows up to seq 2 rolled back: CHECK constraint failed/);
       expect(commits).toEqual([1]);

@@ -2,6 +2,18 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { afterAll } from 'vitest';
+
+/**
+ * Engines still running when a test file ends: a test that fails before it stops its engine (a
+ * timeout) must not leave the process behind, reconnecting forever to a server that is gone (two
+ * were found on the machine after failed runs).
+ */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
 
 /** Path of the built CLI (the tests build the project once, in `npm test`, before vitest runs). */
 // TS_TEST_CLI lets a developer point the tests at a private build while teammates rebuild dist/.
@@ -21,6 +33,8 @@ export interface EngineProcess {
 /** Spawns `node dist/src/cli/tradestream.js ...args` and parses its pino lines. */
 export function spawnEngine(args: readonly string[], env: Record<string, string> = {}): EngineProcess {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const waiters: { predicate: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];

@@ -7,6 +7,7 @@ import { concat, defer, from, NEVER, Subject } from 'rxjs';
 import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/cli/loadConfig.js';
+import type { EngineConfig } from '../config/engine.js';
 import type { InputEvent, Rejection } from '../src/domain/types.js';
 import { startEngine } from '../src/main.js';
 import { EngineMetrics } from '../src/sinks/metrics.js';
@@ -15,6 +16,30 @@ import { demoEvents } from '../src/sources/demo/demoEvents.js';
 
 const DECODE = { subjectPrefix: 'tradestream', maxBytes: 65_536 };
 const decode = (seq: number, subject: string, data: string) => decodeMessage(data, subject, seq, DECODE);
+const silent = pino({ level: 'silent' });
+
+/** The default config, quiet, on `db`, flushing every 5 ms, without a decision log file unless given. */
+function engineConfig(db: string, store: Partial<EngineConfig['store']> = {}, server?: Partial<EngineConfig['server']>): EngineConfig {
+  const base = defaultConfig();
+  return { ...base, logLevel: 'silent', ...(server ? { server: { ...base.server, ...server } } : {}), store: { ...base.store, db, flushInterval: 5, decisionLog: '', ...store } };
+}
+
+/** An onCommitted hook that records every committed seq, and `through(seq)`: resolves once `seq` is committed. */
+function commitLog(): { seqs: number[]; onCommitted: (seq: number) => void; through: (seq: number) => Promise<void> } {
+  const seqs: number[] = [];
+  const waiting: { seq: number; resolve: () => void }[] = [];
+  return {
+    seqs,
+    onCommitted: (seq) => {
+      seqs.push(seq);
+      for (const w of waiting.filter((w) => seq >= w.seq)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    },
+    through: (seq) => (seqs.some((s) => s >= seq) ? Promise.resolve() : new Promise((resolve) => waiting.push({ seq, resolve }))),
+  };
+}
 
 describe('startEngine', () => {
   let dir: string;
@@ -38,72 +63,50 @@ describe('startEngine', () => {
   // The store used to write that -Infinity into consumer_state.updated_at (INTEGER, STRICT): the
   // flush rolled back and the timer's error took the engine down.
   it.each(['inline', 'thread'] as const)("commits inputs that carry no event time yet, then stamps the row with the first one that does (store writer '%s')", async (writer) => {
-    const base = defaultConfig();
     const db = join(dir, 'state.db');
-    const config = { ...base, logLevel: 'silent' as const, store: { ...base.store, db, flushInterval: 5, decisionLog: '', writer } };
     const input = new Subject<InputEvent | Rejection>();
-    const committed: number[] = [];
-    let waiting: { seq: number; resolve: () => void } | undefined;
-    const commitOf = (seq: number) =>
-      new Promise<void>((resolve) => {
-        waiting = { seq, resolve };
-      });
+    const commits = commitLog();
     const metrics = new EngineMetrics();
-    const engine = await startEngine(config, () => input, pino({ level: 'silent' }), {
-      serve: false,
-      metrics,
-      onCommitted: (seq) => {
-        committed.push(seq);
-        if (waiting !== undefined && seq >= waiting.seq) waiting.resolve();
-      },
-    });
+    const engine = await startEngine(engineConfig(db, { writer }), () => input, silent, { serve: false, metrics, onCommitted: commits.onCommitted });
 
     const bad = decode(1, 'tradestream.prices.BTC-USD', '{"symbol":"BTC/USD","ts":');
     expect(bad.kind).toBe('rejection');
-    let commit = commitOf(1);
     input.next(bad);
-    await commit;
+    await commits.through(1);
     expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: 1, updated_at: null }]);
     // The event-time gauge has no time to show yet.
     expect(await metrics.registry.getSingleMetricAsString('tradestream_last_event_time_seconds')).toMatch(/^tradestream_last_event_time_seconds nan$/im);
 
     const tick = decode(2, 'tradestream.prices.BTC-USD', JSON.stringify({ symbol: 'BTC/USD', ts: '2026-11-01T00:00:00.000Z', price: 100, size: 1 }));
-    commit = commitOf(2);
     input.next(tick);
-    await commit;
+    await commits.through(2);
     const t = Date.parse('2026-11-01T00:00:00.000Z');
     expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: 2, updated_at: t }]);
 
     // A later malformed input carries the engine clock: the row keeps the market time.
-    commit = commitOf(3);
     input.next(decode(3, 'tradestream.prices.BTC-USD', 'not json'));
-    await commit;
+    await commits.through(3);
     expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: 3, updated_at: t }]);
     expect(await metrics.registry.getSingleMetricAsString('tradestream_last_event_time_seconds')).toContain(`tradestream_last_event_time_seconds ${t / 1000}`);
 
     input.complete();
     await engine.done;
-    expect(committed.at(-1)).toBe(3);
+    expect(commits.seqs.at(-1)).toBe(3);
     metrics.close();
   });
 
   // A numeric time with a fraction of a millisecond passed validation and reached the INTEGER time
   // columns: the flush rolled back and the engine stopped, again at every restart (never acked).
   it.each(['inline', 'thread'] as const)("commits a discovery and a tick stamped with a fraction of a millisecond (store writer '%s')", async (writer) => {
-    const base = defaultConfig();
     const db = join(dir, 'state.db');
-    const config = { ...base, logLevel: 'silent' as const, store: { ...base.store, db, flushInterval: 5, decisionLog: '', writer } };
     const input = new Subject<InputEvent | Rejection>();
-    let done!: () => void;
-    const committed = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    const engine = await startEngine(config, () => input, pino({ level: 'silent' }), { serve: false, onCommitted: (seq) => seq >= 2 && done() });
+    const commits = commitLog();
+    const engine = await startEngine(engineConfig(db, { writer }), () => input, silent, { serve: false, onCommitted: commits.onCommitted });
     const t = 1_793_491_200_000;
     const discovery = { symbol: 'BTC/USD', type: 'SMA_RSI', parameters: { movingAveragePeriod: 14, rsiPeriod: 14 }, score: 0.8, discoveredAt: t - 0.25, window: { start: t - 9e9 + 0.5, end: t - 0.75 } };
     input.next(decode(1, 'tradestream.strategies.BTC-USD', JSON.stringify(discovery)));
     input.next(decode(2, 'tradestream.prices.BTC-USD', JSON.stringify({ symbol: 'BTC/USD', ts: t + 0.5, price: 100, size: 1 })));
-    await committed;
+    await commits.through(2);
     const read = new Database(db, { readonly: true });
     try {
       expect(read.prepare('SELECT first_seen_at, window_start, window_end FROM strategies').all()).toEqual([{ first_seen_at: t - 1, window_start: t - 9e9, window_end: t - 1 }]);
@@ -133,20 +136,15 @@ describe('startEngine', () => {
   // run's unrelated deltas), served and cached an empty snapshot during the rebuild, and the
   // metrics' state gauges (open positions, equity) missed the rebuilt state.
   it('numbers outputs across a restart as one run, and the rebuilt state reaches snapshots and metrics', async () => {
-    const base = defaultConfig();
-    const db = join(dir, 'state.db');
-    const config = { ...base, logLevel: 'silent' as const, server: { ...base.server, host: '127.0.0.1', port: 0, token: '' }, store: { ...base.store, db, flushInterval: 5, decisionLog: '' } };
-    const inputs = [...demoEvents({ ...base.demo, strategies: 400, candles: 300, speed: 'max' }, base.evaluation.interval)].slice(0, 22_000);
+    const config = engineConfig(join(dir, 'state.db'), {}, { host: '127.0.0.1', port: 0, token: '' });
+    const inputs = [...demoEvents({ ...config.demo, strategies: 400, candles: 300, speed: 'max' }, config.evaluation.interval)].slice(0, 22_000);
     const last = inputs.length;
 
     const input = new Subject<InputEvent | Rejection>();
-    let committedAll!: () => void;
-    const committed = new Promise<void>((resolve) => {
-      committedAll = resolve;
-    });
-    const first = await startEngine(config, () => input, pino({ level: 'silent' }), { onCommitted: (seq) => seq >= last && committedAll() });
+    const commits = commitLog();
+    const first = await startEngine(config, () => input, silent, { onCommitted: commits.onCommitted });
     for (const e of inputs) input.next(e);
-    await committed;
+    await commits.through(last);
     const before = await snapshotOf(first.url);
     await first.stop();
     expect(before.positions.length).toBeGreaterThan(0);
@@ -156,7 +154,7 @@ describe('startEngine', () => {
     const second = await startEngine(config, (committedSeq) => {
       expect(committedSeq).toBe(last);
       return concat(from(inputs), NEVER);
-    }, pino({ level: 'silent' }), { metrics });
+    }, silent, { metrics });
     await engineReady(metrics);
     const after = await snapshotOf(second.url);
     expect(after.seq).toBe(before.seq);
@@ -173,41 +171,26 @@ describe('startEngine', () => {
   // (deleted, or aged out), the rebuild never saw its seq and took the next, new input as part of
   // the rebuild: applied in memory, never stored nor acked, its rows lost once a later commit acked past it.
   it('ends the rebuild at the first input past the committed seq when that seq itself is gone, and stores that input', async () => {
-    const base = defaultConfig();
     const db = join(dir, 'state.db');
-    const config = { ...base, logLevel: 'silent' as const, store: { ...base.store, db, flushInterval: 5, decisionLog: '' } };
-    const inputs = [...demoEvents({ ...base.demo, strategies: 40, candles: 20, speed: 'max' }, base.evaluation.interval)];
+    const config = engineConfig(db);
+    const inputs = [...demoEvents({ ...config.demo, strategies: 40, candles: 20, speed: 'max' }, config.evaluation.interval)];
     const k = inputs.length;
     const input = new Subject<InputEvent | Rejection>();
-    let firstDone!: () => void;
-    const firstCommitted = new Promise<void>((resolve) => {
-      firstDone = resolve;
-    });
-    const first = await startEngine(config, () => input, pino({ level: 'silent' }), { serve: false, onCommitted: (seq) => seq >= k && firstDone() });
+    const firstCommits = commitLog();
+    const first = await startEngine(config, () => input, silent, { serve: false, onCommitted: firstCommits.onCommitted });
     for (const e of inputs) input.next(e);
-    await firstCommitted;
+    await firstCommits.through(k);
     await first.stop();
 
     // The stream lost message k; a new tick arrived as k + 1.
     const lastTick = inputs.filter((e) => e.kind === 'tick').at(-1) as Extract<InputEvent, { kind: 'tick' }>;
     const next: InputEvent = { ...lastTick, seq: k + 1, ts: lastTick.ts + 60_000 };
     const metrics = new EngineMetrics();
-    const commits: number[] = [];
-    let secondDone!: () => void;
-    const secondCommitted = new Promise<void>((resolve) => {
-      secondDone = resolve;
-    });
-    const second = await startEngine(config, () => concat(from([...inputs.slice(0, k - 1), next]), NEVER), pino({ level: 'silent' }), {
-      serve: false,
-      metrics,
-      onCommitted: (seq) => {
-        commits.push(seq);
-        if (seq >= k + 1) secondDone();
-      },
-    });
-    await secondCommitted;
+    const commits = commitLog();
+    const second = await startEngine(config, () => concat(from([...inputs.slice(0, k - 1), next]), NEVER), silent, { serve: false, metrics, onCommitted: commits.onCommitted });
+    await commits.through(k + 1);
     expect(metrics.isReady()).toBe(true);
-    expect(commits).toEqual([k + 1]);
+    expect(commits.seqs).toEqual([k + 1]);
     expect(consumerRows(db)).toEqual([{ name: 'engine', last_seq: k + 1, updated_at: next.ts }]);
     await second.stop();
     metrics.close();
@@ -225,7 +208,7 @@ describe('startEngine', () => {
           return NEVER;
         }));
       },
-      pino({ level: 'silent' }),
+      silent,
       { serve: false, metrics: quiet },
     );
     await engineReady(quiet);

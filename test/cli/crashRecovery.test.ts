@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { committedSeq, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { committedSeq, publishDemoFeed, readDb, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 const DEMO = ['--seed', '9', '--strategies', '150', '--candles', '120'];
 
@@ -57,9 +57,7 @@ describe('crash recovery', () => {
   beforeAll(async () => {
     nats = await startNatsServer();
     dir = mkdtempSync(join(tmpdir(), 'ts-crash-'));
-    const published = runCli(['demo-feed', '--to-nats', '--nats-url', nats.url, ...DEMO]);
-    expect(published.status, published.stderr).toBe(0);
-    lastSeq = JSON.parse(published.stdout.trim().split('\n').at(-1) as string).published;
+    lastSeq = publishDemoFeed(nats.url, DEMO);
     const db = join(dir, 'reference.db');
     referenceFingerprint = await runToEnd(nats.url, db, lastSeq);
     reference = finalState(db);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 /**
  * Engines still running when a test file ends: a test that fails before it stops its engine (a
@@ -88,6 +88,13 @@ export function spawnEngine(args: readonly string[], env: Record<string, string>
 export function runCli(args: readonly string[], timeoutMs = 120_000): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Publishes the seeded demo feed to the server at `natsUrl` with the CLI; returns the stream's last seq. */
+export function publishDemoFeed(natsUrl: string, demoArgs: readonly string[]): number {
+  const published = runCli(['demo-feed', '--to-nats', '--nats-url', natsUrl, ...demoArgs]);
+  expect(published.status, published.stderr).toBe(0);
+  return JSON.parse(published.stdout.trim().split('\n').at(-1) as string).published as number;
 }
 
 /** Opens a state file read-only for `read`, then closes it. */

@@ -8,7 +8,7 @@ import { DecisionLog } from '../../src/sinks/decisionLog.js';
 import { demoEvents } from '../../src/sources/demo/demoFeed.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { publishDemoFeed, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 const DEMO = ['--seed', '5', '--strategies', '150', '--candles', '40'];
 
@@ -38,8 +38,7 @@ describe('the engine on JetStream', () => {
   beforeAll(async () => {
     nats = await startNatsServer();
     dir = mkdtempSync(join(tmpdir(), 'ts-js-'));
-    const published = runCli(['demo-feed', '--to-nats', '--nats-url', nats.url, ...DEMO]);
-    expect(published.status, published.stderr).toBe(0);
+    publishDemoFeed(nats.url, DEMO);
     expected = await inProcess();
   }, 120_000);
 

@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { committedSeq, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { committedSeq, publishDemoFeed, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 // Found by a bug hunt: when the last committed message is gone from the stream at a restart
 // (deleted, or aged out by the stream's limits), the rebuild never saw its seq. It then took the
@@ -20,9 +20,7 @@ describe('a restart after the last committed message left the stream', () => {
 
   it('becomes ready without new input, then stores and acks the next one', async () => {
     nats = await startNatsServer();
-    const published = runCli(['demo-feed', '--to-nats', '--nats-url', nats.url, '--seed', '4', '--strategies', '60', '--candles', '20']);
-    expect(published.status, published.stderr).toBe(0);
-    const last = JSON.parse(published.stdout.trim().split('\n').at(-1) as string).published as number;
+    const last = publishDemoFeed(nats.url, ['--seed', '4', '--strategies', '60', '--candles', '20']);
     const db = join(dir, 'state.db');
     const args = ['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0'];
     const first = spawnEngine(args);

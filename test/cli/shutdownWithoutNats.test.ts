@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { committedSeq, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { committedSeq, publishDemoFeed, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 describe('shutdown while the NATS server is away', () => {
   let nats: NatsServerHandle | undefined;
@@ -15,9 +15,7 @@ describe('shutdown while the NATS server is away', () => {
 
   it('exits on SIGTERM with its state flushed, within seconds, after the server went away', async () => {
     nats = await startNatsServer();
-    const published = runCli(['demo-feed', '--to-nats', '--nats-url', nats.url, '--seed', '3', '--strategies', '60', '--candles', '20']);
-    expect(published.status, published.stderr).toBe(0);
-    const last = JSON.parse(published.stdout.trim().split('\n').at(-1) as string).published as number;
+    const last = publishDemoFeed(nats.url, ['--seed', '3', '--strategies', '60', '--candles', '20']);
     const db = join(dir, 'state.db');
     const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0']);
     await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);

@@ -63,14 +63,14 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
     ...(hooks.consumer ? { consumer: hooks.consumer } : {}),
   });
   store.onFlush((result) => metrics.observeFlush(result));
+  const restoredThrough = store.lastSeq();
   const decisionLog =
-    config.store.decisionLog === '' ? new DecisionLog() : new DecisionLog(config.store.decisionLog, store.lastSeq() > 0 ? store.readDecisionLines() : []);
+    config.store.decisionLog === '' ? new DecisionLog() : new DecisionLog(config.store.decisionLog, restoredThrough > 0 ? store.readDecisionLines() : []);
   // The file follows the store's commits, before their acks (a crash loses at most the lines of
   // uncommitted inputs, and the next start rewrites the file from the store anyway).
   store.onCommit(() => decisionLog.flush());
   if (hooks.onCommitted !== undefined) store.onCommit(hooks.onCommitted);
   const state = new LiveState();
-  const restoredThrough = store.lastSeq();
   let server: LiveServer | null = null;
   if (hooks.serve ?? true) {
     try {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { consumerPositions, prepareStatements, SCHEMA_VERSION, schemaVersionOf } from '../sinks/schema.js';
+import { prepareStatements, SCHEMA_VERSION, schemaVersionOf } from '../sinks/schema.js';
 import { parseCommand, UsageError } from './cliOptions.js';
 
 export const INSPECT_HELP = `Usage: tradestream inspect --db FILE [--json]
@@ -47,7 +47,7 @@ export async function inspectCommand(args: string[]): Promise<number> {
       );
     }
     const sql = prepareStatements(file);
-    const consumers = consumerPositions(file);
+    const consumers = sql.consumers();
     const state = {
       portfolio: sql.portfolio(),
       positions: sql.openPositions(),

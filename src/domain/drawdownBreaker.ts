@@ -110,10 +110,6 @@ export function resetBreaker(status: BreakerStatus, equity: number, time: Millis
 }
 
 /**
- * Drawdown as (hwm − equity) / hwm rather than 1 − equity / hwm: the latter rounds 90000/100000 to
- * 0.09999999999999998 and would miss a 10% halt level that the former hits exactly.
- */
-/**
  * The status re-marked at `equity` without any change of state (the high-water mark and drawdown
  * only): after a HALTED flatten, whose fees and slippage move equity once more.
  */
@@ -123,6 +119,10 @@ export function remarkBreaker(status: BreakerStatus, equity: number): BreakerSta
   return { ...status, highWaterMark, drawdown: drawdownFrom(highWaterMark, equity) };
 }
 
+/**
+ * Drawdown as (hwm − equity) / hwm rather than 1 − equity / hwm: the latter rounds 90000/100000 to
+ * 0.09999999999999998 and would miss a 10% halt level that the former hits exactly.
+ */
 function drawdownFrom(highWaterMark: number, equity: number): number {
   if (highWaterMark <= 0) return 0;
   return Math.max(0, (highWaterMark - equity) / highWaterMark);

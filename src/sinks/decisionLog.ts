@@ -48,12 +48,7 @@ export class DecisionLog {
     if (filePath) {
       mkdirSync(dirname(filePath), { recursive: true });
       this.fd = openSync(filePath, 'w');
-      for (const line of committed) {
-        const text = `${line}\n`;
-        this.pending.push(text);
-        this.pendingBytes += text.length;
-        if (this.pendingBytes >= WRITE_THRESHOLD) this.flush();
-      }
+      for (const line of committed) this.queue(`${line}\n`);
       this.flush();
     }
   }
@@ -69,12 +64,15 @@ export class DecisionLog {
     const text = `${line}\n`;
     this.hash.update(text);
     this.lines++;
-    if (write && this.fd !== null) {
-      this.pending.push(text);
-      this.pendingBytes += text.length;
-      if (this.pendingBytes >= WRITE_THRESHOLD) this.flush();
-    }
+    if (write && this.fd !== null) this.queue(text);
     return line;
+  }
+
+  /** Buffers `text` for the file, writing the buffer once it reaches WRITE_THRESHOLD. */
+  private queue(text: string): void {
+    this.pending.push(text);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= WRITE_THRESHOLD) this.flush();
   }
 
   /** Hex SHA-256 of every line appended so far; the hash keeps going (it digests a copy). */

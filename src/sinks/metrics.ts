@@ -6,7 +6,7 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BreakerState, Decision, InputEvent, OutputBatch, Portfolio, Rejection } from '../domain/types.js';
+import type { BreakerState, Decision, InputEvent, OutputBatch, Portfolio, Position, Rejection } from '../domain/types.js';
 import { type HttpRoute, pathOf } from './liveHttp.js';
 import type { FlushResult } from './stateStore.js';
 
@@ -239,11 +239,8 @@ export class EngineMetrics {
           break;
         }
         case 'position':
-          if (output.status === 'open') this.openPositions.add(output.symbol);
-          else this.openPositions.delete(output.symbol);
-          break;
         case 'portfolio':
-          this.portfolio = output;
+          this.trackState(output);
           break;
         case 'rejection':
           this.rejections.add(`${output.source}\u0000${output.code}`);
@@ -261,12 +258,14 @@ export class EngineMetrics {
    */
   observeRestored(batch: OutputBatch): void {
     if (Number.isFinite(batch.time)) this.lastEventTime = batch.time;
-    for (const output of batch.outputs) {
-      if (output.kind === 'position') {
-        if (output.status === 'open') this.openPositions.add(output.symbol);
-        else this.openPositions.delete(output.symbol);
-      } else if (output.kind === 'portfolio') this.portfolio = output;
-    }
+    for (const output of batch.outputs) if (output.kind === 'position' || output.kind === 'portfolio') this.trackState(output);
+  }
+
+  /** The state the gauges show: which symbols hold an open position, and the latest portfolio. */
+  private trackState(output: Position | Portfolio): void {
+    if (output.kind === 'portfolio') this.portfolio = output;
+    else if (output.status === 'open') this.openPositions.add(output.symbol);
+    else this.openPositions.delete(output.symbol);
   }
 
   /** Observes one committed SQLite flush: its duration (`ms`, milliseconds) and rows written. */

@@ -228,9 +228,7 @@ export class NewerSchemaError extends Error {
 export function migrateSchema(db: Database.Database): number {
   const migrate = db.transaction((): number => {
     db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT');
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: unknown } | undefined;
-    const found = row === undefined ? 0 : Number(row.value);
-    if (!Number.isInteger(found) || found < 0) throw new Error(`meta.schema_version is ${String(row?.value)}, not a version number`);
+    const found = schemaVersionOf(db);
     if (found > SCHEMA_VERSION) throw new NewerSchemaError(found, SCHEMA_VERSION);
     for (let version = found; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version] as string);
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(SCHEMA_VERSION);
@@ -259,6 +257,8 @@ export interface StateStatements {
   /** `time`: event time of the latest committed input that had one; null until one had. */
   upsertConsumer(name: string, lastSeq: number, time: number | null): void;
   consumerSeq(name: string): number | null;
+  /** Every consumer's committed position: name, last input seq, event time of the latest input that had one. */
+  consumers(): { name: string; lastSeq: number; updatedAt: number | null }[];
   openPositions(): Position[];
   positions(): Position[];
   sizes(): PositionSize[];
@@ -279,13 +279,6 @@ export function schemaVersionOf(db: Database.Database): number {
   const found = row === undefined ? 0 : Number(row.value);
   if (!Number.isInteger(found) || found < 0) throw new Error(`meta.schema_version is ${String(row?.value)}, not a version number`);
   return found;
-}
-
-/** Every consumer's committed position: name, last input seq, event time of the latest input that had one. */
-export function consumerPositions(db: Database.Database): { name: string; lastSeq: number; updatedAt: number | null }[] {
-  return (db.prepare('SELECT name, last_seq, updated_at FROM consumer_state ORDER BY name').all() as { name: string; last_seq: number; updated_at: number | null }[]).map(
-    (r) => ({ name: r.name, lastSeq: r.last_seq, updatedAt: r.updated_at }),
-  );
 }
 
 /** Prepares every statement of the store once, on a database already at SCHEMA_VERSION. */
@@ -348,6 +341,7 @@ export function prepareStatements(db: Database.Database): StateStatements {
     INSERT INTO consumer_state (name, last_seq, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (name) DO UPDATE SET last_seq = excluded.last_seq, updated_at = COALESCE(excluded.updated_at, consumer_state.updated_at)`);
   const selectConsumer = db.prepare('SELECT last_seq FROM consumer_state WHERE name = ?').pluck();
+  const selectConsumers = db.prepare('SELECT name, last_seq, updated_at FROM consumer_state ORDER BY name');
   const selectOpenPositions = db.prepare("SELECT * FROM trading_positions WHERE status = 'open' ORDER BY symbol, position_id");
   const selectPositions = db.prepare("SELECT * FROM trading_positions ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, symbol, entry_time, position_id");
   const selectSizes = db.prepare('SELECT * FROM position_sizes ORDER BY symbol');
@@ -430,6 +424,8 @@ export function prepareStatements(db: Database.Database): StateStatements {
       upsertConsumer.run(name, lastSeq, time);
     },
     consumerSeq: (name) => (selectConsumer.get(name) as number | undefined) ?? null,
+    consumers: () =>
+      (selectConsumers.all() as { name: string; last_seq: number; updated_at: number | null }[]).map((r) => ({ name: r.name, lastSeq: r.last_seq, updatedAt: r.updated_at })),
     openPositions: () => (selectOpenPositions.all() as PositionRow[]).map(toPosition),
     positions: () => (selectPositions.all() as PositionRow[]).map(toPosition),
     sizes: () => (selectSizes.all() as SizeRow[]).map(toSize),

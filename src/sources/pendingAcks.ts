@@ -34,17 +34,13 @@ export class PendingAcks<M extends object> {
 
   /** Keeps the reply of shipped message `seq`; seqs must increase. */
   push(seq: number, reply: string | M): void {
-    if (this.tail === this.seqs.length) this.makeRoom();
-    let end = this.starts[this.tail] as number;
-    if (typeof reply === 'string' && reply.length <= MAX_SUBJECT_BYTES) {
-      // A UTF-8 subject of n UTF-16 units takes at most 3n bytes. Making room may move the kept
-      // subjects to the front of the buffer, so the write position is read after it.
-      if (end + reply.length * 3 > this.bytes.length) this.growBytes(end + reply.length * 3);
-      const at = this.starts[this.tail] as number;
-      end = at + encoder.encodeInto(reply, this.bytes.subarray(at)).written;
-    } else {
-      this.others.set(seq, reply);
-    }
+    // A UTF-8 subject of n UTF-16 units takes at most 3n bytes.
+    const room = typeof reply === 'string' && reply.length <= MAX_SUBJECT_BYTES ? reply.length * 3 : 0;
+    if (this.tail === this.seqs.length || (this.starts[this.tail] as number) + room > this.bytes.length) this.makeRoom(room);
+    const at = this.starts[this.tail] as number;
+    let end = at;
+    if (room > 0) end = at + encoder.encodeInto(reply as string, this.bytes.subarray(at)).written;
+    else this.others.set(seq, reply);
     this.seqs[this.tail] = seq;
     this.tail += 1;
     this.starts[this.tail] = end;
@@ -72,39 +68,35 @@ export class PendingAcks<M extends object> {
     return found;
   }
 
-  /** Before appending past the end of the index arrays: moves the kept part to the front, doubling the arrays if it fills more than half. */
-  private makeRoom(): void {
+  /**
+   * Moves the kept messages to the front of every buffer (the settled ones before them are free),
+   * then doubles the index arrays when the kept ones fill more than half of them, and the byte
+   * buffer until one more subject of `bytes` fits.
+   */
+  private makeRoom(bytes: number): void {
     const count = this.tail - this.head;
     const from = this.starts[this.head] as number;
-    const to = this.starts[this.tail] as number;
-    const grow = count * 2 > this.seqs.length;
-    const seqs = grow ? new Float64Array(this.seqs.length * 2) : this.seqs;
-    const starts = grow ? new Uint32Array(this.seqs.length * 2 + 1) : this.starts;
-    // In place, every read is at or after the write (head ≥ 0), so a forward copy is safe.
-    for (let i = 0; i < count; i++) seqs[i] = this.seqs[this.head + i] as number;
-    for (let i = 0; i <= count; i++) starts[i] = (this.starts[this.head + i] as number) - from;
-    this.bytes.copyWithin(0, from, to);
-    this.seqs = seqs;
-    this.starts = starts;
+    const used = (this.starts[this.tail] as number) - from;
+    // In place, every read is at or after its write, so forward copies are safe.
+    this.seqs.copyWithin(0, this.head, this.tail);
+    for (let i = 0; i <= count; i++) this.starts[i] = (this.starts[this.head + i] as number) - from;
+    this.bytes.copyWithin(0, from, from + used);
     this.head = 0;
     this.tail = count;
-  }
-
-  private growBytes(needed: number): void {
-    // Compact first: the settled front of the buffer is free.
-    const from = this.starts[this.head] as number;
-    if (from > 0) {
-      const to = this.starts[this.tail] as number;
-      this.bytes.copyWithin(0, from, to);
-      for (let i = this.head; i <= this.tail; i++) this.starts[i] = (this.starts[i] as number) - from;
-      needed -= from;
+    if (count * 2 > this.seqs.length) {
+      const seqs = new Float64Array(this.seqs.length * 2);
+      const starts = new Uint32Array(seqs.length + 1);
+      seqs.set(this.seqs);
+      starts.set(this.starts);
+      this.seqs = seqs;
+      this.starts = starts;
     }
-    if (needed > this.bytes.length) {
+    if (used + bytes > this.bytes.length) {
       let size = this.bytes.length * 2;
-      while (size < needed) size *= 2;
-      const bytes = new Uint8Array(size);
-      bytes.set(this.bytes.subarray(0, this.starts[this.tail] as number));
-      this.bytes = bytes;
+      while (size < used + bytes) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.bytes.subarray(0, used));
+      this.bytes = grown;
     }
   }
 }

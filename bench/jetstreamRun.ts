@@ -227,6 +227,7 @@ export function cpuBudget(engine: Figures, bare: Figures, pipelineInMemoryMs: nu
   const engineWallMs = engine.ms as number;
   const bareWallMs = bare.ms as number;
   const budgetAt08Ms = (cores * bareWallMs) / 0.8;
+  const floorMs = bareSpent.totalMs === null ? null : bareSpent.totalMs + pipelineInMemoryMs;
   return {
     cores,
     engineWallMs,
@@ -238,8 +239,8 @@ export function cpuBudget(engine: Figures, bare: Figures, pipelineInMemoryMs: nu
     budgetAt08Ms: round(budgetAt08Ms, 0),
     engineCpuOverBudget: spent.totalMs === null ? null : round(spent.totalMs / budgetAt08Ms, 2),
     pipelineInMemoryMs,
-    floorCpuMs: bareSpent.totalMs === null ? null : round(bareSpent.totalMs + pipelineInMemoryMs, 0),
-    floorOverBudget: bareSpent.totalMs === null ? null : round((bareSpent.totalMs + pipelineInMemoryMs) / budgetAt08Ms, 2),
+    floorCpuMs: floorMs === null ? null : round(floorMs, 0),
+    floorOverBudget: floorMs === null ? null : round(floorMs / budgetAt08Ms, 2),
   };
 }
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { type BacktestTrade, inferInterval, runBacktest } from '../domain/backtest.js';
 import type { Candle, Millis } from '../domain/types.js';
 import { validatePrice } from '../sources/decode.js';
+import { epochMillis, splitCsvLine } from '../sources/csv.js';
 import { parseTimestamp } from '../sources/schemas.js';
 
 export const BACKTEST_HELP = `Usage: tradestream backtest --type TYPE --candles FILE [--params JSON] [--fee-bps N]
@@ -11,8 +12,9 @@ Runs one strategy over a candle file through the live engine's strategy book and
 
   --type TYPE      strategy type of STRATEGIES.md, e.g. SMA_RSI
   --params JSON    its parameters as a JSON object, e.g. '{"rsiPeriod":14}' (default {}: all defaults)
-  --candles FILE   CSV with the header ts,open,high,low,close,volume (ts in epoch ms or ISO 8601),
-                   or JSON lines of candles {"ts", "open", "high", "low", "close", "volume"}
+  --candles FILE   CSV with the header ts,open,high,low,close,volume (ts in ISO 8601 or epoch
+                   s, ms, µs or ns, told apart by size; cells may be quoted), or JSON lines of
+                   candles {"ts", "open", "high", "low", "close", "volume"} (ts in epoch ms or ISO)
   --fee-bps N      fee per paper fill, basis points of notional (default 10, as the engine)
 
 Prints one JSON line per closed trade (entry and exit time in ISO 8601, prices, net return, bar
@@ -45,6 +47,13 @@ interface Row {
 
 const CSV_COLUMNS = ['ts', 'open', 'high', 'low', 'close', 'volume'] as const;
 
+/** The cells of a CSV line, quoted or not; BadInput naming the line when a quote is left open. */
+function csvCells(path: string, line: number, text: string): string[] {
+  const cells = splitCsvLine(text);
+  if (!Array.isArray(cells)) throw new BadInput(`${path}:${line}: ${cells.error}`);
+  return cells;
+}
+
 /** Rows of a header CSV or of JSON lines; throws BadInput naming the line and the value. */
 function readRows(path: string, text: string): Row[] {
   const lines = text.split(/\r?\n/);
@@ -66,20 +75,22 @@ function readRows(path: string, text: string): Row[] {
       if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
         throw new BadInput(`${path}:${line}: a candle must be a JSON object (was ${trimmed.slice(0, 60)})`);
     } else if (columns === null) {
-      columns = trimmed.split(',').map((c) => c.trim().toLowerCase());
+      columns = csvCells(path, line, trimmed).map((c) => c.trim().toLowerCase());
       const missing = CSV_COLUMNS.filter((c) => !columns?.includes(c));
       if (missing.length > 0)
         throw new BadInput(`${path}:${line}: the CSV header must name ${CSV_COLUMNS.join(',')}; missing ${missing.join(', ')} (was "${trimmed}")`);
       continue;
     } else {
-      const cells = trimmed.split(',').map((c) => c.trim());
+      const cells = csvCells(path, line, trimmed).map((c) => c.trim());
       if (cells.length !== columns.length) throw new BadInput(`${path}:${line}: ${cells.length} columns, the header has ${columns.length}`);
       fields = {};
       for (const [k, name] of columns.entries()) {
         const cell = cells[k] as string;
-        // Numbers stay numbers (epoch ms, prices); a non-numeric ts is an ISO time for parseTimestamp.
+        // Numbers stay numbers (prices, epoch times); a non-numeric ts is an ISO time for parseTimestamp.
         fields[name] = cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
       }
+      // Epoch seconds, ms, µs or ns by magnitude (src/sources/csv.ts); JSON lines are the engine's epoch ms.
+      if (typeof fields.ts === 'number') fields.ts = epochMillis(fields.ts);
     }
     const ts = parseTimestamp(fields.ts);
     if (ts === null) throw new BadInput(`${path}:${line}: field "ts" must be epoch ms or an ISO 8601 time with a zone (was ${JSON.stringify(fields.ts)})`);
@@ -100,7 +111,7 @@ function candlesOf(path: string, rows: readonly Row[]): Candle[] {
   // "candles" a year, a Sharpe of 2.43 came out as 76.76. The engine's own shortest interval is 1 s.
   if (interval < 1000) {
     throw new BadInput(
-      `${path}: candles ${interval} ms apart (from ${JSON.stringify(rows[0]?.fields.ts)} and the next ones); times must be epoch milliseconds or ISO 8601 (seconds since 1970 are read as ms)`,
+      `${path}: candles ${interval} ms apart (from ${JSON.stringify(rows[0]?.fields.ts)} and the next ones); times must be ISO 8601 or epoch ms (in JSON lines, seconds since 1970 are read as ms)`,
     );
   }
   return rows.map((row) => {

@@ -13,6 +13,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { stableId } from '../domain/stableId.js';
 import type { Millis } from '../domain/types.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
+import { epochMillis, epochUnitOf, splitCsvLine } from './csv.js';
 import { describeValue, parseInterval, SYMBOL_PATTERN } from './schemas.js';
 
 /** One message to publish on the input stream. */
@@ -169,7 +170,8 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
     const ts = get('ts');
     const obj: Record<string, unknown> = {
       symbol: get('symbol'),
-      ts: /^-?\d+(\.\d+)?$/.test(ts) ? Number(ts) : ts,
+      // Epoch seconds, ms, µs or ns by magnitude (csv.ts): seconds used to be published as 1970 ms.
+      ts: /^-?\d+(\.\d+)?$/.test(ts) ? epochMillis(Number(ts)) : ts,
       open: Number(get('open')),
       high: Number(get('high')),
       low: Number(get('low')),
@@ -183,22 +185,29 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
 
 /**
  * Parser for the exchange kline layout: open time, open, high, low, close, volume, close time, …
- * Times in ms, or in µs (newer exchange dumps) when above 1e14. Interval from the option, else
- * close time − open time + 1 ms.
+ * Times in s, ms, µs (newer exchange dumps) or ns, by the open time's magnitude (csv.ts). Interval
+ * from the option, else close time − open time + 1 unit.
  */
 function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
   return (fields) => {
     if (fields.length < 6) return { error: `kline row has ${fields.length} columns, expected at least 6 (open time, open, high, low, close, volume)` };
-    const empty = emptyCell(fields, [['open time', 0], ['open', 1], ['high', 2], ['low', 3], ['close', 4], ['volume', 5]]);
+    const empty = emptyCell(fields, [
+      ['open time', 0],
+      ['open', 1],
+      ['high', 2],
+      ['low', 3],
+      ['close', 4],
+      ['volume', 5],
+    ]);
     if (empty !== null) return { error: `kline column "${empty}" is empty` };
     const openRaw = Number(fields[0]);
     const closeRaw = fields[6] === undefined ? Number.NaN : Number(fields[6]);
-    const scale = openRaw > 1e14 ? 1_000 : 1;
-    const ts = Math.floor(openRaw / scale);
+    const unit = epochUnitOf(openRaw);
+    const ts = epochMillis(openRaw, unit);
     let interval: unknown = opts.interval === undefined ? undefined : intervalValue(opts.interval);
     if (interval === undefined) {
       if (!Number.isFinite(closeRaw)) return { error: 'kline row has no close time to derive the interval from; pass an interval' };
-      interval = Math.floor(closeRaw / scale) - ts + 1;
+      interval = epochMillis(closeRaw + 1, unit) - ts;
     }
     const [, open, high, low, close, volume] = fields.map((f) => Number(f));
     return { obj: { symbol, ts: Number.isFinite(openRaw) ? ts : fields[0], open, high, low, close, volume, interval } };
@@ -224,7 +233,8 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
     if (parseRow === undefined) {
       if (trimmed.startsWith('{')) parseRow = 'json';
       else {
-        const fields = trimmed.split(',');
+        const fields = splitCsvLine(trimmed);
+        if (!Array.isArray(fields)) throw new InputFileError(`${path}:${line}: ${fields.error}`);
         const first = (fields[0] ?? '').trim().toLowerCase();
         if (fields.some((f) => f.trim().toLowerCase() === 'symbol')) {
           parseRow = headerCsv(fields, opts);
@@ -252,7 +262,8 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
       obj = parsed.value;
       data = trimmed;
     } else {
-      const row = parseRow(trimmed.split(','));
+      const cells = splitCsvLine(trimmed);
+      const row = Array.isArray(cells) ? parseRow(cells) : cells;
       if (row === null) continue;
       if ('error' in row) {
         bad(line, row.error);

@@ -77,13 +77,41 @@ describe('tradestream backtest', () => {
   });
 
   // Found by a bug hunt: epoch seconds were read as milliseconds, candles 60 ms apart, and every
-  // annualized figure came out wrong (a Sharpe of 76.76 for 2.43).
-  it('exits 2 on times in epoch seconds instead of reporting figures annualized for 60 ms candles', async () => {
-    const seconds = ['ts,open,high,low,close,volume', ...closes.map((c, i) => `${start / 1000 + i * 60},${c},${c},${c},${c},1`)].join('\n');
-    const r = await run([...params, '--candles', file('seconds.csv', seconds)]);
+  // annualized figure came out wrong (a Sharpe of 76.76 for 2.43). A CSV's epoch time is now read in
+  // its unit (s, ms, µs or ns by magnitude, src/sources/csv.ts); JSON lines are the engine's epoch ms.
+  it('reads CSV times in epoch seconds, ms, µs or ns and quoted cells to the same report as ISO times', async () => {
+    const minute = (i: number): number => start + i * 60_000;
+    const isoRows = closes.map((c, i) => `${new Date(minute(i)).toISOString()},${c},${c},${c},${c},1`);
+    const iso = await run([...params, '--candles', file('minutes-iso.csv', ['ts,open,high,low,close,volume', ...isoRows].join('\n'))]);
+    expect(iso.code).toBe(0);
+    for (const [unit, scale] of [
+      ['s', 1e-3],
+      ['ms', 1],
+      ['us', 1e3],
+      ['ns', 1e6],
+    ] as const) {
+      const rows = closes.map((c, i) => `"${minute(i) * scale}","${c}",${c},${c},${c},1`);
+      const r = await run([...params, '--candles', file(`${unit}.csv`, ['"ts","open",high,low,close,volume', ...rows].join('\n'))]);
+      expect(r.err, unit).toBe('');
+      expect(r.out, unit).toEqual(iso.out);
+    }
+    expect(JSON.parse(iso.out[1] as string)).toMatchObject({ interval: 60_000, periodsPerYear: 525_600 });
+  });
+
+  it('exits 2 on JSON lines in epoch seconds instead of reporting figures annualized for 60 ms candles', async () => {
+    const seconds = closes.map((c, i) => JSON.stringify({ ts: start / 1000 + i * 60, open: c, high: c, low: c, close: c, volume: 1 })).join('\n');
+    const r = await run([...params, '--candles', file('seconds.jsonl', seconds)]);
     expect(r.code).toBe(2);
     expect(r.out).toEqual([]);
-    expect(r.err).toContain(`seconds.csv: candles 60 ms apart (from ${start / 1000} and the next ones); times must be epoch milliseconds or ISO 8601 (seconds since 1970 are read as ms)`);
+    expect(r.err).toContain(
+      `seconds.jsonl: candles 60 ms apart (from ${start / 1000} and the next ones); times must be ISO 8601 or epoch ms (in JSON lines, seconds since 1970 are read as ms)`,
+    );
+  });
+
+  it('exits 2 naming the line of a quote left open', async () => {
+    const r = await run([...params, '--candles', file('quote.csv', csv.replace('\n2026-01-01T02', '\n"2026-01-01T02'))]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('quote.csv:4: column 1: a quoted cell is not closed');
   });
 
   it('exits 2 naming a parameter out of range', async () => {

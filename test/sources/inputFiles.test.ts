@@ -152,6 +152,34 @@ describe('readPrices refusals', () => {
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatch(/^2: .*interval/);
   });
+
+  // Found by a bug hunt: epoch seconds in a header CSV were published as 1970 milliseconds, and a
+  // file written with quoted cells (spreadsheets, pandas with quoting) was refused line by line.
+  it('reads epoch seconds, µs and ns as the same instant as ms, and quoted cells', async () => {
+    const ms = 1_793_491_200_000;
+    const rows = [`${ms / 1000}`, `"${ms}"`, `${ms * 1000 + 60_000_000}`, `${ms * 1e6 + 120_000_000_000}`];
+    const csv = await file(
+      'units.csv',
+      ['"symbol","ts",open,high,low,close,volume', ...rows.map((t, i) => `"BTC/USD",${t},1,2,0.5,"1.5",${i + 1}`)].join('\n'),
+    );
+    const { candles, bad } = await read(csv);
+    expect(bad).toEqual([]);
+    expect(candles.map((c) => (c as unknown as { ts: number }).ts)).toEqual([ms, ms, ms + 60_000, ms + 120_000]);
+    expect(candles[0]).toMatchObject({ symbol: 'BTC/USD', close: 1.5, volume: 1 });
+    const seconds = await file('kline-s.csv', `${ms / 1000},1,2,0.5,1.5,3,${ms / 1000 + 59}\n`);
+    const k = await read(seconds, { symbol: 'BTC/USD' });
+    expect(k.candles).toEqual([expect.objectContaining({ ts: ms, interval: 60_000 })]);
+  });
+
+  it('reports a quote left open or text after a closing quote by line and column, keeping the other lines', async () => {
+    const csv = await file(
+      'quotes.csv',
+      'symbol,ts,open,high,low,close,volume\n"BTC/USD,1793491200000,1,2,0.5,1.5,1\nBTC/USD,"1793491260000"x,1,2,0.5,1.5,2\nBTC/USD,1793491320000,1,2,0.5,1.5,3\n',
+    );
+    const { candles, bad } = await read(csv);
+    expect(candles.map((c) => c.volume)).toEqual([3]);
+    expect(bad).toEqual(['2: column 1: a quoted cell is not closed', '3: column 2: text after the closing quote ("x,1,2,0.5,1.5,2")']);
+  });
 });
 
 describe('canonicalJson', () => {

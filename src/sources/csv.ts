@@ -1,0 +1,76 @@
+/**
+ * The two CSV details that price files from other tools bring: quoted cells and epoch times in
+ * units other than milliseconds. Shared by `publish prices` (src/sources/inputFiles.ts) and
+ * `backtest` (src/cli/backtestCommand.ts), which read files line by line.
+ */
+
+/**
+ * The cells of one CSV line (RFC 4180 quoting within a line): `"BTC/USD","1,5"` → `BTC/USD`, `1,5`;
+ * a doubled quote inside quotes is one quote. Returns an error naming the column for a quote left
+ * open or text after a closing quote. A cell that spans lines cannot occur in a price file.
+ */
+export function splitCsvLine(line: string): string[] | { readonly error: string } {
+  const cells: string[] = [];
+  let at = 0;
+  for (;;) {
+    while (line[at] === ' ' || line[at] === '\t') at++;
+    if (line[at] !== '"') {
+      const comma = line.indexOf(',', at);
+      cells.push(line.slice(at, comma < 0 ? line.length : comma));
+      if (comma < 0) return cells;
+      at = comma + 1;
+      continue;
+    }
+    let cell = '';
+    let from = at + 1;
+    for (;;) {
+      const quote = line.indexOf('"', from);
+      if (quote < 0) return { error: `column ${cells.length + 1}: a quoted cell is not closed` };
+      cell += line.slice(from, quote);
+      if (line[quote + 1] === '"') {
+        cell += '"';
+        from = quote + 2;
+        continue;
+      }
+      at = quote + 1;
+      break;
+    }
+    while (line[at] === ' ' || line[at] === '\t') at++;
+    cells.push(cell);
+    if (at >= line.length) return cells;
+    if (line[at] !== ',') return { error: `column ${cells.length}: text after the closing quote (${JSON.stringify(line.slice(at, at + 20))})` };
+    at++;
+  }
+}
+
+/** The unit of a numeric epoch time. */
+export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
+
+/**
+ * The unit of a numeric epoch time, told apart by magnitude: below 1e11 seconds (1e11 ms would be
+ * March 1973, 1e11 s the year 5138), below 1e14 milliseconds, below 1e17 microseconds (newer
+ * exchange kline dumps), above that nanoseconds. Market data of 1970–1973 in milliseconds is the
+ * one thing this misreads.
+ */
+export function epochUnitOf(value: number): EpochUnit {
+  const size = Math.abs(value);
+  return size < 1e11 ? 's' : size < 1e14 ? 'ms' : size < 1e17 ? 'us' : 'ns';
+}
+
+/**
+ * Epoch milliseconds of a numeric time in `unit` (default: by its magnitude, epochUnitOf). Fractions
+ * of a millisecond are cut, as the engine cuts them; seconds are multiplied and the finer units
+ * divided, so whole values stay exact.
+ */
+export function epochMillis(value: number, unit: EpochUnit = epochUnitOf(value)): number {
+  switch (unit) {
+    case 's':
+      return Math.trunc(value * 1_000);
+    case 'ms':
+      return Math.trunc(value);
+    case 'us':
+      return Math.trunc(value / 1_000);
+    case 'ns':
+      return Math.trunc(value / 1_000_000);
+  }
+}

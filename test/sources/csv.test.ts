@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { epochMillis, epochUnitOf, splitCsvLine } from '../../src/sources/csv.js';
+
+describe('splitCsvLine', () => {
+  it('splits plain and quoted cells (RFC 4180 within a line)', () => {
+    expect(splitCsvLine('a,b,,c')).toEqual(['a', 'b', '', 'c']);
+    expect(splitCsvLine('"BTC/USD","1,5",2')).toEqual(['BTC/USD', '1,5', '2']);
+    expect(splitCsvLine('"say ""hi""",x')).toEqual(['say "hi"', 'x']);
+    expect(splitCsvLine(' "a" , b')).toEqual(['a', 'b']);
+    expect(splitCsvLine('a,""')).toEqual(['a', '']);
+    expect(splitCsvLine('a,')).toEqual(['a', '']);
+  });
+
+  it('names the column of a quote left open or of text after a closing quote', () => {
+    expect(splitCsvLine('a,"b')).toEqual({ error: 'column 2: a quoted cell is not closed' });
+    expect(splitCsvLine('"a"b,c')).toEqual({ error: 'column 1: text after the closing quote ("b,c")' });
+  });
+});
+
+describe('epochMillis', () => {
+  // 2026-11-01T00:00:00Z
+  const ms = 1_793_491_200_000;
+
+  it('tells seconds, ms, µs and ns apart by magnitude and gives the same instant', () => {
+    expect([ms / 1e3, ms, ms * 1e3, ms * 1e6].map(epochUnitOf)).toEqual(['s', 'ms', 'us', 'ns']);
+    expect([ms / 1e3, ms, ms * 1e3, ms * 1e6].map((v) => epochMillis(v))).toEqual([ms, ms, ms, ms]);
+  });
+
+  it('puts the boundaries at 1e11, 1e14 and 1e17 and cuts fractions of a millisecond', () => {
+    expect([99_999_999_999, 1e11, 99_999_999_999_999, 1e14, 1e17].map(epochUnitOf)).toEqual(['s', 'ms', 'ms', 'us', 'ns']);
+    expect(epochMillis(1_793_491_200.0017)).toBe(ms + 1);
+    expect(epochMillis(ms + 0.9)).toBe(ms);
+    expect(epochMillis(ms * 1e3 + 999)).toBe(ms);
+    expect(epochMillis(60, 'ms')).toBe(60);
+  });
+});

@@ -13,6 +13,13 @@ export interface SizeOptions {
   readonly plan: WorkloadPlan;
   /** Which of 'tick', 'candle', 'memory' to measure (registration always runs). */
   readonly workloads: readonly string[];
+  /**
+   * Ticks pushed through both engines, untimed, before the timed ones: the first ticks after
+   * registration pay for the tick path's first runs at full size (code compiled for it, caches cold
+   * after the collection), about 25–50 ms at 10,000 strategies, which fell on whichever engine ran
+   * first (tickThroughput).
+   */
+  readonly warmTicks: number;
   /** Ticks pushed as fast as possible, in chunks, for ticks/s and per-tick cost. */
   readonly throughputTicks: number;
   readonly chunkTicks: number;
@@ -50,18 +57,28 @@ function memorySnapshot(): EngineFigures {
 }
 
 /**
- * Tick path, sustained: the ticks in chunks, each chunk through both engines (so drift and GC hit
- * both alike), every push timed. The engine that goes first alternates from chunk to chunk: the
- * second one finds the chunk's input objects in cache (about 1 MB a chunk), which in a fixed order
- * favoured the same engine every time. Candle-closing ticks are reported apart: they run phases
- * 1–3 over the symbol's strategies, the other ticks only mark and size.
+ * Tick path, sustained: first `warm` ticks through both engines untimed (the steady state is
+ * timed, as in the candle path); then the next `count` in chunks, each chunk through both engines
+ * (so drift and GC hit both alike), every push timed. The engine that goes first alternates from
+ * chunk to chunk: the second one finds the chunk's input objects in cache (about 1 MB a chunk),
+ * which in a fixed order favoured the same engine every time. Candle-closing ticks are reported
+ * apart: they run phases 1–3 over the symbol's strategies, the other ticks only mark and size.
  */
-function tickThroughput(engines: readonly BenchEngine[], ticks: readonly TickEvent[], closes: Uint8Array, count: number, chunk: number): EngineFigures {
-  const n = Math.min(count, ticks.length);
+function tickThroughput(
+  engines: readonly BenchEngine[],
+  ticks: readonly TickEvent[],
+  closes: Uint8Array,
+  warm: number,
+  count: number,
+  chunk: number,
+): EngineFigures {
+  const start = Math.min(warm, ticks.length);
+  for (const engine of engines) for (let i = 0; i < start; i++) engine.push(ticks[i] as TickEvent);
+  const n = Math.min(start + count, ticks.length);
   const cost = engines.map(() => new Float64Array(n));
   const chunkRates = engines.map(() => [] as number[]);
   const chunkRatios: number[] = [];
-  for (let from = 0, chunkIndex = 0; from < n; from += chunk, chunkIndex++) {
+  for (let from = start, chunkIndex = 0; from < n; from += chunk, chunkIndex++) {
     const to = Math.min(n, from + chunk);
     const took = new Array<number>(engines.length).fill(0);
     for (let j = 0; j < engines.length; j++) {
@@ -86,7 +103,7 @@ function tickThroughput(engines: readonly BenchEngine[], ticks: readonly TickEve
     const plain: number[] = [];
     const closing: number[] = [];
     let total = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = start; i < n; i++) {
       total += c[i] as number;
       (closes[i] === 1 ? closing : plain).push(c[i] as number);
     }
@@ -102,10 +119,11 @@ function tickThroughput(engines: readonly BenchEngine[], ticks: readonly TickEve
     }
     const plainSum = plain.reduce((a, b) => a + b, 0);
     out[engine.name] = {
-      ticks: n,
-      ticksPerSecond: round((n / total) * 1000, 0),
+      warmTicks: start,
+      ticks: n - start,
+      ticksPerSecond: round(((n - start) / total) * 1000, 0),
       medianChunkTicksPerSecond: round(median(chunkRates[k] as number[]), 0),
-      meanTickUs: us(total / n),
+      meanTickUs: us(total / (n - start)),
       plainTicks: plain.length,
       plainTickMeanUs: us(mean(plain)),
       plainTickP50Us: us(quantile(plain, 0.5)),
@@ -289,9 +307,9 @@ export async function runSize(opts: SizeOptions, log: Log = () => {}, cfg: Engin
   const spans = laterSpans(cfg, plan, loop.lastSeq());
   if (opts.workloads.includes('tick')) {
     collectGarbage();
-    result.tickThroughput = tickThroughput([pipeline, loop], spans.ticks, spans.closesCandle, opts.throughputTicks, opts.chunkTicks);
+    result.tickThroughput = tickThroughput([pipeline, loop], spans.ticks, spans.closesCandle, opts.warmTicks, opts.throughputTicks, opts.chunkTicks);
     log(`[${plan.strategies}] tick throughput done`);
-    const rest = spans.ticks.slice(Math.min(opts.throughputTicks, spans.ticks.length));
+    const rest = spans.ticks.slice(Math.min(opts.warmTicks + opts.throughputTicks, spans.ticks.length));
     result.tickLatency = {
       pipeline: await tickLatency(pipeline, rest, opts.offeredRate, opts.latencySeconds),
       loop: await tickLatency(loop, rest, opts.offeredRate, opts.latencySeconds),

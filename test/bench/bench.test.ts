@@ -13,6 +13,7 @@ describe('benchmark suite', () => {
     const result = await runSize({
       plan: { strategies: 60, warmupCandles: 2, ticksPerCandle: 20, tickCandles: 2, candleRounds: 3, candleWarmRounds: 1, seed: 7 },
       workloads: ['tick', 'candle', 'memory'],
+      warmTicks: 100,
       throughputTicks: 300,
       chunkTicks: 100,
       offeredRate: 5_000,
@@ -20,6 +21,8 @@ describe('benchmark suite', () => {
     });
     expect(result.outputsMatch).toBe(true);
     const tick = result.tickThroughput as Record<string, Record<string, number>>;
+    // 16 symbols × 2 candles × 20 ticks = 640 ticks: 100 warm (untimed), then 300 timed.
+    expect(tick.pipeline?.warmTicks).toBe(100);
     expect(tick.pipeline?.ticks).toBe(300);
     expect(tick.loop?.candleClosingTicks).toBe(16);
     // Pauses (plain ticks over 1 ms) are counted apart; the mean without them is never above the mean.

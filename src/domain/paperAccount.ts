@@ -81,7 +81,9 @@ export class PaperAccount {
    * Applies one closed candle: marks the position held since the previous close to this close, then
    * acts on the signal at the close (`enter` when flat, `exit` when long; anything else, or a
    * signal that does not fit the side, changes nothing). Pushes the candle's equity return, fills
-   * included (the first candle seen pushes nothing, having no previous close). Returns the trade
+   * included. The first candle seen has no previous close to mark from: it pushes a return only
+   * when it filled (the entry fee, −feeRate), which the live score must see like any other fee.
+   * Returns the trade
    * this candle closed, or null. Throws on a non-positive or non-finite close, or a candle not
    * after the previous one: both are pipeline bugs, since inputs are validated at the source.
    */
@@ -105,7 +107,7 @@ export class PaperAccount {
       closed = this.#closeTrade(candle.ts, close);
     }
 
-    const returnsMoved = !first && this.#pushReturn(candle.ts, this.#equity / equityBefore - 1);
+    const returnsMoved = (!first || this.#equity !== equityBefore) && this.#pushReturn(candle.ts, this.#equity / equityBefore - 1);
     if (this.#markDrawdown() || returnsMoved || closed !== null) this.#scoreVersion++;
     this.#candles++;
     this.#lastTs = candle.ts;

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  liveAnnualizedReturn,
-  liveProfitFactor,
-  liveScore,
-  liveSharpe,
-  liveWinRate,
-  normalizeScoreTerm,
-} from '../../src/domain/liveScore.js';
+import { liveAnnualizedReturn, liveProfitFactor, liveScore, liveSharpe, liveWinRate, normalizeScoreTerm } from '../../src/domain/liveScore.js';
 import { PaperAccount } from '../../src/domain/paperAccount.js';
 import type { Signal } from '../../src/domain/types.js';
 
@@ -40,7 +33,27 @@ describe('normalizeScoreTerm', () => {
 
 describe('liveScore', () => {
   it('is null before the first return sample', () => {
-    expect(liveScore(account(0.001, [[100, 'enter']]), PPY)).toBeNull();
+    expect(liveScore(account(0.001, [[100, 'hold']]), PPY)).toBeNull();
+  });
+
+  // Found by a bug hunt: an entry on a strategy's first candle (a level rule on a symbol whose
+  // indicators are already warm) left its fee out of the returns, and a losing strategy scored a
+  // positive Sharpe and annualized return until that candle would have left the window.
+  it('counts the fee of an entry on the first candle: returns −0.001, 0.1, 0.0989', () => {
+    const paper = account(0.001, [
+      [100, 'enter'],
+      [110, 'hold'],
+      [121, 'exit'],
+    ]);
+    // Fee at the first close: 0.999 − 1; held 100 → 110: 0.1; held 110 → 121 and the exit fee: 1.1 · 0.999 − 1 = 0.0989.
+    const r = [-0.001, 0.1, 0.0989];
+    expect(paper.returns.toArray().map((x) => Number(x.toFixed(12)))).toEqual(r);
+    const mean = (r[0]! + r[1]! + r[2]!) / 3;
+    const std = Math.sqrt(((r[0]! - mean) ** 2 + (r[1]! - mean) ** 2 + (r[2]! - mean) ** 2) / 2);
+    expect(liveSharpe(paper, PPY)).toBeCloseTo((mean / std) * Math.sqrt(12), 10);
+    expect(liveAnnualizedReturn(paper, PPY)).toBeCloseTo(Math.expm1((12 * (Math.log(0.999) + Math.log(1.1) + Math.log(1.0989))) / 3), 10);
+    // Equity 0.999 · 1.1 · 1.0989 = Π(1 + r): nothing the account lost is missing from its returns.
+    expect(paper.returns.toArray().reduce((p, x) => p * (1 + x), 1)).toBeCloseTo(paper.equity, 14);
   });
 
   it('scores one winning trade with returns 0.1, 0.1, −0.1 at 0.790427', () => {

@@ -78,6 +78,15 @@ describe('PaperAccount', () => {
     expect(account.maxDrawdown).toBeCloseTo(0.1009, 12);
   });
 
+  it('pushes the entry fee of a fill on the first candle, though it has no previous close to mark from', () => {
+    const { account } = run(0.001, [
+      [100, 'enter'],
+      [100, 'hold'],
+    ]);
+    expect(account.returns.toArray()).toEqual([0.999 - 1, 0]);
+    expect(account.returns.tsAt(0)).toBe(0);
+  });
+
   it('pushes 0 for a candle spent flat and nothing for the first candle', () => {
     const { account } = run(0.001, [
       [100, null],

@@ -623,6 +623,18 @@ describe('LiveServer', () => {
     expect(await answering.next()).toMatchObject({ type: 'size', seq: 1 });
   });
 
+  it('sends the deltas published just before close ahead of the close frame', async () => {
+    const server = await startServer({ batchInterval: 60_000 });
+    const client = await TestClient.connect(server.url);
+    expect(await client.next()).toMatchObject({ type: 'snapshot', seq: 0 });
+    server.publish(batch(1, size('BTC/USD', 0.4)));
+    server.publish(batch(2, position('ETH/USD', 7)));
+    await server.close();
+    expect(await client.next()).toMatchObject({ type: 'size', seq: 1, size: 0.4 });
+    expect(await client.next()).toMatchObject({ type: 'position', seq: 2, pnl: 7 });
+    expect((await client.closed).code).toBe(1001);
+  });
+
   it('never throws from publish with no clients, after clients left, or after close', async () => {
     const server = await startServer();
     expect(() => server.publish(batch(1, size('BTC/USD', 0.1), rejection))).not.toThrow();

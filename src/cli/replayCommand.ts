@@ -33,11 +33,16 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (typeof values.db !== 'string') throw new UsageError('replay needs --db FILE (a new file for the replay state)');
   if (existsSync(values.db)) throw new UsageError(`--db ${values.db} already exists: a replay writes into a new file`);
   const config = configFromFlags(values);
-  const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, base: { service: 'tradestream-replay' } });
+  // The report is replay's stdout (`--json`: one object); its log lines go to stderr.
+  const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, base: { service: 'tradestream-replay' } }, pino.destination(2));
   const report = new ReplayReport(config.capital, config.evaluation.interval, config.evaluation.periodsPerYear);
   const source = await JetStreamSource.connect(natsConnectOptions(config), jetStreamOptions(config), log);
   try {
-    const events = source.replayEvents({ ...(fromSeq !== undefined ? { fromSeq } : {}), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) });
+    const events = source.replayEvents({
+      ...(fromSeq !== undefined ? { fromSeq } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+    });
     const engine = await startEngine(config, () => events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay' });
     await engine.done;
     const figures = { ...report.figures(), fingerprint: engine.fingerprint(), db: config.store.db };
@@ -53,7 +58,12 @@ function printReport(f: ReturnType<ReplayReport['figures']> & { fingerprint: str
   const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
   const lines = [
     ['inputs', `${f.inputs} (seq ${f.firstSeq ?? '-'}..${f.lastSeq ?? '-'}, ${iso(f.from)} .. ${iso(f.until)})`],
-    ['decisions', `${f.decisions}  ${Object.entries(f.decisionsByKind).map(([k, n]) => `${k}=${n}`).join(' ')}`],
+    [
+      'decisions',
+      `${f.decisions}  ${Object.entries(f.decisionsByKind)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(' ')}`,
+    ],
     ['trades', String(f.trades)],
     ['rejections', String(f.rejections)],
     ['equity', `${f.startEquity.toFixed(2)} → ${f.endEquity.toFixed(2)}`],

@@ -60,10 +60,16 @@ describe('the engine on JetStream', () => {
     expect(dbState(db).decisions).toBe(expected.decisions);
     expect(readFileSync(logFile, 'utf8').split('\n').filter(Boolean)).toHaveLength(expected.decisions);
 
-    const replays = [1, 2].map((n) => runCli(['replay', '--from-seq', '1', '--db', join(dir, `replay${n}.db`), '--nats-url', nats.url, '--json']));
+    // At log level debug the engine logs as it replays: those lines go to stderr, and stdout holds
+    // the one JSON object `--json` promises (log lines used to share stdout).
+    const replays = [1, 2].map((n) =>
+      runCli(['replay', '--from-seq', '1', '--db', join(dir, `replay${n}.db`), '--nats-url', nats.url, '--json', '--set', 'logLevel=debug']),
+    );
     for (const r of replays) {
       expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toHaveLength(1);
       expect(JSON.parse(r.stdout).fingerprint).toBe(expected.fingerprint);
+      expect(r.stderr).toContain('"level":30');
     }
     expect(dbState(join(dir, 'replay1.db')).positions).toEqual(dbState(db).positions);
   }, 180_000);
@@ -78,7 +84,9 @@ describe('the engine on JetStream', () => {
     } catch (error) {
       // Seen once in a CI run on a loaded machine (nothing committed in 90 s), not reproduced since:
       // the engine's own log says where it stood.
-      throw new Error(`${(error as Error).message}; engine log: ${JSON.stringify(engine.lines.slice(-12).map((l) => l.msg))}; stderr: ${engine.stderr.join('').slice(-1500)}`);
+      throw new Error(
+        `${(error as Error).message}; engine log: ${JSON.stringify(engine.lines.slice(-12).map((l) => l.msg))}; stderr: ${engine.stderr.join('').slice(-1500)}`,
+      );
     }
     engine.child.kill('SIGTERM');
     const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');

@@ -74,7 +74,10 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
   let server: LiveServer | null = null;
   if (hooks.serve ?? true) {
     try {
-      const allowedOrigins = config.server.allowedOrigins.split(',').map((o) => o.trim()).filter(Boolean);
+      const allowedOrigins = config.server.allowedOrigins
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
       const live = await LiveServer.start({ host: config.server.host, port: config.server.port, token: config.server.token, allowedOrigins }, state, log);
       live.addRoute(metrics.route(() => live.stats()));
       live.addRoute(dashboardRoute());
@@ -123,7 +126,8 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
       if (output.kind === 'decision') {
         lines ??= new Map();
         lines.set(output, decisionLog.append(output));
-      } else if (output.kind === 'rejection') log.warn({ seq: output.seq, code: output.code, field: output.field, symbol: output.symbol }, `rejected input: ${output.reason}`);
+      } else if (output.kind === 'rejection')
+        log.warn({ seq: output.seq, code: output.code, field: output.field, symbol: output.symbol }, `rejected input: ${output.reason}`);
       state.apply(output);
     }
     store.enqueue(batch, lines);
@@ -154,7 +158,8 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
   })
     .pipe(
       map((input) => {
-        metrics.observeInput(input);
+        // Inputs replayed to rebuild the state are not counted, as their outputs are not.
+        if (input.seq > restoredThrough) metrics.observeInput(input);
         entered = performance.now();
         return input;
       }),
@@ -172,16 +177,16 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
       ),
     )
     .subscribe({
-    next: deliver,
-    error: (error: unknown) => {
-      log.error({ err: error }, 'pipeline failed');
-      shutdown().then(() => rejectDone(error), rejectDone);
-    },
-    complete: () => {
-      log.info({ decisions: decisionLog.count(), fingerprint: decisionLog.fingerprint() }, 'input complete');
-      shutdown().then(resolveDone, rejectDone);
-    },
-  });
+      next: deliver,
+      error: (error: unknown) => {
+        log.error({ err: error }, 'pipeline failed');
+        shutdown().then(() => rejectDone(error), rejectDone);
+      },
+      complete: () => {
+        log.info({ decisions: decisionLog.count(), fingerprint: decisionLog.fingerprint() }, 'input complete');
+        shutdown().then(resolveDone, rejectDone);
+      },
+    });
 
   // Ready once the state is whole: at once for a fresh start, after the rebuild for a restart.
   if (!restoring) metrics.markReady();

@@ -114,7 +114,7 @@ export class EngineMetrics {
 
     new Counter({
       name: 'tradestream_inputs_total',
-      help: 'Inputs processed, by kind (strategy, candle, tick; invalid = refused at the source).',
+      help: 'Inputs processed, by kind (strategy, candle, tick; invalid = refused at the source); not those replayed to rebuild the state at a start.',
       labelNames: ['kind'],
       registers,
       collect() {
@@ -171,7 +171,7 @@ export class EngineMetrics {
     });
     new Gauge({
       name: 'tradestream_indicator_consumers',
-      help: 'Indicator series held by strategy rules, over all symbols: consumers / instances is the sharing factor. A strategy holds its series from its symbol\'s first price after its discovery.',
+      help: "Indicator series held by strategy rules, over all symbols: consumers / instances is the sharing factor. A strategy holds its series from its symbol's first price after its discovery.",
       registers,
       collect() {
         this.set(self.indicatorStats?.().consumers ?? 0);

@@ -123,7 +123,8 @@ function klingerForce(): number[] {
     const dm = (H[i] as number) - (L[i] as number);
     cm = t === trend ? cm + dm : (H[i - 1] as number) - (L[i - 1] as number) + dm;
     trend = t;
-    out.push(cm === 0 ? 0 : (V[i] as number) * Math.abs(2 * (dm / cm - 1)) * t * 100);
+    // Klinger's own formula, VF = V · |2·dm/cm − 1| · trend · 100 (his TradeStation code; trading-signals KVO).
+    out.push(cm === 0 ? 0 : (V[i] as number) * Math.abs((2 * dm) / cm - 1) * t * 100);
   }
   return out;
 }

@@ -33,6 +33,16 @@ export function ratio(a: SeriesSpec, b: SeriesSpec): SeriesSpec {
   return combine2('div', a, b, (x, y) => (y === 0 ? (Number.isNaN(x) ? x : 0) : x / y));
 }
 
+/**
+ * a / b at each bar for a weighted mean (a = Σ weight·value, b = Σ weight); NaN where the weights
+ * sum to 0: a volume-weighted price over bars without volume is no price (trading-signals' VWAP and
+ * VWMA give no value then), where `ratio`'s 0 would read as a price crossing. A NaN bar is skipped
+ * by the series that read it and never crosses.
+ */
+export function weightedMean(a: SeriesSpec, b: SeriesSpec): SeriesSpec {
+  return combine2('wmean', a, b, (x, y) => (y === 0 ? Number.NaN : x / y));
+}
+
 class CombinedN extends SeriesCalc {
   constructor(
     inputs: readonly SeriesNode[],

@@ -1,5 +1,5 @@
 import type { Candle } from '../types.js';
-import { ratio } from './combine.js';
+import { ratio, weightedMean } from './combine.js';
 import { volume } from './price.js';
 import { SeriesCalc, type SeriesSpec } from './seriesNode.js';
 import { rollingSum } from './windows.js';
@@ -57,14 +57,14 @@ export const tickVolumeScore: SeriesSpec = pairSeries('tick', (c, p) =>
 const typicalVolume: SeriesSpec = pairSeries('tpv', (c) => ((c.high + c.low + c.close) / 3) * c.volume);
 const closeVolume: SeriesSpec = pairSeries('cv', (c) => c.close * c.volume);
 
-/** Rolling VWAP over `period` bars: Σ typical price × volume / Σ volume (quote currency). */
+/** Rolling VWAP over `period` bars: Σ typical price × volume / Σ volume (quote currency); NaN without volume. */
 export function rollingVwap(period: number): SeriesSpec {
-  return ratio(rollingSum(typicalVolume, period), rollingSum(volume, period));
+  return weightedMean(rollingSum(typicalVolume, period), rollingSum(volume, period));
 }
 
-/** Volume-weighted moving average of the close over `period` bars: Σ C·V / Σ V. */
+/** Volume-weighted moving average of the close over `period` bars: Σ C·V / Σ V; NaN without volume. */
 export function volumeWeightedAverage(period: number): SeriesSpec {
-  return ratio(rollingSum(closeVolume, period), rollingSum(volume, period));
+  return weightedMean(rollingSum(closeVolume, period), rollingSum(volume, period));
 }
 
 /** Chaikin money flow over `period` bars: Σ money-flow volume / Σ volume, in −1..1. */
@@ -75,7 +75,10 @@ export function chaikinMoneyFlow(period: number): SeriesSpec {
 /**
  * Klinger volume force per bar: trend = +1 when the typical price rose, else −1; dm = H − L;
  * cm accumulates dm while the trend holds and restarts from the previous dm plus this one when it
- * flips; VF = V · |2·(dm/cm − 1)| · trend · 100. First value at bar 1.
+ * flips; VF = V · |2·dm/cm − 1| · trend · 100, as in Klinger's own code (`Volume * AbsValue(2 *
+ * (DM/CM) - 1) * Trend * 100`) and trading-signals' KVO. First value at bar 1. (It was
+ * |2·(dm/cm − 1)|, a variant some chart manuals print, which weighs a trend's first bar, dm/cm ≈ ½,
+ * near the maximum where Klinger's weighs it near 0; found by a bug hunt.)
  */
 class VolumeForce extends SeriesCalc {
   private prevTp = Number.NaN;
@@ -95,7 +98,7 @@ class VolumeForce extends SeriesCalc {
     this.trend = trend;
     this.prevTp = tp;
     this.prevDm = dm;
-    return this.cm === 0 ? 0 : c.volume * Math.abs(2 * (dm / this.cm - 1)) * trend * 100;
+    return this.cm === 0 ? 0 : c.volume * Math.abs((2 * dm) / this.cm - 1) * trend * 100;
   }
 }
 

@@ -165,11 +165,23 @@ export function rateOfChange(source: SeriesSpec, bars: number): SeriesSpec {
   return { key: `roc(${source.key},${bars})`, create: (h) => new Change(h.input(source), bars, true) };
 }
 
+/**
+ * Running sum. A window of zeros sums to exactly 0: adding and then removing values leaves a
+ * rounding remainder (−1.3e-12 after 20 bars without volume), which made a volume-weighted price
+ * divide remainder by remainder (CMF 0.787, VWAP −51.7). So the non-zero values in the window are
+ * counted, and the total is reset to 0 when none is left.
+ */
 class Sum extends WindowNode {
   private total = 0;
+  private nonZero = 0;
   protected compute(x: number, leaving: number): number {
     this.total += x;
-    if (!Number.isNaN(leaving)) this.total -= leaving;
+    if (x !== 0) this.nonZero++;
+    if (!Number.isNaN(leaving)) {
+      this.total -= leaving;
+      if (leaving !== 0) this.nonZero--;
+    }
+    if (this.nonZero === 0) this.total = 0;
     return this.count < this.length ? Number.NaN : this.total;
   }
 }

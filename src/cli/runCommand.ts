@@ -5,6 +5,7 @@ import { concat, defer, takeWhile } from 'rxjs';
 import { startEngine } from '../main.js';
 import { EngineMetrics } from '../sinks/metrics.js';
 import { DecisionPublisher } from '../sinks/natsPublisher.js';
+import { acquireStateLock } from '../sinks/stateLock.js';
 import { demoFeed } from '../sources/demo/demoFeed.js';
 import { JetStreamSource } from '../sources/jetstreamSource.js';
 import { configFromFlags, parseCommand } from './cliOptions.js';
@@ -59,6 +60,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const config = configFromFlags(values);
   const log = pino({ level: config.logLevel, base: { service: 'tradestream' } });
   mkdirSync(dirname(config.store.db), { recursive: true });
+  // Before anything touches the file: a second engine on it is refused (a demo start used to move
+  // the running engine's file aside).
+  const releaseLock = acquireStateLock(config.store.db);
+  process.once('exit', releaseLock);
 
   let engine: Awaited<ReturnType<typeof startEngine>>;
   let release = async (): Promise<void> => undefined;
@@ -128,5 +133,6 @@ export async function runCommand(args: string[]): Promise<number> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   await engine.done;
   await release();
+  releaseLock();
   return 0;
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=64
+import { ListenError } from '../sinks/liveServer.js';
+import { StateLockError } from '../sinks/stateLock.js';
 import { backtestCommand } from './backtestCommand.js';
+import { UsageError } from './cliOptions.js';
 import { demoFeedCommand } from './demoFeedCommand.js';
 import { inspectCommand } from './inspectCommand.js';
 import { ConfigError } from './loadConfig.js';
-import { UsageError } from './cliOptions.js';
 import { publishCommand } from './publishCommand.js';
 import { replayCommand } from './replayCommand.js';
 import { runCommand } from './runCommand.js';
@@ -49,6 +51,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
       console.error(`tradestream: ${error.message}`);
       return 2;
+    }
+    // Failures of the machine's state, not of the code: one line, no stack.
+    if (error instanceof StateLockError || error instanceof ListenError) {
+      console.error(`tradestream: ${error.message}`);
+      return 1;
     }
     console.error(`tradestream: ${(error as Error).stack ?? String(error)}`);
     return 1;

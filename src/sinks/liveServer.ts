@@ -72,6 +72,11 @@ const SHUTDOWN_GRACE = 1000;
  * assigned, then array frames of deltas (`[{"type":"size","seq":8,...},...]`) at most every
  * batchInterval ms, in seq order, filtered by its subscription. See liveProtocol.ts for messages.
  */
+/** The live server's port could not be bound (in use, or an address not on this machine). */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
 export class LiveServer {
   private readonly sessions = new Map<WebSocket, ClientSession>();
   private readonly routes: HttpRoute[] = [];
@@ -116,7 +121,7 @@ export class LiveServer {
   static async start(opts: LiveServerOptions, source: SnapshotSource, log: LiveServerLog = silentLog): Promise<LiveServer> {
     const http = createServer();
     await new Promise<void>((resolve, reject) => {
-      http.once('error', (err) => reject(new Error(`live server cannot listen on ${opts.host}:${opts.port}`, { cause: err })));
+      http.once('error', (err) => reject(new ListenError(`live server cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err })));
       http.listen(opts.port, opts.host, () => resolve());
     });
     const port = (http.address() as AddressInfo).port;

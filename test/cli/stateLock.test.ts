@@ -1,0 +1,61 @@
+// Found by a bug hunt: a second demo engine started on a running engine's state file moved that file
+// aside (the running engine kept writing to `.previous`), then failed on the port with a stack trace.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { committedSeq, runCli, spawnEngine } from './engineProcess.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ts-lock-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const demo = (db: string, port = '0') => ['run', '--source', 'demo', '--db', db, '--host', '127.0.0.1', '--port', port];
+
+describe('one engine per state file', () => {
+  it('refuses a second engine on a state file in use, naming the holder, and leaves the file in place', async () => {
+    const db = join(dir, 'held.db');
+    const first = spawnEngine(demo(db));
+    await first.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 30_000);
+    expect(readFileSync(`${db}.lock`, 'utf8').trim()).toBe(String(first.child.pid));
+
+    const second = runCli(demo(db), 30_000);
+    expect(second.status).toBe(1);
+    expect(second.stderr.trim()).toBe(
+      `tradestream: state file ${db} is in use by process ${first.child.pid} (lock file ${db}.lock); stop that engine or choose another --db`,
+    );
+    expect(existsSync(`${db}.previous`)).toBe(false);
+    expect(committedSeq(db)).toBeGreaterThan(0);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(`${db}.lock`)).toBe(false);
+  }, 60_000);
+
+  it('takes over the lock of an engine that is gone (killed), so a restart after a crash works', async () => {
+    const db = join(dir, 'stale.db');
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(`${db}.lock`, `${gone.stdout}\n`);
+    const engine = spawnEngine(demo(db));
+    await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 30_000);
+    expect(readFileSync(`${db}.lock`, 'utf8').trim()).toBe(String(engine.child.pid));
+    engine.child.kill('SIGTERM');
+    expect(await engine.exited).toBe(0);
+  }, 60_000);
+
+  it('reports a port in use in one line with exit 1, no stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = runCli(demo(join(dir, 'port.db'), String(port)), 30_000);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`tradestream: live server cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'port.db.lock'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+});

@@ -46,6 +46,9 @@ export interface LiveSettings {
   readonly connection: NatsConnectOptions;
 }
 
+/** Longest stretch of batch work before the event loop gets a turn (ms): /healthz, WebSocket and timers. */
+const SLICE_MS = 20;
+
 /** Starts the consumer thread (jetstreamConsumerThread.ts). */
 function startConsumerThread(settings: ConsumerThreadSettings): Worker {
   return startModuleWorker(import.meta.url, 'jetstreamConsumerThread', settings);
@@ -62,6 +65,13 @@ export class LiveRun {
   private stopped = false;
   private exited = false;
   private closing: Promise<void> | undefined;
+  /** Batches held back for the next turn of the event loop (see `receive`), oldest first. */
+  private readonly inbox: MessageBatch[] = [];
+  private inboxAt = 0;
+  private drainScheduled = false;
+  /** When the current slice of batch work began; reset once per turn of the event loop. */
+  private sliceStarted = 0;
+  private inSlice = false;
 
   constructor(
     private readonly s: LiveSettings,
@@ -218,7 +228,50 @@ export class LiveRun {
     });
   }
 
+  /**
+   * A batch from the thread. Node hands a worker's queued messages over in one callback (up to a
+   * thousand), with no timers or I/O between them: over a backlog the pipeline ran for seconds at
+   * a stretch (8.2 s without an answer on /healthz, found by a bug hunt). So batch work runs in
+   * slices of at most SLICE_MS (one batch may overrun it): what arrives past the slice waits in
+   * `inbox`, in order, for the next turn, after the server's I/O.
+   */
   private receive(batch: MessageBatch): void {
+    if (!this.inSlice) {
+      this.inSlice = true;
+      this.sliceStarted = performance.now();
+      setImmediate(() => {
+        this.inSlice = false;
+      });
+    }
+    if (this.inbox.length > this.inboxAt || performance.now() - this.sliceStarted > SLICE_MS) {
+      this.inbox.push(batch);
+      this.scheduleDrain();
+    } else this.process(batch);
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    this.drainScheduled = false;
+    const started = performance.now();
+    while (this.inboxAt < this.inbox.length) {
+      if (performance.now() - started > SLICE_MS) {
+        this.scheduleDrain();
+        return;
+      }
+      const batch = this.inbox[this.inboxAt] as MessageBatch;
+      this.inbox[this.inboxAt++] = undefined as unknown as MessageBatch;
+      this.process(batch);
+    }
+    this.inbox.length = 0;
+    this.inboxAt = 0;
+  }
+
+  private process(batch: MessageBatch): void {
     forEachMessage(batch, (seq, subject, data) => {
       if (!this.stopped) this.emit(seq, subject, data);
     });

@@ -18,10 +18,22 @@ export interface Registration {
   externalId: string | null;
   score: number;
   window: BacktestWindow | null;
-  readonly firstSeenAt: Millis;
+  firstSeenAt: Millis;
   lastSeenAt: Millis;
   seenCount: number;
+  /**
+   * The latest discovery times applied (ms, ascending, at most KEPT_DISCOVERIES): a discovery sent
+   * again is recognised by its time whenever it arrives, not only right after itself.
+   */
+  readonly discoveredAt: Millis[];
 }
+
+/**
+ * Discovery times kept per strategy to recognise a re-sent discovery. A discovery older than all
+ * of them (with this many kept) cannot be told from a re-send and is taken as one: bounded memory
+ * for strategies rediscovered without end.
+ */
+export const KEPT_DISCOVERIES = 32;
 
 /** A strategy registered since its symbol's last price, not built yet (see `StrategyBook.applyPrice`). */
 export interface PendingStrategy extends Registration {
@@ -103,6 +115,7 @@ export class SymbolBook {
         firstSeenAt: p.firstSeenAt,
         lastSeenAt: p.lastSeenAt,
         seenCount: p.seenCount,
+        discoveredAt: p.discoveredAt,
         rule: createRule(p.parsed, this.hub),
         account: new PaperAccount(this.cfg.feeBps / 10_000, this.cfg.returnsWindow, this.windows),
         confidence: null,
@@ -213,25 +226,46 @@ export class StrategyBook {
         decision: this.decision('strategy.retired', event, time, `retired after ${existing.seenCount} discoveries`, { strategyId: id }),
       };
     }
-    if (existing !== undefined && event.ts === existing.lastSeenAt && event.score === existing.score) {
-      // The same discovery sent twice (a rediscovery has a new discoveredAt): idempotent, counted.
-      const reason = `duplicate of the discovery of ${id} at ${new Date(event.ts).toISOString()}`;
-      return { record: null, decision: null, rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'duplicate', reason, field: 'discoveredAt', symbol: event.symbol } };
+    if (existing !== undefined) {
+      // A discovery is its strategy and its discoveredAt (the publisher's msgId says the same): the
+      // same time again is the same discovery sent twice, idempotent and counted, whenever it
+      // comes. Checking only the latest let a re-send of an earlier one count again.
+      const kept = existing.discoveredAt;
+      const resent = kept.includes(event.ts);
+      if (resent || (kept.length >= KEPT_DISCOVERIES && event.ts < (kept[0] as number))) {
+        const reason = resent
+          ? `duplicate of the discovery of ${id} at ${new Date(event.ts).toISOString()}`
+          : `discovery of ${id} at ${new Date(event.ts).toISOString()} is older than its ${KEPT_DISCOVERIES} latest: taken as sent again`;
+        return {
+          record: null,
+          decision: null,
+          rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'duplicate', reason, field: 'discoveredAt', symbol: event.symbol },
+        };
+      }
     }
     book.discoveries.record(event.type, event.ts);
     book.dirty = true;
     if (existing !== undefined) {
-      existing.lastSeenAt = Math.max(existing.lastSeenAt, event.ts);
+      insertDiscovery(existing.discoveredAt, event.ts);
       existing.seenCount++;
-      existing.score = event.score;
-      existing.window = event.window;
-      existing.externalId = event.externalId ?? existing.externalId;
+      // The latest discovery's score and window stand, whatever order discoveries arrive in: an
+      // earlier one arriving late is counted (frequency, seenCount) and changes nothing else.
+      const latest = event.ts > existing.lastSeenAt;
+      if (latest) {
+        existing.lastSeenAt = event.ts;
+        existing.score = event.score;
+        existing.window = event.window;
+        existing.externalId = event.externalId ?? existing.externalId;
+      } else existing.firstSeenAt = Math.min(existing.firstSeenAt, event.ts);
+      const reason = latest
+        ? `rediscovered (seen ${existing.seenCount} times), backtest score ${event.score}`
+        : `an earlier discovery (${new Date(event.ts).toISOString()}) arrived after a later one: counted (seen ${existing.seenCount} times), the latest backtest score ${existing.score} stands`;
       return {
         record: recordOf(existing, time, 'active'),
         rejection: null,
-        decision: this.decision('strategy.updated', event, time, `rediscovered (seen ${existing.seenCount} times), backtest score ${event.score}`, {
+        decision: this.decision('strategy.updated', event, time, reason, {
           strategyId: id,
-          score: event.score,
+          score: existing.score,
           seenCount: existing.seenCount,
         }),
       };
@@ -247,6 +281,7 @@ export class StrategyBook {
       firstSeenAt: event.ts,
       lastSeenAt: event.ts,
       seenCount: 1,
+      discoveredAt: [event.ts],
       parsed: parsed.value,
     };
     book.pending.set(id, entry);
@@ -306,6 +341,14 @@ export function evaluateCandle(book: SymbolBook, candle: Candle): void {
   }
   if (book.lastClose !== null) book.returns.push(candle.ts, candle.close / book.lastClose - 1);
   book.lastClose = candle.close;
+}
+
+/** Inserts `ts` (not present) into the ascending `times`, keeping the latest KEPT_DISCOVERIES. */
+function insertDiscovery(times: Millis[], ts: Millis): void {
+  let at = times.length;
+  while (at > 0 && (times[at - 1] as number) > ts) at--;
+  times.splice(at, 0, ts);
+  if (times.length > KEPT_DISCOVERIES) times.shift();
 }
 
 function recordOf(entry: Registration, time: Millis, status: 'active' | 'retired'): StrategyRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
-import { evaluateCandle, StrategyBook } from '../../src/domain/strategyBook.js';
+import { evaluateCandle, KEPT_DISCOVERIES, StrategyBook } from '../../src/domain/strategyBook.js';
 import type { StrategyEvent } from '../../src/domain/types.js';
 
 const T0 = Date.parse('2026-10-01T00:00:00Z');
@@ -39,6 +39,46 @@ describe('StrategyBook', () => {
     expect(duplicate.rejection).toMatchObject({ code: 'duplicate', field: 'discoveredAt', seq: 2 });
     expect(book.book('BTC/USD').registration(first.record?.strategyId ?? '')?.seenCount).toBe(1);
     expect(book.book('BTC/USD').discoveries.count('SMA_RSI', T0, 86_400_000)).toBe(1);
+  });
+
+  // Found by a bug hunt: the duplicate check compared with the latest discovery only, and the score
+  // followed the message that arrived last. A re-send of an earlier discovery counted again (frequency,
+  // seenCount) and brought its old score back; a late earlier discovery overwrote the latest score.
+  it('recognises a re-sent earlier discovery, and keeps the latest score whatever the arrival order', () => {
+    const hour = 3_600_000;
+    const book = new StrategyBook(defaultConfig().evaluation);
+    const id = book.applyStrategy(discovery({ seq: 1, ts: T0, score: 0.8 }), T0).record?.strategyId ?? '';
+    book.applyStrategy(discovery({ seq: 2, ts: T0 + hour, score: 0.85 }), T0 + hour);
+    const resent = book.applyStrategy(discovery({ seq: 3, ts: T0, score: 0.8 }), T0 + hour);
+    expect(resent.rejection).toMatchObject({ code: 'duplicate', field: 'discoveredAt', seq: 3 });
+    const registration = () => book.book('BTC/USD').registration(id);
+    expect(registration()).toMatchObject({ score: 0.85, seenCount: 2, firstSeenAt: T0, lastSeenAt: T0 + hour });
+    expect(book.book('BTC/USD').discoveries.count('SMA_RSI', T0 + hour, 86_400_000)).toBe(2);
+
+    // Arrival order t+2h, t+1h (late), then the t+2h one again: the t+2h score stands, counted twice.
+    const other = new StrategyBook(defaultConfig().evaluation);
+    const otherId = other.applyStrategy(discovery({ seq: 1, ts: T0 + 2 * hour, score: 0.9 }), T0 + 2 * hour).record?.strategyId ?? '';
+    const late = other.applyStrategy(discovery({ seq: 2, ts: T0 + hour, score: 0.5 }), T0 + 2 * hour);
+    expect(late.decision?.reason).toBe(
+      `an earlier discovery (${new Date(T0 + hour).toISOString()}) arrived after a later one: counted (seen 2 times), the latest backtest score 0.9 stands`,
+    );
+    expect(late.record).toMatchObject({ score: 0.9, seenCount: 2, firstSeenAt: T0 + hour, lastSeenAt: T0 + 2 * hour });
+    expect(other.applyStrategy(discovery({ seq: 3, ts: T0 + 2 * hour, score: 0.9 }), T0 + 2 * hour).rejection?.code).toBe('duplicate');
+    expect(other.book('BTC/USD').registration(otherId)).toMatchObject({ score: 0.9, seenCount: 2 });
+    expect(other.book('BTC/USD').discoveries.count('SMA_RSI', T0 + 2 * hour, 86_400_000)).toBe(2);
+  });
+
+  it(`keeps the latest ${KEPT_DISCOVERIES} discovery times per strategy, and takes one older than all of them as sent again`, () => {
+    const book = new StrategyBook(defaultConfig().evaluation);
+    const id = book.applyStrategy(discovery({ seq: 1, ts: T0 }), T0).record?.strategyId ?? '';
+    for (let i = 1; i <= KEPT_DISCOVERIES; i++) book.applyStrategy(discovery({ seq: 1 + i, ts: T0 + i * 1000 }), T0 + i * 1000);
+    const registration = book.book('BTC/USD').registration(id);
+    expect(registration?.discoveredAt).toHaveLength(KEPT_DISCOVERIES);
+    expect(registration?.discoveredAt[0]).toBe(T0 + 1000);
+    expect(book.applyStrategy(discovery({ seq: 100, ts: T0 - 5000 }), T0).rejection?.reason).toBe(
+      `discovery of ${id} at ${new Date(T0 - 5000).toISOString()} is older than its ${KEPT_DISCOVERIES} latest: taken as sent again`,
+    );
+    expect(registration?.seenCount).toBe(KEPT_DISCOVERIES + 1);
   });
 
   it('rejects an unknown type or a parameter out of range with a reason and no decision, leaving the registry untouched', () => {

@@ -21,7 +21,7 @@ export class DiscoveryLog {
   #cacheLookback = 0;
   readonly #cacheCounts = new Map<string, number>();
   #cacheMax = 0;
-  /** Oldest discovery in the counted interval (+∞ when none): the counts stand while now − lookback < it. */
+  /** Oldest discovery in the counted interval (+∞ when none): the counts stand while now − lookback <= it. */
   #cacheOldest = Number.POSITIVE_INFINITY;
   /** Earliest discovery after the counted interval (+∞ when none): the counts stand while now < it. */
   #cacheNext = Number.POSITIVE_INFINITY;
@@ -40,7 +40,7 @@ export class DiscoveryLog {
   }
 
   /**
-   * How often `type` was discovered in (now − lookbackMs, now], relative to the most frequently
+   * How often `type` was discovered in [now − lookbackMs, now], relative to the most frequently
    * discovered type of this symbol in the same interval: a ratio in [0, 1], 1 for the most frequent
    * type(s), 0 when `type` has no discovery in the interval (or nothing has).
    */
@@ -52,33 +52,37 @@ export class DiscoveryLog {
     return (this.#cacheCounts.get(type) ?? 0) / this.#cacheMax;
   }
 
-  /** Discoveries of `type` in (now − lookbackMs, now]. */
+  /**
+   * Discoveries of `type` in [now − lookbackMs, now]: a discovery exactly a lookback old is still
+   * within it, as the time filter still passes a strategy last seen exactly its maximum age ago
+   * (DESIGN.md excludes only "> 90 days"; found by a bug hunt, it counted (now − lookback, now]).
+   */
   count(type: string, now: Millis, lookbackMs: number): number {
     const times = this.#times.get(type);
     return times === undefined ? 0 : countIn(times, now - lookbackMs, now);
   }
 
-  /** Drops every discovery at or before `cutoff` (ms): call with now − lookback to bound memory. */
+  /** Drops every discovery before `cutoff` (ms): call with now − lookback to bound memory. */
   forgetUpTo(cutoff: Millis): void {
     for (const [type, times] of this.#times) {
-      const keep = upperBound(times, cutoff);
+      const keep = lowerBound(times, cutoff);
       if (keep === times.length) this.#times.delete(type);
       else if (keep > 0) times.splice(0, keep);
     }
     // Dropping only discoveries older than every one counted leaves the counts standing. (A cutoff
     // past the counted interval may also drop uncounted later ones; the stale `#cacheNext` then
     // only forces a recount that was not needed.)
-    if (!(cutoff < this.#cacheOldest)) this.#cacheValid = false;
+    if (!(cutoff <= this.#cacheOldest)) this.#cacheValid = false;
   }
 
-  /** True when the cached counts are those of (now − lookbackMs, now]. */
+  /** True when the cached counts are those of [now − lookbackMs, now]. */
   #countsStandAt(now: Millis, lookbackMs: number): boolean {
     return (
       this.#cacheValid &&
       lookbackMs === this.#cacheLookback &&
       now >= this.#cacheNow &&
       // The same comparisons as countIn's: nothing counted has left, nothing uncounted has entered.
-      now - lookbackMs < this.#cacheOldest &&
+      now - lookbackMs <= this.#cacheOldest &&
       now < this.#cacheNext
     );
   }
@@ -89,7 +93,7 @@ export class DiscoveryLog {
     let oldest = Number.POSITIVE_INFINITY;
     let next = Number.POSITIVE_INFINITY;
     for (const [type, times] of this.#times) {
-      const from = upperBound(times, now - lookbackMs);
+      const from = lowerBound(times, now - lookbackMs);
       const to = upperBound(times, now);
       const n = Math.max(0, to - from);
       this.#cacheCounts.set(type, n);
@@ -106,9 +110,21 @@ export class DiscoveryLog {
   }
 }
 
-/** Timestamps t with from < t <= to in a sorted array. */
+/** Timestamps t with from <= t <= to in a sorted array. */
 function countIn(times: readonly number[], from: number, to: number): number {
-  return Math.max(0, upperBound(times, to) - upperBound(times, from));
+  return Math.max(0, upperBound(times, to) - lowerBound(times, from));
+}
+
+/** Index of the first element not less than `x` in a sorted array. */
+function lowerBound(times: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Index of the first element greater than `x` in a sorted array. */

@@ -41,13 +41,16 @@ describe('DiscoveryLog', () => {
     // SMA_RSI at days 1..4, EMA_MACD at days 1..2, PIVOT at day 50.
     const log = logOf({ SMA_RSI: 4, EMA_MACD: 2 });
     log.record('PIVOT', 50 * DAY);
-    // At day 92 the interval is (day 2, day 92]: SMA_RSI days 3, 4 → 2; EMA_MACD none; PIVOT 1 → 1/2.
-    expect(log.count('SMA_RSI', 92 * DAY, LOOKBACK)).toBe(2);
-    expect(log.frequency('EMA_MACD', 92 * DAY, LOOKBACK)).toBe(0);
-    expect(log.frequency('PIVOT', 92 * DAY, LOOKBACK)).toBe(0.5);
-    // At day 94, (day 4, day 94]: SMA_RSI's last discovery sits on the open edge and is out; PIVOT is the most frequent.
-    expect(log.frequency('SMA_RSI', 94 * DAY, LOOKBACK)).toBe(0);
-    expect(log.frequency('PIVOT', 94 * DAY, LOOKBACK)).toBe(1);
+    // At day 92 + 1 ms the interval is [day 2 + 1 ms, day 92 + 1 ms]: SMA_RSI days 3, 4 → 2; EMA_MACD none; PIVOT 1 → 1/2.
+    expect(log.count('SMA_RSI', 92 * DAY + 1, LOOKBACK)).toBe(2);
+    expect(log.frequency('EMA_MACD', 92 * DAY + 1, LOOKBACK)).toBe(0);
+    expect(log.frequency('PIVOT', 92 * DAY + 1, LOOKBACK)).toBe(0.5);
+    // At day 94, [day 4, day 94]: SMA_RSI's last discovery sits on the closed edge, exactly 90 days
+    // old, and still counts, as the time filter still passes a strategy exactly 90 days old.
+    expect(log.frequency('SMA_RSI', 94 * DAY, LOOKBACK)).toBe(1);
+    // One ms later it is out: PIVOT is the most frequent.
+    expect(log.frequency('SMA_RSI', 94 * DAY + 1, LOOKBACK)).toBe(0);
+    expect(log.frequency('PIVOT', 94 * DAY + 1, LOOKBACK)).toBe(1);
   });
 
   it('includes a discovery at exactly now and excludes one after now', () => {
@@ -78,11 +81,11 @@ describe('DiscoveryLog', () => {
     expect(log.frequency('PIVOT', now, LOOKBACK)).toBe(1);
   });
 
-  it('forgets discoveries at or before a cutoff', () => {
+  it('forgets discoveries before a cutoff and keeps one at it', () => {
     const log = logOf({ SMA_RSI: 4, PIVOT: 1 });
     log.forgetUpTo(2 * DAY);
-    // Left: SMA_RSI days 3, 4; PIVOT none. Even with an unbounded lookback, PIVOT is gone.
-    expect(log.count('SMA_RSI', 10 * DAY, 1000 * DAY)).toBe(2);
+    // Left: SMA_RSI days 2, 3, 4; PIVOT none. Even with an unbounded lookback, PIVOT is gone.
+    expect(log.count('SMA_RSI', 10 * DAY, 1000 * DAY)).toBe(3);
     expect(log.frequency('PIVOT', 10 * DAY, 1000 * DAY)).toBe(0);
   });
 
@@ -95,13 +98,13 @@ describe('DiscoveryLog', () => {
 });
 
 describe('DiscoveryLog counts kept across candle closes', () => {
-  it('counts again after forgetting up to exactly the oldest discovery counted', () => {
+  it('counts again after forgetting the oldest discovery counted', () => {
     const log = new DiscoveryLog();
     log.record('A', 10 * DAY);
     log.record('B', 20 * DAY);
     log.record('B', 21 * DAY);
     expect(log.frequency('A', 50 * DAY, LOOKBACK)).toBe(0.5);
-    log.forgetUpTo(10 * DAY);
+    log.forgetUpTo(10 * DAY + 1);
     expect(log.frequency('A', 50 * DAY, LOOKBACK)).toBe(0);
     expect(log.frequency('B', 51 * DAY, LOOKBACK)).toBe(1);
     // Forgetting older than everything counted changes nothing.

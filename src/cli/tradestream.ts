@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=64
 import { ListenError } from '../sinks/liveServer.js';
 import { StateLockError } from '../sinks/stateLock.js';
+import { NatsConnectError } from '../sources/jetstreamConnection.js';
 import { backtestCommand } from './backtestCommand.js';
 import { UsageError } from './cliOptions.js';
 import { demoFeedCommand } from './demoFeedCommand.js';
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     // Failures of the machine's state, not of the code: one line, no stack.
-    if (error instanceof StateLockError || error instanceof ListenError) {
+    if (error instanceof StateLockError || error instanceof ListenError || error instanceof NatsConnectError) {
       console.error(`tradestream: ${error.message}`);
       return 1;
     }

@@ -44,6 +44,22 @@ describe('one engine per state file', () => {
     expect(await engine.exited).toBe(0);
   }, 60_000);
 
+  it('reports a NATS server that cannot be reached in one line with exit 1, for run and publish', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const url = `nats://127.0.0.1:${port}`;
+    for (const args of [
+      ['run', '--source', 'jetstream', '--nats-url', url, '--db', join(dir, 'nats.db'), '--port', '0'],
+      ['publish', 'prices', join(import.meta.dirname, '..', 'fixtures', 'nats', 'candles.jsonl'), '--nats-url', url],
+    ]) {
+      const r = runCli(args, 60_000);
+      expect(r.status, args[0]).toBe(1);
+      expect(r.stderr.trim(), args[0]).toBe(`tradestream: cannot connect to NATS at ${url}: connection refused`);
+    }
+  }, 120_000);
+
   it('reports a port in use in one line with exit 1, no stack trace', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

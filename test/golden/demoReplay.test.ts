@@ -69,7 +69,9 @@ async function replay({ seed, strategies, candles }: Scenario): Promise<Replay> 
  * and once when the Klinger volume force took Klinger's own |2·dm/cm − 1| (it was |2·(dm/cm − 1)|):
  * KLINGER_VOLUME strategies' signals moved, and with them scores and a few trades: seed 7 one more
  * position.resized (final equity 99,604.12 → 99,604.24), seed 3 two more ensemble changes and one
- * more trade (99,573.80 → 99,573.15), seeds 11 and 42 every decision the same (scores moved).
+ * more trade (99,573.80 → 99,573.15), seeds 11 and 42 every decision the same (scores moved);
+ * and once when STOCHASTIC_EMA's stochasticDPeriod range became 3–50 (it refused its own default
+ * of 3): seed 3's output digest only, a rejection's reason now printing the range 3–50.
  */
 const GOLDEN: readonly (Scenario & Replay)[] = [
   {
@@ -115,7 +117,7 @@ const GOLDEN: readonly (Scenario & Replay)[] = [
     strategies: 3000,
     candles: 180,
     decisionDigest: '3d0edc92713842c4a8d394a17959d321354ce8360144cb67433d279988689a64',
-    outputDigest: 'e580a8e38fa7644b082ffd84c9ba129cfc0b579d2bcfb2ada63a6b4036967dbd',
+    outputDigest: '0bdd8c80fe110dfaf7ae1e2d74512b8870f4e08b269864ec694a2c936746ec89',
     byKind: {
       'strategy.accepted': 2446,
       'strategy.updated': 826,

@@ -129,7 +129,9 @@ export const oscillatorStrategies: readonly StrategyDefinition[] = [
     parameters: [
       integer('emaPeriod', 5, 50, 14),
       integer('stochasticKPeriod', 5, 50, 14),
-      integer('stochasticDPeriod', 5, 50, 3),
+      // STRATEGIES.md row 35 prints 5–50 with a default of 3, so the default spelled out was
+      // refused; the range admits its default (3–50). The rule does not read %D; it is identity only.
+      integer('stochasticDPeriod', 3, 50, 3),
       integer('overboughtThreshold', 70, 90, 80),
       integer('oversoldThreshold', 10, 30, 20),
     ],

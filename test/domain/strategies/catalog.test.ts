@@ -22,6 +22,18 @@ describe('parseStrategy', () => {
     expect(extra.ok && Object.keys(extra.value.parameters)).toEqual(['longEmaPeriod', 'shortEmaPeriod']);
   });
 
+  // Found by a bug hunt: STOCHASTIC_EMA's stochasticDPeriod defaults to 3 with a range of 5–50 (as
+  // STRATEGIES.md row 35 prints it), so the default strategy spelled out was refused.
+  it('accepts every type with its defaults spelled out, as the same strategy as with none given', () => {
+    for (const type of strategyTypes()) {
+      const implicit = parseStrategy(type, {});
+      expect(implicit.ok, type).toBe(true);
+      if (!implicit.ok) continue;
+      const explicit = parseStrategy(type, { ...implicit.value.parameters } as Record<string, number>);
+      expect(explicit, type).toEqual(implicit);
+    }
+  });
+
   it('rejects a parameter below its range, naming the parameter, value and range', () => {
     expect(parseStrategy('SMA_RSI', { rsiPeriod: 1 })).toEqual({
       ok: false,

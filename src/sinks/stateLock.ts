@@ -1,58 +1,55 @@
 /**
  * One engine per state file. SQLite's WAL lets two processes write one file, and a second engine on
  * it would interleave its commits with the first's (and a demo start would move the running
- * engine's file aside: found by a bug hunt). So the engine holds `<db>.lock`, a file holding its
- * process id, created exclusively. A lock whose process is gone (the engine was killed) is taken
- * over: a crash must not keep the engine from restarting.
+ * engine's file aside: found by a bug hunt). So the engine holds an exclusive SQLite lock on
+ * `<db>.lock` for its lifetime: an fcntl lock, which the kernel drops when the process ends however
+ * it ends (a killed engine leaves nothing to clean up, and a reused process id cannot keep a lock
+ * alive). The holder writes its process id to `<db>.lock.pid`, only to name it in the refusal.
+ * The lock file stays on disk: removing it would let a waiting process lock a file no one else sees.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 
 /** The state file is held by another live process. */
 export class StateLockError extends Error {
   override readonly name = 'StateLockError';
 }
 
-/** True when a process with this id exists (signal 0 checks without signalling). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Takes the lock of state file `db` for this process; returns its release (idempotent, removes the
- * lock only while it is still this process's). Throws StateLockError naming the holder.
+ * Takes the lock of state file `db` for this process; returns its release (idempotent). Throws
+ * StateLockError naming the holder's process id when another process (or another lock in this
+ * one) holds it.
  */
-export function acquireStateLock(db: string): () => void {
+export function acquireStateLock(db: string, retried = false): () => void {
   const path = `${db}.lock`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
-        throw new StateLockError(`state file ${db} is in use by process ${holder} (lock file ${path}); stop that engine or choose another --db`);
-      }
-      // Left by a process that is gone (or unreadable): take it over.
+  const pidFile = `${path}.pid`;
+  const lock = new Database(path, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    const code = (error as { code?: string }).code;
+    // Not a database (a lock file of another kind, or damaged): it holds no lock; replace it once.
+    if (code === 'SQLITE_NOTADB' && !retried) {
       rmSync(path, { force: true });
+      return acquireStateLock(db, true);
     }
+    if (code !== 'SQLITE_BUSY') throw error;
+    let holder = 'another process';
+    try {
+      holder = `process ${readFileSync(pidFile, 'utf8').trim()}`;
+    } catch {
+      // The holder has not written its id yet.
+    }
+    throw new StateLockError(`state file ${db} is in use by ${holder} (lock file ${path}); stop that engine or choose another --db`);
   }
+  writeFileSync(pidFile, `${process.pid}\n`);
   let held = true;
   return () => {
     if (!held) return;
     held = false;
-    try {
-      if (Number.parseInt(readFileSync(path, 'utf8'), 10) === process.pid) rmSync(path, { force: true });
-    } catch {
-      // Already gone.
-    }
+    rmSync(pidFile, { force: true });
+    lock.close();
   };
 }

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type BacktestTrade, inferInterval, runBacktest } from '../domain/backtest.js';
 import type { Candle, Millis } from '../domain/types.js';
+import { epochMillisOfText, splitCsvLine } from '../sources/csv.js';
 import { validatePrice } from '../sources/decode.js';
-import { epochMillis, splitCsvLine } from '../sources/csv.js';
 import { parseTimestamp } from '../sources/schemas.js';
 
 export const BACKTEST_HELP = `Usage: tradestream backtest --type TYPE --candles FILE [--params JSON] [--fee-bps N]
@@ -90,7 +90,8 @@ function readRows(path: string, text: string): Row[] {
         fields[name] = cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
       }
       // Epoch seconds, ms, µs or ns by magnitude (src/sources/csv.ts); JSON lines are the engine's epoch ms.
-      if (typeof fields.ts === 'number') fields.ts = epochMillis(fields.ts);
+      const tsCell = cells[columns.indexOf('ts')] as string;
+      if (typeof fields.ts === 'number') fields.ts = epochMillisOfText(tsCell);
     }
     const ts = parseTimestamp(fields.ts);
     if (ts === null) throw new BadInput(`${path}:${line}: field "ts" must be epoch ms or an ISO 8601 time with a zone (was ${JSON.stringify(fields.ts)})`);

@@ -74,3 +74,21 @@ export function epochMillis(value: number, unit: EpochUnit = epochUnitOf(value))
       return Math.trunc(value / 1_000_000);
   }
 }
+
+/** Units of `unit` in one millisecond, as a BigInt divisor (seconds multiply instead). */
+const PER_MS: Record<Exclude<EpochUnit, 's'>, bigint> = { ms: 1n, us: 1_000n, ns: 1_000_000n };
+
+/**
+ * Epoch milliseconds of a numeric time cell as written, `extraUnits` of its unit added (a kline's
+ * close time + 1). A whole number of more than 15 digits is divided exactly as a BigInt: nanosecond
+ * times (19 digits) are beyond a double's 2^53, and `Number` rounded them by up to 128 ns, which cut
+ * 1700000000002000000 ns to …001 ms (found by a review). Fractions go through `epochMillis`.
+ */
+export function epochMillisOfText(text: string, unit: EpochUnit = epochUnitOf(Number(text)), extraUnits = 0): number {
+  const digits = text.trim();
+  if (/^-?\d{16,}$/.test(digits)) {
+    const value = BigInt(digits) + BigInt(extraUnits);
+    return unit === 's' ? Number(value * 1_000n) : Number(value / PER_MS[unit]);
+  }
+  return epochMillis(Number(digits) + extraUnits, unit);
+}

@@ -6,14 +6,15 @@
  * twice. Every line is checked with the engine's own validators; a bad line is reported with its
  * number and skipped, never stopping the load.
  */
-import { canonicalJson } from '../domain/canonicalJson.js';
+
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { canonicalJson } from '../domain/canonicalJson.js';
 import { stableId } from '../domain/stableId.js';
 import type { Millis } from '../domain/types.js';
+import { epochMillisOfText, epochUnitOf, splitCsvLine } from './csv.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
-import { epochMillis, epochUnitOf, splitCsvLine } from './csv.js';
 import { describeValue, parseInterval, SYMBOL_PATTERN } from './schemas.js';
 
 /** One message to publish on the input stream. */
@@ -171,7 +172,7 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
     const obj: Record<string, unknown> = {
       symbol: get('symbol'),
       // Epoch seconds, ms, µs or ns by magnitude (csv.ts): seconds used to be published as 1970 ms.
-      ts: /^-?\d+(\.\d+)?$/.test(ts) ? epochMillis(Number(ts)) : ts,
+      ts: /^-?\d+(\.\d+)?$/.test(ts) ? epochMillisOfText(ts) : ts,
       open: Number(get('open')),
       high: Number(get('high')),
       low: Number(get('low')),
@@ -203,11 +204,11 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
     const openRaw = Number(fields[0]);
     const closeRaw = fields[6] === undefined ? Number.NaN : Number(fields[6]);
     const unit = epochUnitOf(openRaw);
-    const ts = epochMillis(openRaw, unit);
+    const ts = Number.isFinite(openRaw) ? epochMillisOfText(fields[0] as string, unit) : Number.NaN;
     let interval: unknown = opts.interval === undefined ? undefined : intervalValue(opts.interval);
     if (interval === undefined) {
       if (!Number.isFinite(closeRaw)) return { error: 'kline row has no close time to derive the interval from; pass an interval' };
-      interval = epochMillis(closeRaw + 1, unit) - ts;
+      interval = epochMillisOfText(fields[6] as string, unit, 1) - ts;
     }
     const [, open, high, low, close, volume] = fields.map((f) => Number(f));
     return { obj: { symbol, ts: Number.isFinite(openRaw) ? ts : fields[0], open, high, low, close, volume, interval } };

@@ -65,6 +65,12 @@ export class SymbolBook {
    * scattered among all of them. The hub's stats count only built strategies' series.
    */
   readonly pending = new Map<string, PendingStrategy>();
+  /**
+   * Per strategy id retired on this symbol: the latest of its discovery times and its retirement's.
+   * A discovery of that id not after it is one from before the retirement (sent again, or late),
+   * and must not bring the strategy back nor count again (found by a review).
+   */
+  readonly retiredThrough = new Map<string, Millis>();
   readonly hub = new IndicatorHub();
   readonly candles: CandleBuilder;
   readonly discoveries = new DiscoveryLog();
@@ -219,11 +225,21 @@ export class StrategyBook {
         book.byId.delete(id);
         book.strategies.splice(book.strategies.indexOf(built), 1);
       } else book.pending.delete(id);
+      book.retiredThrough.set(id, Math.max(existing.lastSeenAt, event.ts, book.retiredThrough.get(id) ?? Number.NEGATIVE_INFINITY));
       book.dirty = true;
       return {
         record: recordOf(existing, time, 'retired'),
         rejection: null,
         decision: this.decision('strategy.retired', event, time, `retired after ${existing.seenCount} discoveries`, { strategyId: id }),
+      };
+    }
+    const retiredThrough = book.retiredThrough.get(id);
+    if (retiredThrough !== undefined && event.ts <= retiredThrough) {
+      const reason = `discovery of ${id} at ${new Date(event.ts).toISOString()} is not after its retirement (through ${new Date(retiredThrough).toISOString()}): taken as sent again`;
+      return {
+        record: null,
+        decision: null,
+        rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'duplicate', reason, field: 'discoveredAt', symbol: event.symbol },
       };
     }
     if (existing !== undefined) {

@@ -68,6 +68,25 @@ describe('StrategyBook', () => {
     expect(other.book('BTC/USD').discoveries.count('SMA_RSI', T0 + 2 * hour, 86_400_000)).toBe(2);
   });
 
+  // Found by a review: a retirement dropped the strategy's discovery times, so an earlier discovery
+  // sent again after it re-registered the retired strategy and counted a second time.
+  it('does not bring a retired strategy back with a discovery from before its retirement, but does with a later one', () => {
+    const hour = 3_600_000;
+    const book = new StrategyBook(defaultConfig().evaluation);
+    const id = book.applyStrategy(discovery({ seq: 1, ts: T0 }), T0).record?.strategyId ?? '';
+    expect(book.applyStrategy(discovery({ seq: 2, ts: T0 + 2 * hour, retired: true }), T0 + 2 * hour).decision?.decision).toBe('strategy.retired');
+    const resent = book.applyStrategy(discovery({ seq: 3, ts: T0 }), T0 + 2 * hour);
+    expect(resent.rejection?.reason).toBe(
+      `discovery of ${id} at ${new Date(T0).toISOString()} is not after its retirement (through ${new Date(T0 + 2 * hour).toISOString()}): taken as sent again`,
+    );
+    expect(book.applyStrategy(discovery({ seq: 4, ts: T0 + hour }), T0 + 2 * hour).rejection?.code).toBe('duplicate');
+    expect(book.size()).toBe(0);
+    expect(book.book('BTC/USD').discoveries.count('SMA_RSI', T0 + 2 * hour, 86_400_000)).toBe(1);
+    const again = book.applyStrategy(discovery({ seq: 5, ts: T0 + 3 * hour }), T0 + 3 * hour);
+    expect(again.decision?.decision).toBe('strategy.accepted');
+    expect(book.size()).toBe(1);
+  });
+
   it(`keeps the latest ${KEPT_DISCOVERIES} discovery times per strategy, and takes one older than all of them as sent again`, () => {
     const book = new StrategyBook(defaultConfig().evaluation);
     const id = book.applyStrategy(discovery({ seq: 1, ts: T0 }), T0).record?.strategyId ?? '';

@@ -82,7 +82,8 @@ export class PaperAccount {
    * acts on the signal at the close (`enter` when flat, `exit` when long; anything else, or a
    * signal that does not fit the side, changes nothing). Pushes the candle's equity return, fills
    * included. The first candle seen has no previous close to mark from: it pushes a return only
-   * when it filled (the entry fee, −feeRate), which the live score must see like any other fee.
+   * when its fill moved the equity (the entry fee, −feeRate; nothing without a fee), which the live
+   * score must see like any other fee.
    * Returns the trade
    * this candle closed, or null. Throws on a non-positive or non-finite close, or a candle not
    * after the previous one: both are pipeline bugs, since inputs are validated at the source.

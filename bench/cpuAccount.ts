@@ -76,9 +76,10 @@ export function readCpu(serverPid: number | undefined): CpuReading {
 }
 
 /**
- * CPU ms spent between two readings: the main thread (tid = pid), threads started in between
- * (for the engine: its consumer thread), the other threads of the process (V8's compiler and
- * platform threads, libuv), the server, and their total. Null where there is no reading.
+ * CPU ms spent between two readings: the main thread (tid = pid), new threads (for the engine: its
+ * consumer thread; those not in `existedBefore` when given, else those started between the
+ * readings), the other threads of the process (V8's compiler and platform threads, libuv), the
+ * server, and their total. Null where there is no reading.
  */
 export interface CpuSpent {
   readonly mainMs: number | null;
@@ -88,7 +89,7 @@ export interface CpuSpent {
   readonly totalMs: number | null;
 }
 
-export function cpuSpent(before: CpuReading, after: CpuReading, mainTid = process.pid): CpuSpent {
+export function cpuSpent(before: CpuReading, after: CpuReading, mainTid = process.pid, existedBefore?: ReadonlySet<number>): CpuSpent {
   const server = before.server !== undefined && after.server !== undefined ? after.server - before.server : null;
   if (before.threads === undefined || after.threads === undefined) {
     return { mainMs: null, newThreadsMs: null, otherThreadsMs: null, serverMs: server, totalMs: null };
@@ -97,10 +98,10 @@ export function cpuSpent(before: CpuReading, after: CpuReading, mainTid = proces
   let fresh = 0;
   let other = 0;
   for (const [tid, ms] of after.threads) {
-    const start = before.threads.get(tid);
-    if (tid === mainTid) main += ms - (start ?? 0);
-    else if (start === undefined) fresh += ms;
-    else other += ms - start;
+    const spent = ms - (before.threads.get(tid) ?? 0);
+    if (tid === mainTid) main += spent;
+    else if (existedBefore === undefined ? !before.threads.has(tid) : !existedBefore.has(tid)) fresh += spent;
+    else other += spent;
   }
   return { mainMs: main, newThreadsMs: fresh, otherThreadsMs: other, serverMs: server, totalMs: main + fresh + other + (server ?? 0) };
 }

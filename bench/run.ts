@@ -124,7 +124,7 @@ export function renderReport(results: F): string {
           'loop ticks/s',
           'plain tick µs pipe / loop (mean)',
           'plain tick p50 µs pipe / loop',
-          'candle-closing tick ms pipe / loop (mean)',
+          'candle-closing tick µs pipe / loop (mean)',
           'overhead: plain-tick mean, all-ticks median chunk',
           'plain ticks over 1 ms (pauses): count, ms pipe / loop',
           'plain-tick mean without them µs pipe / loop (overhead)',
@@ -144,7 +144,7 @@ export function renderReport(results: F): string {
           ]),
       ),
       '',
-      'Target: overhead ≤ 2× the plain loop; per-tick cost independent of strategies on other symbols (compare the plain-tick column across sizes). A candle-closing tick runs phases 1–3 over its symbol and is counted apart. Timed in the steady state: the first `warmTicks` (10,000) go through both engines untimed (the first ticks after registration cost 25–50 ms more at 10,000 strategies, on whichever engine ran them first), then the engine that goes first alternates chunk by chunk. A plain tick over 1 ms waited for a pause (a garbage collection or the thread preempted: its own work is about a microsecond); a few such pauses landing in one engine\'s chunks carry its mean, so the mean without them is shown beside it.',
+      "Target: overhead ≤ 2× the plain loop; per-tick cost independent of strategies on other symbols (compare the plain-tick column across sizes). A candle-closing tick runs phases 1–3 over its symbol and is counted apart. Timed in the steady state: the first `warmTicks` (10,000) go through both engines untimed (the first ticks after registration cost 25–50 ms more at 10,000 strategies, on whichever engine ran them first), then the engine that goes first alternates chunk by chunk. A plain tick over 1 ms waited for a pause (a garbage collection or the thread preempted: its own work is about a microsecond); a few such pauses landing in one engine's chunks carry its mean, so the mean without them is shown beside it.",
       '',
     );
     lines.push('## 1b. Tick-to-decision latency at a fixed offered rate', '');
@@ -208,17 +208,23 @@ export function renderReport(results: F): string {
           ]),
         ),
         '',
-        'Evaluation = candles from prices, the shared indicators, every strategy\'s rule and paper account; then phases 1–5. Ensembles, rotation and trading are per-candle work (one symbol\'s ensemble search, all 16 symbols\' sizes) spread over the candle\'s strategies. The seven clock reads per candle this takes (about 0.3 µs against about 1 ms a candle) are inside the loop figures of section 2.',
+        "Evaluation = candles from prices, the shared indicators, every strategy's rule and paper account; then phases 1–5. Ensembles, rotation and trading are per-candle work (one symbol's ensemble search, all 16 symbols' sizes) spread over the candle's strategies. The seven clock reads per candle this takes (about 0.3 µs against about 1 ms a candle) are inside the loop figures of section 2.",
         '',
       );
     }
   }
   const withFloor = sizes.filter((s) => s.candleFloor !== undefined && s.candlePath !== undefined);
   if (withFloor.length > 0) {
-    lines.push('## 2c. The candle path\'s floor (live evaluation and phases 1–2 as columns of doubles, bench/floor.ts)', '');
+    lines.push("## 2c. The candle path's floor (live evaluation and phases 1–2 as columns of doubles, bench/floor.ts)", '');
     lines.push(
       table(
-        ['strategies (series per symbol)', 'floor ns per strategy-candle: engine arithmetic / factored recency / evaluation only', 'floor evaluations/s (engine arithmetic)', 'engine loop ns (section 2) / floor', 'target budget'],
+        [
+          'strategies (series per symbol)',
+          'floor ns per strategy-candle: engine arithmetic / factored recency / evaluation only',
+          'floor evaluations/s (engine arithmetic)',
+          'engine loop ns (section 2) / floor',
+          'target budget',
+        ],
         withFloor.map((s) => {
           const series = (get(s, 'candleFloor.seriesPerSymbol') as number[] | undefined) ?? [];
           const floorNs = get(s, 'candleFloor.nsPerEvaluation.full');
@@ -272,14 +278,17 @@ export function renderReport(results: F): string {
       ]),
     ),
     '',
-    'The pipeline registers first and the loop second, in one process: the first full-size registration in a process pays for the JIT and the heap\'s growth, so this ratio measures that order more than the pipeline (with the order swapped it inverted; README, Performance). The tick and candle sections interleave the two engines chunk by chunk and round by round instead.',
+    "The pipeline registers first and the loop second, in one process: the first full-size registration in a process pays for the JIT and the heap's growth, so this ratio measures that order more than the pipeline (with the order swapped it inverted; README, Performance). The tick and candle sections interleave the two engines chunk by chunk and round by round instead.",
     '',
   );
   const jsRun = results.jetstreamRun as F | undefined;
   const jsWhen =
     jsRun === undefined
       ? []
-      : [`Run separately: ${String(jsRun.startedAt)} · ${String(jsRun.seconds)} s · load average at start ${String(jsRun.loadAverageAtStart)}, at end ${String(jsRun.loadAverageAtEnd)}`, ''];
+      : [
+          `Run separately: ${String(jsRun.startedAt)} · ${String(jsRun.seconds)} s · load average at start ${String(jsRun.loadAverageAtStart)}, at end ${String(jsRun.loadAverageAtEnd)}`,
+          '',
+        ];
   lines.push('## 3. JetStream end to end', '', ...jsWhen, ...jetstreamSection(results.jetstream), '');
   lines.push(`Outputs identical between pipeline and loop: ${sizes.map((s) => `${num(s, 'strategies')}: ${String(s.outputsMatch)}`).join(', ')}`, '');
   return lines.join('\n');
@@ -292,7 +301,20 @@ function jetstreamSection(js: unknown): string[] {
   const rate = (s: F, p: string) => `${num(s, `${p}.messagesPerSecond`)} (${num(s, `${p}.tickSpan.messagesPerSecond`)})`;
   return [
     table(
-      ['strategies', 'messages (registration + ticks)', 'engine msg/s (tick span)', 'bare, ack every 100 ms', 'bare, ack every 100th', 'bare, ack each', 'bare, ack every 100 ms keeping every message until then', 'engine / bare (100 ms): whole stream, tick span, whole-stream CPU', 'pipeline in memory msg/s', 'main-thread ceiling msg/s (pipeline in memory + decode) / bare', 'CPU µs/msg engine / bare / bare keeping / in memory', 'GC µs/msg engine / bare / bare keeping / in memory'],
+      [
+        'strategies',
+        'messages (registration + ticks)',
+        'engine msg/s (tick span)',
+        'bare, ack every 100 ms',
+        'bare, ack every 100th',
+        'bare, ack each',
+        'bare, ack every 100 ms keeping every message until then',
+        'engine / bare (100 ms): whole stream, tick span, whole-stream CPU',
+        'pipeline in memory msg/s',
+        'main-thread ceiling msg/s (pipeline in memory + decode) / bare',
+        'CPU µs/msg engine / bare / bare keeping / in memory',
+        'GC µs/msg engine / bare / bare keeping / in memory',
+      ],
       runs.map((s) => [
         num(s, 'strategies'),
         `${num(s, 'messages')} (${num(s, 'registrationMessages')} + ${num(s, 'tickMessages')})`,
@@ -310,7 +332,17 @@ function jetstreamSection(js: unknown): string[] {
     ),
     '',
     table(
-      ['strategies', 'engine run: wall s', 'engine CPU s: main thread / consumer thread / other threads / nats-server = total', 'cores busy', 'bare (ack every 100 ms): wall s', 'bare CPU s: process / nats-server = total', 'CPU budget at 0.8 of bare (cores × bare wall / 0.8) s', 'engine CPU / budget', 'floor: bare CPU + pipeline in memory s / budget'],
+      [
+        'strategies',
+        'engine run: wall s',
+        'engine CPU s: main thread / consumer thread / other threads / nats-server = total',
+        'cores busy',
+        'bare (ack every 100 ms): wall s',
+        'bare CPU s: process / nats-server = total',
+        'CPU budget at 0.8 of bare (cores × bare wall / 0.8) s',
+        'engine CPU / budget',
+        'floor: bare CPU + pipeline in memory s / budget',
+      ],
       runs.map((s) => {
         const secs = (p: string) => num(s, p, 2);
         const seconds = (p: string) => {
@@ -333,9 +365,9 @@ function jetstreamSection(js: unknown): string[] {
       }),
     ),
     '',
-    'CPU account (Linux /proc, 10 ms ticks; – elsewhere): CPU time of each thread of the process and of the nats-server over the run, from before the engine (or bare consumer) connects to its last message. The engine\'s consumer thread is the thread started during its run; the other threads are V8\'s compiler and platform threads and libuv\'s. Every thread and the server share the machine\'s cores, so a run cannot take less wall time than its total CPU over the cores: to reach 0.8 of the bare consumer\'s rate, the engine\'s run must fit in cores × bare wall / 0.8 of CPU; "engine CPU / budget" above 1 means it cannot, whatever the order of its work. "Cores busy" = total CPU / (cores × wall). The floor is the least any engine running this pipeline could spend: the bare consumer\'s CPU (NATS client, parsing, acks and the server\'s side of them) plus the pipeline\'s time in memory (without decoding, which parses each message again); above 1, the target is out of reach on these cores for any transport or sink design.',
+    "CPU account (Linux /proc, 10 ms ticks; – elsewhere): CPU time of each thread of the process and of the nats-server over the run, over the same window as the rates: from its first message to its last (the engine: to the commit of its last), so setting up the store and the consumer is not in it. The engine's consumer thread is the thread started for its run (not there before the engine started); the other threads are V8's compiler and platform threads and libuv's. Every thread and the server share the machine's cores, so a run cannot take less wall time than its total CPU over the cores: to reach 0.8 of the bare consumer's rate, the engine's run must fit in cores × bare wall / 0.8 of CPU; \"engine CPU / budget\" above 1 means it cannot, whatever the order of its work. \"Cores busy\" = total CPU / (cores × wall). The floor is the least any engine running this pipeline could spend: the bare consumer's CPU (NATS client, parsing, acks and the server's side of them) plus the pipeline's time in memory (without decoding, which parses each message again); above 1, the target is out of reach on these cores for any transport or sink design.",
     '',
-    'One stream per size, published once with `publishMessages` + `toWireMessage` (publish msg/s in results.json). Engine = startEngine (temp SQLite, serve: false) on JetStreamSource.events(0), acks after each commit; from its first message to the commit of the last seq. Bare = a separate durable (AckPolicy.All) that only JSON.parses and acks. "Keeping" = the 100 ms bare consumer holding every JsMsg until its ack (the engine does not: its consumer thread keeps only the ack subject of each message, its main thread only seq numbers). CPU = process.cpuUsage (all threads, the consumer thread of the engine included) per message; GC = pause time of gc performance entries. Rates in parentheses: the tick span alone (after the registration span). "Pipeline in memory" = the same events pushed into tradingPipeline without NATS or SQLite. "Main-thread ceiling" adds the time to decode every message (JSON.parse and validation, done on the engine\'s main thread; best of three passes): the fastest the main thread could go with free sinks and free transport, so its ratio to the bare consumer is the most the whole-stream ratio can reach with today\'s pipeline. Target: engine / bare ≥ 0.8 at 10,000 strategies: the tick span is the streaming rate; the whole stream adds the registration span, where the pipeline itself (in memory) is slower than the bare consumer.',
+    'One stream per size, published once with `publishMessages` + `toWireMessage` (publish msg/s in results.json). Engine = startEngine (temp SQLite, serve: false) on JetStreamSource.events(0), acks after each commit; from its first message to the commit of the last seq. Bare = a separate durable (AckPolicy.All) that only JSON.parses and acks. "Keeping" = the 100 ms bare consumer holding every JsMsg until its ack (the engine does not: its consumer thread keeps only the ack subject of each message, its main thread only seq numbers). CPU = process.cpuUsage (all threads, the consumer thread of the engine included) per message; GC = pause time of gc performance entries. Rates in parentheses: the tick span alone (after the registration span). "Pipeline in memory" = the same events pushed into tradingPipeline without NATS or SQLite, best of three passes. "Main-thread ceiling" adds the time to decode every message (JSON.parse and validation, done on the engine\'s main thread; best of three passes): the fastest the main thread could go with free sinks and free transport, so its ratio to the bare consumer is the most the whole-stream ratio can reach with today\'s pipeline. Target: engine / bare ≥ 0.8 at 10,000 strategies: the tick span is the streaming rate; the whole stream adds the registration span, where the pipeline itself (in memory) is slower than the bare consumer.',
   ];
 }
 
@@ -361,9 +393,13 @@ async function runJetStreamSizes(suite: SuiteOptions): Promise<F[]> {
     for (const n of suite.sizes.filter((s) => s <= 10_000)) {
       const t0 = Date.now();
       const plan = { ...sizeOptions(suite, n).plan, candleRounds: 1, candleWarmRounds: 1 };
-      const child = run(process.execPath, ['--expose-gc', ...ENGINE_NODE_FLAGS, script, JSON.stringify({ url: server.url, serverPid: server.pid, plan, ...(profileDir ? { profileDir } : {}) })], {
-        maxBuffer: 64 * 2 ** 20,
-      });
+      const child = run(
+        process.execPath,
+        ['--expose-gc', ...ENGINE_NODE_FLAGS, script, JSON.stringify({ url: server.url, serverPid: server.pid, plan, ...(profileDir ? { profileDir } : {}) })],
+        {
+          maxBuffer: 64 * 2 ** 20,
+        },
+      );
       child.child.stderr?.pipe(process.stderr);
       const { stdout } = await child;
       out.push(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as F);

@@ -53,7 +53,14 @@ function memorySnapshot(): EngineFigures {
   const gc = collectGarbage();
   const m = process.memoryUsage();
   const mib = (b: number) => round(b / 2 ** 20, 1);
-  return { afterGc: gc, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external) };
+  return {
+    afterGc: gc,
+    rssMiB: mib(m.rss),
+    heapUsedMiB: mib(m.heapUsed),
+    heapUsedBytes: m.heapUsed,
+    heapTotalMiB: mib(m.heapTotal),
+    externalMiB: mib(m.external),
+  };
 }
 
 /**
@@ -98,6 +105,8 @@ function tickThroughput(
     chunkRatios.push((took[0] as number) / (took[1] as number));
   }
   const out: EngineFigures = {};
+  // Per engine, in `engines` order (pipeline, loop): the plain-tick figures unrounded, for the ratios.
+  const raw: { mean: number; p50: number; withoutPauses: number }[] = [];
   engines.forEach((engine, k) => {
     const c = cost[k] as Float64Array;
     const plain: number[] = [];
@@ -118,6 +127,11 @@ function tickThroughput(
       }
     }
     const plainSum = plain.reduce((a, b) => a + b, 0);
+    raw.push({
+      mean: mean(plain),
+      p50: quantile(plain, 0.5),
+      withoutPauses: plain.length > pauses ? (plainSum - pauseMs) / (plain.length - pauses) : Number.NaN,
+    });
     out[engine.name] = {
       warmTicks: start,
       ticks: n - start,
@@ -131,18 +145,18 @@ function tickThroughput(
       plainTickMaxUs: us(quantile(plain, 1)),
       plainTicksOver1ms: pauses,
       plainTicksOver1msMs: round(pauseMs, 2),
-      plainTickMeanWithoutPausesUs: us(plain.length > pauses ? (plainSum - pauseMs) / (plain.length - pauses) : Number.NaN),
+      plainTickMeanWithoutPausesUs: us((raw[k] as { withoutPauses: number }).withoutPauses),
       candleClosingTicks: closing.length,
       candleClosingTickMeanUs: us(mean(closing)),
       candleClosingTickMaxUs: us(quantile(closing, 1)),
     };
   });
   out.pipelineOverLoop = round(median(chunkRatios), 3);
-  const p = out.pipeline as EngineFigures;
-  const l = out.loop as EngineFigures;
-  out.plainTickPipelineOverLoop = round((p.plainTickMeanUs as number) / (l.plainTickMeanUs as number), 3);
-  out.plainTickP50PipelineOverLoop = round((p.plainTickP50Us as number) / (l.plainTickP50Us as number), 3);
-  out.plainTickWithoutPausesPipelineOverLoop = round((p.plainTickMeanWithoutPausesUs as number) / (l.plainTickMeanWithoutPausesUs as number), 3);
+  // Ratios of the unrounded figures (the printed µs are rounded to 0.01).
+  const [p, l] = raw as [(typeof raw)[number], (typeof raw)[number]];
+  out.plainTickPipelineOverLoop = round(p.mean / l.mean, 3);
+  out.plainTickP50PipelineOverLoop = round(p.p50 / l.p50, 3);
+  out.plainTickWithoutPausesPipelineOverLoop = round(p.withoutPauses / l.withoutPauses, 3);
   return out;
 }
 
@@ -206,7 +220,13 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], rat
  * through both engines but not counted, so what is timed is the steady state. In the timed rounds
  * the loop also times each phase (`phases`: where a candle close spends its time).
  */
-function candlePath(loop: ReturnType<typeof loopEngine>, pipeline: BenchEngine, candles: readonly InputEvent[], symbols: number, warmRounds: number): EngineFigures {
+function candlePath(
+  loop: ReturnType<typeof loopEngine>,
+  pipeline: BenchEngine,
+  candles: readonly InputEvent[],
+  symbols: number,
+  warmRounds: number,
+): EngineFigures {
   if (!(warmRounds >= 1)) throw new RangeError(`candle path: candleWarmRounds must be >= 1 (was ${warmRounds})`);
   const rates = { loop: [] as number[], pipeline: [] as number[] };
   const ratios: number[] = [];
@@ -299,7 +319,8 @@ export async function runSize(opts: SizeOptions, log: Log = () => {}, cfg: Engin
   if (memoryBefore !== null && result.memory !== undefined) {
     const loaded = (result.memory as EngineFigures).pipelineLoadedAndRunning as EngineFigures;
     (result.memory as Record<string, unknown>).heapBytesPerStrategy = round(
-      (((loaded.heapUsedMiB as number) - (memoryBefore.heapUsedMiB as number)) * 2 ** 20) / Math.max(1, book.size()),
+      // From the bytes, not the MiB rounded for display (±0.1 MiB is ±130 bytes a strategy at 1,000).
+      ((loaded.heapUsedBytes as number) - (memoryBefore.heapUsedBytes as number)) / Math.max(1, book.size()),
       0,
     );
   }

@@ -16,11 +16,53 @@ describe('CPU account from /proc (bench/cpuAccount.ts)', () => {
   });
 
   it('splits the CPU between two readings into main thread, new threads, other threads and the server', () => {
-    const before = { threads: new Map([[10, 1_000], [11, 200], [12, 50]]), server: 5_000 };
+    const before = {
+      threads: new Map([
+        [10, 1_000],
+        [11, 200],
+        [12, 50],
+      ]),
+      server: 5_000,
+    };
     // Thread 12 exited (its time is lost, as on Linux); 13 started in between.
-    const after = { threads: new Map([[10, 1_700], [11, 260], [13, 400]]), server: 5_900 };
+    const after = {
+      threads: new Map([
+        [10, 1_700],
+        [11, 260],
+        [13, 400],
+      ]),
+      server: 5_900,
+    };
     expect(cpuSpent(before, after, 10)).toEqual({ mainMs: 700, newThreadsMs: 400, otherThreadsMs: 60, serverMs: 900, totalMs: 2_060 });
-    expect(cpuSpent({ threads: undefined, server: undefined }, after, 10)).toEqual({ mainMs: null, newThreadsMs: null, otherThreadsMs: null, serverMs: null, totalMs: null });
+    expect(cpuSpent({ threads: undefined, server: undefined }, after, 10)).toEqual({
+      mainMs: null,
+      newThreadsMs: null,
+      otherThreadsMs: null,
+      serverMs: null,
+      totalMs: null,
+    });
+  });
+
+  // The engine's window starts at its first message, after its consumer thread started: the threads
+  // that existed before the engine tell that thread apart, and only what it spent in the window counts.
+  it('counts as new the threads not there before the run, from the first reading on', () => {
+    const before = {
+      threads: new Map([
+        [10, 1_000],
+        [11, 200],
+        [13, 150],
+      ]),
+      server: 5_000,
+    };
+    const after = {
+      threads: new Map([
+        [10, 1_700],
+        [11, 260],
+        [13, 400],
+      ]),
+      server: 5_900,
+    };
+    expect(cpuSpent(before, after, 10, new Set([10, 11]))).toEqual({ mainMs: 700, newThreadsMs: 250, otherThreadsMs: 60, serverMs: 900, totalMs: 1_910 });
   });
 
   it('sees this thread spend CPU (Linux)', () => {

@@ -17,6 +17,9 @@ export interface TradeClosed {
   readonly return: number;
 }
 
+/** A kept equity figure outside (1e-100, 1e100) is rebased to 1: far inside a double's range. */
+const REBASE_ABOVE = 1e100;
+
 /**
  * The paper equity curve of one strategy, marked at candle closes.
  *
@@ -45,6 +48,11 @@ export class PaperAccount {
   /** Equity just before the entry fee: the base of the open trade's return. */
   #equityBeforeEntry = 1;
   #realizedEquity = 1;
+  /**
+   * ln of the factor the equity figures above were divided by (see #rebase): the account's equity is
+   * #equity · e^#logScale. The returns, drawdown and trade returns are ratios of the kept figures.
+   */
+  #logScale = 0;
   #candles = 0;
   #lastTs: Millis = Number.NEGATIVE_INFINITY;
   #lastClose = 0;
@@ -113,7 +121,23 @@ export class PaperAccount {
     this.#candles++;
     this.#lastTs = candle.ts;
     this.#lastClose = close;
+    if (!(this.#equity < REBASE_ABOVE && this.#equity > 1 / REBASE_ABOVE)) this.#rebase();
     return closed;
+  }
+
+  /**
+   * Divides every kept equity figure by the equity, so it is 1 again. Prices anywhere in the bounds
+   * (1e-12 to 1e15) can compound a paper equity past a double's range within a few dozen trades
+   * (bought at 1e-6, sold at 1e6): the candle's return then came out Infinity or NaN, and the
+   * engine stopped (found by a bug hunt). Only ratios of these figures reach the live score.
+   */
+  #rebase(): void {
+    const factor = this.#equity;
+    this.#logScale += Math.log(factor);
+    this.#equity = 1;
+    this.#peakEquity /= factor;
+    this.#equityBeforeEntry /= factor;
+    this.#realizedEquity /= factor;
   }
 
   #closeTrade(exitTime: Millis, exitPrice: number): TradeClosed {
@@ -195,11 +219,11 @@ export class PaperAccount {
   }
   /** Paper equity marked at the last close, after fees; starts at 1. */
   get equity(): number {
-    return this.#equity;
+    return this.#logScale === 0 ? this.#equity : this.#equity * Math.exp(this.#logScale);
   }
   /** Highest equity seen at a candle close. */
   get peakEquity(): number {
-    return this.#peakEquity;
+    return this.#logScale === 0 ? this.#peakEquity : this.#peakEquity * Math.exp(this.#logScale);
   }
   /** Largest fall from a previous peak, 1 − equity / peak, over the account's life, in [0, 1). */
   get maxDrawdown(): number {
@@ -211,7 +235,7 @@ export class PaperAccount {
   }
   /** Compounded net return of the closed trades: equity after the last exit − 1. */
   get realizedReturn(): number {
-    return this.#realizedEquity - 1;
+    return (this.#logScale === 0 ? this.#realizedEquity : this.#realizedEquity * Math.exp(this.#logScale)) - 1;
   }
   /**
    * Net return of the open trade at the last close, entry fee paid, exit fee not yet (fraction);

@@ -87,6 +87,32 @@ describe('PaperAccount', () => {
     expect(account.returns.tsAt(0)).toBe(0);
   });
 
+  // Found by a bug hunt: bought at 1e-6 and sold at 1e6 again and again (prices within the bounds),
+  // the equity passed a double's range and the candle's return came out Infinity, stopping the engine.
+  it('rebases an equity past 1e100 and still reports it, its returns and drawdown exactly', () => {
+    const steps: [number, Signal][] = [];
+    for (let i = 0; i < 12; i++) steps.push([1e-6, 'enter'], [1e6, 'exit']);
+    const { account, trades } = run(0, steps, 30);
+    // Each round trip multiplies the equity by 1e12: after 12 of them it is 1e144 (rebased on the way).
+    expect(trades).toHaveLength(12);
+    for (const t of trades) expect(t.return).toBeCloseTo(1e12 - 1, -1);
+    expect(account.equity / 1e144).toBeCloseTo(1, 10);
+    expect(account.realizedReturn / 1e144).toBeCloseTo(1, 10);
+    expect(account.maxDrawdown).toBe(0);
+    expect(account.returns.toArray().every((r) => Number.isFinite(r))).toBe(true);
+    expect(account.returns.toArray().filter((r) => r > 0)).toHaveLength(12);
+    // 30 round trips: 1e360 is past a double (it threw before); the returns stay finite, 1e12 − 1 a trip.
+    const far = run(0, [...steps, ...steps, ...steps.slice(0, 12)], 30);
+    expect(far.trades).toHaveLength(30);
+    expect(
+      far.account.returns
+        .toArray()
+        .filter((r) => r > 0)
+        .map((r) => Math.round(r / 1e12)),
+    ).toEqual(new Array(15).fill(1));
+    expect(far.account.equity).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it('pushes 0 for a candle spent flat and nothing for the first candle', () => {
     const { account } = run(0.001, [
       [100, null],

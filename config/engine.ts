@@ -10,12 +10,10 @@ import Type from 'typebox';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const fraction = (def: number, description: string) =>
-  Type.Number({ minimum: 0, maximum: 1, default: def, description });
+const fraction = (def: number, description: string) => Type.Number({ minimum: 0, maximum: 1, default: def, description });
 const positiveMs = (def: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 10 * 365 * DAY, default: def, description: `${description} (ms)` });
-const days = (def: number, description: string) =>
-  Type.Number({ minimum: 0, maximum: 3650, default: def, description: `${description} (days)` });
+const days = (def: number, description: string) => Type.Number({ minimum: 0, maximum: 3650, default: def, description: `${description} (days)` });
 
 export const EvaluationConfig = Type.Object(
   {
@@ -37,6 +35,13 @@ export const EvaluationConfig = Type.Object(
       maximum: 100_000_000,
       default: 525_600,
       description: 'Candles per year used to annualize Sharpe, return and volatility (525600 = 1m candles, 24/7).',
+    }),
+    maxTimeJump: Type.Integer({
+      minimum: 60_000,
+      maximum: 10 * 365 * DAY,
+      default: DAY,
+      description:
+        'A price stamped more than this ahead of the market clock is refused (ts_too_far_ahead) unless the next price is as far ahead: one mistyped time cannot move the clock for good (ms).',
     }),
   },
   { default: {}, additionalProperties: false },
@@ -103,7 +108,12 @@ export const RotationConfig = Type.Object(
 export const PositionConfig = Type.Object(
   {
     minRebalance: fraction(0.1, 'Resize only when the target moves by more than this share of the position.'),
-    stopLoss: Type.Number({ minimum: 0.0001, maximum: 1, default: 0.05, description: 'Stop-loss distance below the entry price (fraction, > 0: it bounds the risk per position).' }),
+    stopLoss: Type.Number({
+      minimum: 0.0001,
+      maximum: 1,
+      default: 0.05,
+      description: 'Stop-loss distance below the entry price (fraction, > 0: it bounds the risk per position).',
+    }),
     takeProfit: Type.Number({ minimum: 0, maximum: 100, default: 0.15, description: 'Take-profit distance above the entry price (fraction).' }),
     cooldown: positiveMs(HOUR, 'No re-entry on a symbol for this long after a risk exit'),
     feeBps: Type.Number({ minimum: 0, maximum: 1000, default: 10, description: 'Fee per fill (basis points of notional).' }),
@@ -202,7 +212,10 @@ export const StoreConfig = Type.Object(
   {
     db: Type.String({ default: './data/tradestream.db', description: 'SQLite state file (WAL).' }),
     flushInterval: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'Batch writes into one transaction this often (ms, wall time).' }),
-    decisionLog: Type.String({ default: '', description: 'Also write canonical decision lines to this file, after each commit (a restart rewrites it from the state store); empty disables.' }),
+    decisionLog: Type.String({
+      default: '',
+      description: 'Also write canonical decision lines to this file, after each commit (a restart rewrites it from the state store); empty disables.',
+    }),
     writer: Type.Union([Type.Literal('inline'), Type.Literal('thread')], {
       default: 'inline',
       description:

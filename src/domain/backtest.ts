@@ -86,7 +86,14 @@ export function runBacktest(request: BacktestRequest): BacktestResult {
     barOf.set(Math.floor(c.ts / interval) * interval, i);
   });
   const periodsPerYear = YEAR_MS / interval;
-  const book = new StrategyBook({ interval, feeBps: request.feeBps ?? 10, returnsWindow: candles.length, periodsPerYear });
+  // maxTimeJump is the engine clock's (EvaluationStage); the backtest feeds the book directly.
+  const book = new StrategyBook({
+    interval,
+    feeBps: request.feeBps ?? 10,
+    returnsWindow: candles.length,
+    periodsPerYear,
+    maxTimeJump: Number.POSITIVE_INFINITY,
+  });
   const change = book.applyStrategy(
     {
       kind: 'strategy',

@@ -15,9 +15,13 @@ import type { Frame } from './frame.js';
 export class EvaluationStage {
   readonly book: StrategyBook;
   private clock = Number.NEGATIVE_INFINITY;
+  /** Time of the last price refused for being too far ahead (NaN when the last price was not). */
+  private aheadWitness = Number.NaN;
+  private readonly maxTimeJump: number;
 
   constructor(cfg: EvaluationConfig) {
     this.book = new StrategyBook(cfg);
+    this.maxTimeJump = cfg.maxTimeJump;
   }
 
   /** One input → one frame. Never throws for bad input: a rejection passes through as an output. */
@@ -32,6 +36,29 @@ export class EvaluationStage {
       if (change.decision !== null) outputs.push(change.decision);
       return this.frame(input.seq, input, this.book.book(input.symbol), outputs, time);
     }
+    // The clock only moves forward, and every strategy's age and every later price are judged by
+    // it: one price stamped years ahead (a mistyped year) aged every strategy out and made every
+    // later tick late, for good, replays included (found by a bug hunt). A price more than
+    // maxTimeJump ahead is refused unless the price before it was refused as just as far ahead: a
+    // real gap (an outage) costs one price, a lone wrong time nothing else.
+    if (input.ts - this.clock > this.maxTimeJump && Number.isFinite(this.clock)) {
+      const witness = this.aheadWitness;
+      this.aheadWitness = input.ts;
+      if (!(Math.abs(input.ts - witness) <= this.maxTimeJump)) {
+        const reason = `${input.kind} time ${new Date(input.ts).toISOString()} is ${input.ts - this.clock} ms ahead of the market clock ${new Date(this.clock).toISOString()}, more than evaluation.maxTimeJump ${this.maxTimeJump} ms; the next price as far ahead would confirm the jump`;
+        const rejection: Rejection = {
+          kind: 'rejection',
+          seq: input.seq,
+          source: input.kind,
+          code: 'ts_too_far_ahead',
+          reason,
+          field: 'ts',
+          symbol: input.symbol,
+        };
+        return this.frame(input.seq, null, null, [rejection], this.clock);
+      }
+    }
+    this.aheadWitness = Number.NaN;
     this.clock = Math.max(this.clock, input.ts);
     const symbolBook = this.book.book(input.symbol);
     const { closed, applied } = this.book.applyPrice(input);

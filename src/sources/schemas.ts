@@ -58,7 +58,7 @@ const MAX_EPOCH_MS = 8.64e15;
  * ISO 8601 / RFC 3339 date, or date-time with a zone. A date-time without `Z` or an offset is
  * refused: it would be read in the process's local zone, and replay must not depend on `TZ`.
  */
-const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2}):?(\d{2})))?$/;
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?([Zz]|([+-])(\d{2})(?::?(\d{2}))?))?$/;
 
 const INTERVAL_PATTERN = /^([1-9]\d{0,6})(s|m|h|d|w)$/;
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -95,7 +95,8 @@ export function parseTimestamp(value: unknown): Millis | null {
   let offsetMinutes = 0;
   if (m[9] !== undefined) {
     const offH = Number(m[10]);
-    const offM = Number(m[11]);
+    // ISO 8601 allows an offset of hours alone (`+01`; found by a bug hunt, it was refused).
+    const offM = m[11] === undefined ? 0 : Number(m[11]);
     if (offH > 23 || offM > 59) return null;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (offH * 60 + offM);
   }

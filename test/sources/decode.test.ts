@@ -80,6 +80,8 @@ describe('decodeMessage accepts valid messages exactly', () => {
   it.each([
     ['2026-11-20T11:30:00+01:30', Date.UTC(2026, 10, 20, 10)],
     ['2026-11-20T05:00:00-0500', Date.UTC(2026, 10, 20, 10)],
+    // An offset of hours alone is ISO 8601 too (found by a bug hunt: it was refused).
+    ['2026-11-20T11:00:00+01', Date.UTC(2026, 10, 20, 10)],
     ['2026-11-20', Date.UTC(2026, 10, 20)],
     ['2026-11-20T10:00:00.123456789Z', Date.UTC(2026, 10, 20, 10, 0, 0, 123)],
   ])('reads ISO time %s with its zone', (ts, ms) => {

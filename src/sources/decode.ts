@@ -145,7 +145,8 @@ function validateTick(obj: Record<string, unknown>, seq: number): TickEvent | Re
  */
 export function validatePrice(obj: unknown, seq: number, candleInterval?: Millis): PriceEvent | Rejection {
   if (!isRecord(obj)) return notAnObject(seq, 'unknown', obj);
-  if (obj.open !== undefined || obj.high !== undefined || obj.low !== undefined || obj.close !== undefined) return validateCandle(obj, seq, candleInterval);
+  // null counts as absent, as elsewhere: a tick carrying `"open": null` is a tick (found by a bug hunt).
+  if (obj.open != null || obj.high != null || obj.low != null || obj.close != null) return validateCandle(obj, seq, candleInterval);
   if (obj.price !== undefined) return validateTick(obj, seq);
   const reason = 'field "price" is missing: a price message is a tick with "price" or a candle with "open", "high", "low", "close"';
   return reject(seq, 'unknown', { code: 'missing_field', field: 'price', reason }, claimedSymbol(obj));

@@ -103,6 +103,10 @@ describe('decodeMessage accepts valid messages exactly', () => {
     expect(decode({ ...candle, open: 1e15, high: 1e15, low: 1e-12, close: 1e-12, volume: 1e18 })).toMatchObject({ kind: 'candle', high: 1e15, low: 1e-12 });
   });
 
+  it('reads a tick carrying null candle fields as a tick', () => {
+    expect(decode({ ...tick, open: null, close: null })).toMatchObject({ kind: 'tick', price: 68_000.5 });
+  });
+
   it('accepts a zero trade size and ignores unknown extra fields', () => {
     expect(decode({ ...tick, size: 0, exchange: 'x' })).toMatchObject({ kind: 'tick', size: 0 });
   });

@@ -122,7 +122,7 @@ describe('tradestream backtest', () => {
 
   it('exits 2 on an unknown type, a missing flag, malformed --params or a missing file', async () => {
     const path = file('ok2.csv', csv);
-    expect((await run(['--type', 'NOPE', '--candles', path])).err).toContain('unknown strategy type NOPE');
+    expect((await run(['--type', 'NOPE', '--candles', path])).err).toContain('unknown strategy type "NOPE"');
     expect((await run(['--candles', path])).code).toBe(2);
     expect((await run(['--type', 'SMA_RSI', '--params', '{rsi', '--candles', path])).err).toContain('--params is not valid JSON');
     const missing = await run(['--type', 'SMA_RSI', '--candles', join(dir, 'none.csv')]);

@@ -60,13 +60,26 @@ function parseParameter(spec: ParameterSpec, raw: unknown): { value: number | re
 }
 
 /**
+ * A type as it came, for a reason: quoted, cut to 64 characters, with invisible characters escaped.
+ * The type was printed raw: a 64 KB one went whole into the reason and the dead letter, and
+ * `SMA_RSI` with a zero-width space looked like a known type (found by a bug hunt).
+ */
+function quoted(text: string): string {
+  const cut = text.length > 64 ? `${text.slice(0, 64)}…` : text;
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
  * Validates a discovered strategy against its type's table row (STRATEGIES.md): returns the
  * canonical parameters (defaults filled, extras dropped) and identity key, or the first bad input
  * as a value naming the field and the value it had.
  */
 export function parseStrategy(type: string, parameters: StrategyParameters): ParseResult {
   const def = definitions.get(type);
-  if (def === undefined) return { ok: false, code: 'unknown_type', field: 'type', reason: `unknown strategy type ${type}` };
+  if (def === undefined) return { ok: false, code: 'unknown_type', field: 'type', reason: `unknown strategy type ${quoted(type)}` };
   const out: Record<string, number | readonly number[]> = {};
   for (const spec of def.parameters) {
     const raw = Object.hasOwn(parameters, spec.name) ? parameters[spec.name] : undefined;

@@ -76,7 +76,13 @@ describe('parseStrategy', () => {
   });
 
   it('rejects an unknown type on the type field', () => {
-    expect(parseStrategy('FOO_BAR', {})).toEqual({ ok: false, code: 'unknown_type', field: 'type', reason: 'unknown strategy type FOO_BAR' });
+    expect(parseStrategy('FOO_BAR', {})).toEqual({ ok: false, code: 'unknown_type', field: 'type', reason: 'unknown strategy type "FOO_BAR"' });
+    // Found by a bug hunt: the type went raw into the reason, whole however long, invisible characters
+    // unseen (a zero-width space after SMA_RSI looked like a known type).
+    const zeroWidth = parseStrategy('SMA_RSI\u200b', {});
+    expect(zeroWidth.ok === false && zeroWidth.reason).toBe('unknown strategy type "SMA_RSI\\u200b"');
+    const long = parseStrategy('X'.repeat(65_536), {});
+    expect(long.ok === false && long.reason).toBe(`unknown strategy type "${'X'.repeat(64)}…"`);
   });
 
   it('accepts every known type with all defaults', () => {

@@ -168,7 +168,8 @@ export class FieldReader {
   private present(field: string): unknown {
     const value = this.obj[field];
     if (value === undefined || value === null) {
-      this.fail('missing_field', this.name(field), `field "${this.name(field)}" is missing`);
+      // A null is named as what it was (found by a bug hunt: the reason never showed the value).
+      this.fail('missing_field', this.name(field), `field "${this.name(field)}" is missing${value === null ? ' (was null)' : ''}`);
       return undefined;
     }
     return value;

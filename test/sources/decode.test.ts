@@ -125,7 +125,7 @@ describe('decodeMessage refuses malformed input with the field and the value', (
     ['a JSON array', PRICES, '[1,2]', 'not_an_object', null, 'message must be a JSON object (was array)'],
     ['JSON null', STRAT, 'null', 'not_an_object', null, 'message must be a JSON object (was null)'],
     ['a missing close', PRICES, { ...candle, close: undefined }, 'missing_field', 'close', 'field "close" is missing'],
-    ['a null price', PRICES, { ...tick, price: null, open: undefined }, 'missing_field', 'price', 'field "price" is missing'],
+    ['a null price', PRICES, { ...tick, price: null, open: undefined }, 'missing_field', 'price', 'field "price" is missing (was null)'],
     ['neither price nor OHLC', PRICES, { symbol: 'BTC/USD', ts: 1 }, 'missing_field', 'price', 'field "price" is missing'],
     ['a missing score', STRAT, { ...strategy, score: undefined }, 'missing_field', 'score', 'field "score" is missing'],
     ['a missing window end', STRAT, { ...strategy, window: { start: 1 } }, 'missing_field', 'window.end', 'field "window.end" is missing'],

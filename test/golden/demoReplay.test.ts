@@ -71,7 +71,9 @@ async function replay({ seed, strategies, candles }: Scenario): Promise<Replay> 
  * position.resized (final equity 99,604.12 → 99,604.24), seed 3 two more ensemble changes and one
  * more trade (99,573.80 → 99,573.15), seeds 11 and 42 every decision the same (scores moved);
  * and once when STOCHASTIC_EMA's stochasticDPeriod range became 3–50 (it refused its own default
- * of 3): seed 3's output digest only, a rejection's reason now printing the range 3–50.
+ * of 3): seed 3's output digest only, a rejection's reason now printing the range 3–50;
+ * and once when a bad element of a list parameter is named in the rejection's field
+ * (`parameters.periods[2]`, was `parameters.periods`): seed 42's output digest only.
  */
 const GOLDEN: readonly (Scenario & Replay)[] = [
   {
@@ -136,7 +138,7 @@ const GOLDEN: readonly (Scenario & Replay)[] = [
     strategies: 6000,
     candles: 60,
     decisionDigest: '52f280dc0bedeb3b44d17073f22be53fa2f30cb172f08698ac71e2d1f03beead',
-    outputDigest: 'a475eeb5103f24c9f3f5ab03bd3cd3c3c8805cad8d266bf63f8b744a89492ed7',
+    outputDigest: '85a6a993bcc30a23f60e033983bd81dfc46fcf902841762c4e0fb40f0f7e7ce3',
     byKind: {
       'strategy.accepted': 4730,
       'strategy.updated': 1449,

@@ -43,7 +43,8 @@ function checkScalar(name: string, v: unknown, integerOnly: boolean, min: number
   return null;
 }
 
-function parseParameter(spec: ParameterSpec, raw: unknown): { value: number | readonly number[] } | { reason: string } {
+/** A parameter's value, or why it is bad and which part (`periods[2]` for a list element) was. */
+function parseParameter(spec: ParameterSpec, raw: unknown): { value: number | readonly number[] } | { reason: string; part?: string } {
   if (spec.kind !== 'integerList') {
     const reason = checkScalar(spec.name, raw, spec.kind === 'integer', spec.min, spec.max);
     return reason === null ? { value: raw as number } : { reason };
@@ -54,7 +55,7 @@ function parseParameter(spec: ParameterSpec, raw: unknown): { value: number | re
   for (let i = 0; i < spec.ranges.length; i++) {
     const [min, max] = spec.ranges[i] as readonly [number, number];
     const reason = checkScalar(`${spec.name}[${i}]`, raw[i], true, min, max);
-    if (reason !== null) return { reason };
+    if (reason !== null) return { reason, part: `${spec.name}[${i}]` };
   }
   return { value: Object.freeze([...(raw as number[])]) };
 }
@@ -88,7 +89,7 @@ export function parseStrategy(type: string, parameters: StrategyParameters): Par
       continue;
     }
     const parsed = parseParameter(spec, raw);
-    if ('reason' in parsed) return bad(spec.name, parsed.reason);
+    if ('reason' in parsed) return bad(parsed.part ?? spec.name, parsed.reason);
     out[spec.name] = parsed.value;
   }
   for (const [a, b] of def.ordered ?? []) {

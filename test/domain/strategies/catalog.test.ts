@@ -43,6 +43,17 @@ describe('parseStrategy', () => {
     });
   });
 
+  // Found by a bug hunt: the reason named periods[2], the field only the list.
+  it('names the bad element of a list parameter in the field and the reason', () => {
+    expect(parseStrategy('RAINBOW_OSCILLATOR', { periods: [10, 20, 999] })).toEqual({
+      ok: false,
+      code: 'bad_parameter',
+      field: 'parameters.periods[2]',
+      reason: 'parameter periods[2] 999 is out of range 20–100',
+    });
+    expect(parseStrategy('RAINBOW_OSCILLATOR', { periods: [10, 20] })).toMatchObject({ field: 'parameters.periods' });
+  });
+
   it('rejects a parameter above its range', () => {
     const r = parseStrategy('PARABOLIC_SAR', { accelerationFactorMax: 0.6 });
     expect(r.ok === false && r.reason).toBe('parameter accelerationFactorMax 0.6 is out of range 0.1–0.5');

@@ -125,6 +125,11 @@ export class PaperAccount {
     return closed;
   }
 
+  /** A kept equity figure as the account's own (undoing #rebase). */
+  #unscaled(figure: number): number {
+    return this.#logScale === 0 ? figure : figure * Math.exp(this.#logScale);
+  }
+
   /**
    * Divides every kept equity figure by the equity, so it is 1 again. Prices anywhere in the bounds
    * (1e-12 to 1e15) can compound a paper equity past a double's range within a few dozen trades
@@ -219,11 +224,11 @@ export class PaperAccount {
   }
   /** Paper equity marked at the last close, after fees; starts at 1. */
   get equity(): number {
-    return this.#logScale === 0 ? this.#equity : this.#equity * Math.exp(this.#logScale);
+    return this.#unscaled(this.#equity);
   }
   /** Highest equity seen at a candle close. */
   get peakEquity(): number {
-    return this.#logScale === 0 ? this.#peakEquity : this.#peakEquity * Math.exp(this.#logScale);
+    return this.#unscaled(this.#peakEquity);
   }
   /** Largest fall from a previous peak, 1 − equity / peak, over the account's life, in [0, 1). */
   get maxDrawdown(): number {
@@ -235,7 +240,7 @@ export class PaperAccount {
   }
   /** Compounded net return of the closed trades: equity after the last exit − 1. */
   get realizedReturn(): number {
-    return (this.#logScale === 0 ? this.#realizedEquity : this.#realizedEquity * Math.exp(this.#logScale)) - 1;
+    return this.#unscaled(this.#realizedEquity) - 1;
   }
   /**
    * Net return of the open trade at the last close, entry fee paid, exit fee not yet (fraction);

@@ -236,11 +236,7 @@ export class StrategyBook {
     const retiredThrough = book.retiredThrough.get(id);
     if (retiredThrough !== undefined && event.ts <= retiredThrough) {
       const reason = `discovery of ${id} at ${new Date(event.ts).toISOString()} is not after its retirement (through ${new Date(retiredThrough).toISOString()}): taken as sent again`;
-      return {
-        record: null,
-        decision: null,
-        rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'duplicate', reason, field: 'discoveredAt', symbol: event.symbol },
-      };
+      return sentAgain(event, reason);
     }
     if (existing !== undefined) {
       // A discovery is its strategy and its discoveredAt (the publisher's msgId says the same): the
@@ -252,11 +248,7 @@ export class StrategyBook {
         const reason = resent
           ? `duplicate of the discovery of ${id} at ${new Date(event.ts).toISOString()}`
           : `discovery of ${id} at ${new Date(event.ts).toISOString()} is older than its ${KEPT_DISCOVERIES} latest: taken as sent again`;
-        return {
-          record: null,
-          decision: null,
-          rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'duplicate', reason, field: 'discoveredAt', symbol: event.symbol },
-        };
+        return sentAgain(event, reason);
       }
     }
     book.discoveries.record(event.type, event.ts);
@@ -357,6 +349,15 @@ export function evaluateCandle(book: SymbolBook, candle: Candle): void {
   }
   if (book.lastClose !== null) book.returns.push(candle.ts, candle.close / book.lastClose - 1);
   book.lastClose = candle.close;
+}
+
+/** A discovery taken as one already applied: a `duplicate` rejection naming its discoveredAt. */
+function sentAgain(event: StrategyEvent, reason: string): StrategyChange {
+  return {
+    record: null,
+    decision: null,
+    rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'duplicate', reason, field: 'discoveredAt', symbol: event.symbol },
+  };
 }
 
 /** Inserts `ts` (not present) into the ascending `times`, keeping the latest KEPT_DISCOVERIES. */

@@ -6,6 +6,12 @@ import { cpuSpent, processCpu, readCpu, statCpuMs, threadCpu } from '../../bench
 // name holds a space and a ')' so that the fields must be counted after the last ')'.
 const STAT = '4242 (node (a) b) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 11 0 1000 100000000 5000 18446744073709551615';
 
+/** A CPU reading from thread id → CPU ms, and the server's CPU ms. */
+const reading = (threads: Record<number, number>, server: number) => ({
+  threads: new Map(Object.entries(threads).map(([tid, ms]) => [Number(tid), ms])),
+  server,
+});
+
 describe('CPU account from /proc (bench/cpuAccount.ts)', () => {
   it('reads utime + stime of a stat line at 100 ticks a second', () => {
     expect(statCpuMs(STAT)).toBe(2_800);
@@ -16,23 +22,9 @@ describe('CPU account from /proc (bench/cpuAccount.ts)', () => {
   });
 
   it('splits the CPU between two readings into main thread, new threads, other threads and the server', () => {
-    const before = {
-      threads: new Map([
-        [10, 1_000],
-        [11, 200],
-        [12, 50],
-      ]),
-      server: 5_000,
-    };
+    const before = reading({ 10: 1_000, 11: 200, 12: 50 }, 5_000);
     // Thread 12 exited (its time is lost, as on Linux); 13 started in between.
-    const after = {
-      threads: new Map([
-        [10, 1_700],
-        [11, 260],
-        [13, 400],
-      ]),
-      server: 5_900,
-    };
+    const after = reading({ 10: 1_700, 11: 260, 13: 400 }, 5_900);
     expect(cpuSpent(before, after, 10)).toEqual({ mainMs: 700, newThreadsMs: 400, otherThreadsMs: 60, serverMs: 900, totalMs: 2_060 });
     expect(cpuSpent({ threads: undefined, server: undefined }, after, 10)).toEqual({
       mainMs: null,
@@ -46,22 +38,8 @@ describe('CPU account from /proc (bench/cpuAccount.ts)', () => {
   // The engine's window starts at its first message, after its consumer thread started: the threads
   // that existed before the engine tell that thread apart, and only what it spent in the window counts.
   it('counts as new the threads not there before the run, from the first reading on', () => {
-    const before = {
-      threads: new Map([
-        [10, 1_000],
-        [11, 200],
-        [13, 150],
-      ]),
-      server: 5_000,
-    };
-    const after = {
-      threads: new Map([
-        [10, 1_700],
-        [11, 260],
-        [13, 400],
-      ]),
-      server: 5_900,
-    };
+    const before = reading({ 10: 1_000, 11: 200, 13: 150 }, 5_000);
+    const after = reading({ 10: 1_700, 11: 260, 13: 400 }, 5_900);
     expect(cpuSpent(before, after, 10, new Set([10, 11]))).toEqual({ mainMs: 700, newThreadsMs: 250, otherThreadsMs: 60, serverMs: 900, totalMs: 1_910 });
   });
 

@@ -33,7 +33,7 @@ describe('LiveRun under sustained load', () => {
       log: { info: () => undefined, warn: () => undefined },
     } as unknown as LiveSettings;
     const run = new LiveRun(settings, subscriber, 0);
-    const internals = run as unknown as { receive(batch: unknown): void; inbox: unknown[]; inboxAt: number };
+    const internals = run as unknown as { receive(batch: unknown): void; inbox: unknown[] };
     const payload = new TextEncoder().encode(JSON.stringify({ symbol: 'BTC/USD', ts: 1_795_168_800_000, price: 100, size: 1 }));
     const cap = 5_000;
     const perBatch = 50;

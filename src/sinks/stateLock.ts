@@ -25,6 +25,9 @@ export function acquireStateLock(db: string, retried = false): () => void {
   const pidFile = `${path}.pid`;
   const lock = new Database(path, { timeout: 0 });
   try {
+    // The lock file holds no data: a rollback journal in memory, so no `<db>.lock-journal` sits
+    // beside it while the engine runs.
+    lock.pragma('journal_mode = MEMORY');
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('BEGIN EXCLUSIVE');
   } catch (error) {

@@ -19,6 +19,8 @@ describe('one engine per state file', () => {
     const first = spawnEngine(demo(db));
     await first.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 30_000);
     expect(readFileSync(`${db}.lock.pid`, 'utf8').trim()).toBe(String(first.child.pid));
+    // The lock leaves no journal of its own beside the state file while it is held.
+    expect(existsSync(`${db}.lock-journal`)).toBe(false);
 
     const second = runCli(demo(db), 30_000);
     expect(second.status).toBe(1);

@@ -215,8 +215,23 @@ export class PortfolioBook {
 
   /** True while a risk exit's cooldown forbids a new position on `symbol` (time < exit time + cooldown). */
   inCooldown(symbol: string, time: Millis): boolean {
+    return time < this.cooldownEnd(symbol);
+  }
+
+  /** When the cooldown of `symbol`'s last risk exit ends (ms; −∞ when it never had one). */
+  cooldownEnd(symbol: string): Millis {
+    return this.symbols.get(symbol)?.cooldownUntil ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * How far the open position of `symbol` is from its stop, as a fraction of its mark,
+   * 1 − stop / mark (negative once the mark is below the stop); null when nothing is open. O(1).
+   */
+  stopDistance(symbol: string): number | null {
     const s = this.symbols.get(symbol);
-    return s !== undefined && time < s.cooldownUntil;
+    const lot = s?.lot;
+    if (s === undefined || !lot?.open) return null;
+    return 1 - lot.stopPrice / s.mark;
   }
 
   /** The Portfolio output at event time `time`: the book's cash and equity with the breaker's status. */

@@ -32,6 +32,8 @@ export interface SymbolRiskInput {
   readonly returns: ReturnWindow;
   /** True when the symbol holds an open position (for the correlation limit). */
   readonly held: boolean;
+  /** An open position's distance from its mark down to its stop, as a fraction of the mark; absent when flat (riskLimits.riskDistance). */
+  readonly stopDistance?: number;
 }
 
 export interface SizingContext {
@@ -153,7 +155,11 @@ export function sizePositions(inputs: readonly SymbolRiskInput[], ctx: SizingCon
     if (!Number.isFinite(input.ensembleTotal)) throw new RangeError(`sizePositions: ${input.symbol} ensembleTotal is not finite (was ${input.ensembleTotal})`);
     const kelly = kellySize(input.pooled, cfg);
     if (input.returns.length < cfg.minVolSamples) {
-      excluded.set(input.symbol, { kelly, binding: 'warmup', reason: `warming up: ${input.returns.length} of ${cfg.minVolSamples} returns needed before sizing: size 0` });
+      excluded.set(input.symbol, {
+        kelly,
+        binding: 'warmup',
+        reason: `warming up: ${input.returns.length} of ${cfg.minVolSamples} returns needed before sizing: size 0`,
+      });
     } else if (input.returns.stdDev() <= 0) {
       excluded.set(input.symbol, { kelly, binding: 'warmup', reason: `no volatility in ${input.returns.length} returns, risk cannot be sized: size 0` });
     } else {
@@ -166,7 +172,10 @@ export function sizePositions(inputs: readonly SymbolRiskInput[], ctx: SizingCon
     universe.map((u) => u.returns),
     ctx.pairCache,
   );
-  const riskParity = riskParityWeights(universe.map((u) => u.returns.stdDev()), cfg.grossBudget);
+  const riskParity = riskParityWeights(
+    universe.map((u) => u.returns.stdDev()),
+    cfg.grossBudget,
+  );
   const volTarget = volTargetWeights(riskParity, cov, ctx.periodsPerYear, cfg.volTarget);
   const methods = universe.map((_, i) => ({ kelly: universeKelly[i] as number, riskParity: riskParity[i] as number, volTarget: volTarget[i] as number }));
   const combined = methods.map((m) => combineSizes(m, cfg));
@@ -176,15 +185,31 @@ export function sizePositions(inputs: readonly SymbolRiskInput[], ctx: SizingCon
     maxMemberWeight: u.maxMemberWeight,
     held: u.held,
     combined: (combined[i] as { combined: number }).combined,
+    stopDistance: u.stopDistance,
   }));
   const limited = applyHardLimits(candidates, cov, ctx.breaker, ctx.stopLoss, cfg);
-  const contributions = riskContributions(limited.map((l) => l.size), cov);
+  const contributions = riskContributions(
+    limited.map((l) => l.size),
+    cov,
+  );
 
   let k = 0;
   return sorted.map((input): PositionSize => {
     const out = excluded.get(input.symbol);
     if (out !== undefined) {
-      return { kind: 'size', time: ctx.time, symbol: input.symbol, kelly: out.kelly, riskParity: 0, volTarget: 0, combined: 0, size: 0, binding: out.binding, riskContribution: 0, reason: out.reason };
+      return {
+        kind: 'size',
+        time: ctx.time,
+        symbol: input.symbol,
+        kelly: out.kelly,
+        riskParity: 0,
+        volTarget: 0,
+        combined: 0,
+        size: 0,
+        binding: out.binding,
+        riskContribution: 0,
+        reason: out.reason,
+      };
     }
     const i = k++;
     const m = methods[i] as MethodSizes;
@@ -221,12 +246,15 @@ function hasVariance(variance: number, weights: readonly number[], cov: Covarian
 function checkBlendWeights(cfg: SizingConfig): void {
   const sum = cfg.kellyBlend + cfg.riskParityBlend + cfg.volTargetBlend;
   if (Math.abs(sum - 1) > 1e-9) {
-    throw new RangeError(`sizing blend weights must sum to 1 (kelly ${cfg.kellyBlend} + riskParity ${cfg.riskParityBlend} + volTarget ${cfg.volTargetBlend} = ${sum})`);
+    throw new RangeError(
+      `sizing blend weights must sum to 1 (kelly ${cfg.kellyBlend} + riskParity ${cfg.riskParityBlend} + volTarget ${cfg.volTargetBlend} = ${sum})`,
+    );
   }
 }
 
 function checkContext(ctx: SizingContext): void {
   if (!Number.isFinite(ctx.time)) throw new RangeError(`sizePositions: time is not finite (was ${ctx.time})`);
   if (!(ctx.stopLoss >= 0 && ctx.stopLoss <= 1)) throw new RangeError(`sizePositions: stopLoss must be a fraction in [0, 1] (was ${ctx.stopLoss})`);
-  if (!(ctx.periodsPerYear > 0 && Number.isFinite(ctx.periodsPerYear))) throw new RangeError(`sizePositions: periodsPerYear must be > 0 (was ${ctx.periodsPerYear})`);
+  if (!(ctx.periodsPerYear > 0 && Number.isFinite(ctx.periodsPerYear)))
+    throw new RangeError(`sizePositions: periodsPerYear must be > 0 (was ${ctx.periodsPerYear})`);
 }

@@ -6,6 +6,7 @@ import {
   capStrategyConcentration,
   type LimitCandidate,
   type PairCorrelations,
+  riskDistance,
   scaleForDrawdown,
 } from '../../src/domain/riskLimits.js';
 import { sizingDefaults as cfg } from './sizingFixtures.js';
@@ -41,6 +42,18 @@ describe('capPositionRisk', () => {
   it('leaves a size whose risk is within the limit', () => {
     // 0.3 × 5% = 1.5% <= 2%.
     expect(capPositionRisk(0.3, 0.05, cfg)).toEqual({ size: 0.3, reason: null });
+  });
+
+  it("counts a held position at its own distance to its stop when that is larger than a new entry's", () => {
+    expect(riskDistance(0.05)).toBe(0.05);
+    expect(riskDistance(0.05, 0.1)).toBe(0.1);
+    // Nearer its stop than a new entry: counted as a new entry (adding to it would move its stop).
+    expect(riskDistance(0.05, 0.01)).toBe(0.05);
+    expect(riskDistance(0, 0.1)).toBe(1);
+    // 0.02 / 0.1 = 0.2.
+    const cut = capPositionRisk(0.3, riskDistance(0.05, 0.1), cfg);
+    expect(cut.size).toBeCloseTo(0.2, 12);
+    expect(cut.reason).toBe('position risk 3% (size 0.3 × stop 10%) exceeds limit 2%: cut to 0.2');
   });
 
   it('counts the whole notional at risk when there is no stop', () => {
@@ -100,6 +113,21 @@ describe('applyHardLimits', () => {
     const [btc, eth] = applyHardLimits([candidate('BTC/USD', 0.4, 0.9), candidate('ETH/USD', 0.4, 0.72)], everyPair(0.8), NORMAL, 0.05, cfg);
     expect(btc).toEqual({ size: 0.4, binding: 'none', cuts: [] });
     expect(eth).toMatchObject({ size: 0, binding: 'correlation' });
+  });
+
+  it('counts each of a correlated pair at its own distance to its stop', () => {
+    // ETH (total 0.9) is held 10% above its stop: 0.1 × 10% = 1% at risk, leaving 1% for BTC at a
+    // new entry's 5%: (0.02 − 0.1 × 0.1) / 0.05 = 0.2 (the configured distance alone gave 0.4 − 0.1 = 0.3).
+    const [btc, eth] = applyHardLimits(
+      [candidate('BTC/USD', 0.4, 0.72), { ...candidate('ETH/USD', 0.1, 0.9), stopDistance: 0.1 }],
+      everyPair(0.95),
+      NORMAL,
+      0.05,
+      cfg,
+    );
+    expect(btc?.size).toBeCloseTo(0.2, 12);
+    expect(btc?.binding).toBe('correlation');
+    expect(eth).toEqual({ size: 0.1, binding: 'none', cuts: [] });
   });
 
   it('breaks an ensemble total tie by cutting the later symbol', () => {

@@ -2,7 +2,7 @@ import type { EngineConfig } from '../../../config/engine.js';
 import { PairStatsCache } from '../covarianceMatrix.js';
 import { type BreakerStatus, initialBreaker, remarkBreaker, updateBreaker } from '../drawdownBreaker.js';
 import { PortfolioBook } from '../portfolioBook.js';
-import { scaleForDrawdown } from '../riskLimits.js';
+import { capPositionRisk, riskDistance, scaleForDrawdown } from '../riskLimits.js';
 import { type SymbolRiskInput, sizePositions, type TradeStats } from '../sizing.js';
 import type { SymbolBook } from '../strategyBook.js';
 import type { Ensemble, Millis, PositionSize } from '../types.js';
@@ -11,10 +11,13 @@ import type { Frame } from './frame.js';
 /**
  * Phase 5 and the positions of phase 4, on every applied price of a symbol, in this order:
  * mark the portfolio; stop-loss / take-profit on the symbol; the drawdown breaker on marked equity
- * (HALTED flattens everything); sizes (all symbols when a candle closed or an ensemble changed,
- * otherwise the breaker's scale on the cached sizes, so a tick costs O(1) in the strategies);
- * then the symbol's position moves to exposure × size. Positions trade only on their own symbol's
- * prices, except the breaker's flattening.
+ * (HALTED flattens everything); sizes (all symbols when a candle closed, an ensemble changed or a
+ * cooldown ended; otherwise the cached sizes under the two limits that move with
+ * every tick, the held position's 2% risk at its current distance to its stop and the breaker's
+ * scale, so a tick costs O(1) in the strategies); then the symbol's position moves to exposure ×
+ * size. Positions trade only on their own symbol's prices, except the breaker's flattening.
+ * A size's riskContribution is its share of portfolio variance at the last full sizing (0 while
+ * HALTED: no portfolio); a per-tick cut of one symbol does not re-share the others.
  */
 export class TradingStage {
   private readonly portfolio: PortfolioBook;
@@ -26,6 +29,8 @@ export class TradingStage {
   private readonly emitted = new Map<string, PositionSize>();
   /** Symbol-pair return statistics between sizing passes: a candle close moves one symbol's pairs. */
   private readonly pairCache = new PairStatsCache();
+  /** When the earliest cooldown seen at the last full sizing ends: its symbol counts as held again. */
+  private resizeAt = Number.POSITIVE_INFINITY;
 
   constructor(private readonly cfg: EngineConfig) {
     this.portfolio = new PortfolioBook(cfg.capital, cfg.positions);
@@ -52,24 +57,24 @@ export class TradingStage {
     const stateChanged = this.runBreaker(time, seq, outputs, touched);
 
     const ensembleChanged = (activeBefore?.id ?? null) !== (frame.active?.id ?? null) || activeBefore?.total !== frame.active?.total;
-    if (frame.refresh || ensembleChanged || this.baseSizes.size === 0) this.resizeAll(time);
+    // The end of a cooldown makes its symbol count as held again for the correlation limit.
+    if (frame.refresh || ensembleChanged || time >= this.resizeAt || this.baseSizes.size === 0) this.resizeAll(time);
     const emitAll = frame.refresh || stateChanged;
-    if (emitAll) for (const name of [...this.baseSizes.keys()].sort()) this.emitSize(name, time, outputs);
-    else this.emitSize(symbol, time, outputs);
-
+    if (emitAll) this.emitAllSizes(time, outputs);
     const size = this.currentSize(symbol);
+    if (!emitAll) this.emitSize(size, time, outputs);
+
     const ensemble = this.active.get(symbol) ?? null;
     const target = ensemble === null || size === null ? 0 : ensemble.exposure * size.size;
     // Written only for a trade: most ticks move no position.
     const why = (): string =>
-      ensemble === null
-        ? 'no active ensemble'
-        : `exposure ${ensemble.exposure.toFixed(4)} × size ${(size?.size ?? 0).toFixed(4)} of ensemble ${ensemble.id}`;
+      ensemble === null ? 'no active ensemble' : `exposure ${ensemble.exposure.toFixed(4)} × size ${(size?.size ?? 0).toFixed(4)} of ensemble ${ensemble.id}`;
     const trade = this.portfolio.rebalance(symbol, target, ensemble?.id ?? 'none', size?.binding ?? 'noEnsemble', why, time, seq);
     if (trade !== null) {
       outputs.push(trade);
-      // Fees and slippage move equity too: the breaker sees the equity the portfolio reports.
-      this.runBreaker(time, seq, outputs, touched);
+      // Fees and slippage move equity too: the breaker sees the equity the portfolio reports, and a
+      // state change it makes rescales every size (found by a bug hunt: the sizes stayed unscaled).
+      if (this.runBreaker(time, seq, outputs, touched)) this.emitAllSizes(time, outputs);
     }
 
     if (touched.length > 1) touched.sort();
@@ -114,9 +119,12 @@ export class TradingStage {
   private resizeAll(time: Millis): void {
     const held = new Set(this.portfolio.heldSymbols());
     const inputs: SymbolRiskInput[] = [];
+    this.resizeAt = Number.POSITIVE_INFINITY;
     for (const [name, book] of this.books) {
       const ensemble = this.active.get(name);
       const usable = ensemble?.usable ? ensemble : null;
+      const cooling = this.portfolio.inCooldown(name, time);
+      if (cooling) this.resizeAt = Math.min(this.resizeAt, this.portfolio.cooldownEnd(name));
       inputs.push({
         symbol: name,
         ensembleTotal: usable === null ? null : usable.total,
@@ -125,8 +133,10 @@ export class TradingStage {
         returns: book.returns,
         // For the correlation limit a symbol about to open counts as held (a usable active
         // ensemble with exposure): counting only open positions let a correlated pair open at full
-        // size, be cut on the next close, reopen on the one after, and so on.
-        held: held.has(name) || (usable !== null && usable.exposure > 0),
+        // size, be cut on the next close, reopen on the one after, and so on. One in its cooldown
+        // cannot open (found by a bug hunt: it cut a held partner for an hour).
+        held: held.has(name) || (usable !== null && usable.exposure > 0 && !cooling),
+        stopDistance: this.portfolio.stopDistance(name) ?? undefined,
       });
     }
     const normal: BreakerStatus = { ...this.breaker, state: 'NORMAL', sizeScale: 1, drawdown: 0, haltedAt: null };
@@ -135,25 +145,43 @@ export class TradingStage {
   }
 
   /**
-   * The cached size with the breaker's current scale applied, stamped with the time it was sized:
-   * the cached object itself while the breaker cuts nothing, so a tick that emits nothing copies
-   * nothing (emitSize stamps the event's time on what it emits).
+   * The cached size under the limits that move with every tick, stamped with the time it was sized:
+   * the 2% position risk of a held position at its current distance to its stop (its stop stays at
+   * entry × (1 − stopLoss) while the mark moves), then the breaker's current scale. The cached object
+   * itself while neither cuts, so a tick that emits nothing copies nothing (emitSize stamps the
+   * event's time on what it emits).
    */
   private currentSize(symbol: string): PositionSize | null {
     const base = this.baseSizes.get(symbol);
     if (base === undefined) return null;
-    const cut = scaleForDrawdown(base.size, this.breaker);
-    if (cut.reason === null) return base;
-    return { ...base, size: cut.size, binding: this.breaker.state === 'HALTED' ? 'halted' : 'drawdown', reason: `${base.reason}; ${cut.reason}` };
+    let size = base;
+    const held = this.portfolio.stopDistance(symbol);
+    if (held !== null) {
+      const risk = capPositionRisk(base.size, riskDistance(this.cfg.positions.stopLoss, held), this.cfg.sizing);
+      if (risk.reason !== null) size = { ...base, size: risk.size, binding: 'positionRisk', reason: `${base.reason}; ${risk.reason}` };
+    }
+    const cut = scaleForDrawdown(size.size, this.breaker);
+    if (cut.reason === null) return size;
+    const halted = this.breaker.state === 'HALTED';
+    return {
+      ...size,
+      size: cut.size,
+      binding: halted ? 'halted' : 'drawdown',
+      riskContribution: halted ? 0 : size.riskContribution,
+      reason: `${size.reason}; ${cut.reason}`,
+    };
   }
 
-  private emitSize(symbol: string, time: Millis, outputs: Frame['outputs']): void {
-    const size = this.currentSize(symbol);
+  private emitAllSizes(time: Millis, outputs: Frame['outputs']): void {
+    for (const name of [...this.baseSizes.keys()].sort()) this.emitSize(this.currentSize(name), time, outputs);
+  }
+
+  private emitSize(size: PositionSize | null, time: Millis, outputs: Frame['outputs']): void {
     if (size === null) return;
-    const last = this.emitted.get(symbol);
+    const last = this.emitted.get(size.symbol);
     if (last !== undefined && last.size === size.size && last.binding === size.binding && last.combined === size.combined) return;
     const emitted = size.time === time ? size : { ...size, time };
-    this.emitted.set(symbol, emitted);
+    this.emitted.set(size.symbol, emitted);
     outputs.push(emitted);
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/cli/loadConfig.js';
 import { EvaluationStage } from '../../../src/domain/stages/evaluationStage.js';
 import { TradingStage } from '../../../src/domain/stages/tradingStage.js';
-import type { CandleEvent, Ensemble, EngineOutput, Position } from '../../../src/domain/types.js';
+import type { CandleEvent, Decision, Ensemble, EngineOutput, Portfolio, Position, PositionSize, TickEvent } from '../../../src/domain/types.js';
 import { randomWalk } from '../../helpers/randomWalk.js';
 
 const MINUTE = 60_000;
@@ -85,7 +85,18 @@ describe('TradingStage correlation limit', () => {
         ['BTC/USD', walk[i] as number, 0.9],
         ['ETH/USD', (walk[i] as number) / 2, 0.8],
       ] as const) {
-        const candle: CandleEvent = { kind: 'candle', seq: ++seq, symbol, ts: T0 + i * MINUTE, interval: MINUTE, open: close, high: close, low: close, close, volume: 1 };
+        const candle: CandleEvent = {
+          kind: 'candle',
+          seq: ++seq,
+          symbol,
+          ts: T0 + i * MINUTE,
+          interval: MINUTE,
+          open: close,
+          high: close,
+          low: close,
+          close,
+          volume: 1,
+        };
         for (const o of trading.step({ ...evaluation.step(candle), active: active(symbol, total) }).outputs) {
           if (o.kind === 'decision' && o.decision.startsWith('position.')) decisions.push({ symbol: o.symbol, decision: o.decision });
         }
@@ -94,5 +105,169 @@ describe('TradingStage correlation limit', () => {
     // BTC/USD opens once it has the samples; ETH/USD, perfectly correlated with a lower total, never does.
     expect(decisions.some((d) => d.symbol === 'BTC/USD' && d.decision === 'position.opened')).toBe(true);
     expect(decisions.filter((d) => d.symbol === 'ETH/USD')).toEqual([]);
+  });
+});
+
+/** Steps candles (or ticks) of a fixed active ensemble per symbol through evaluation and trading. */
+function tradingRun(cfg: ReturnType<typeof defaultConfig>, totals: Record<string, number> = {}) {
+  const evaluation = new EvaluationStage(cfg.evaluation);
+  const trading = new TradingStage(cfg);
+  let seq = 0;
+  const active = (symbol: string): Ensemble => ({ ...ensemble(symbol), total: totals[symbol] ?? 0.9 });
+  const run = (event: CandleEvent | TickEvent): EngineOutput[] => trading.step({ ...evaluation.step(event), active: active(event.symbol) }).outputs;
+  return {
+    candle: (symbol: string, i: number, close: number) =>
+      run({ kind: 'candle', seq: ++seq, symbol, ts: T0 + i * MINUTE, interval: MINUTE, open: close, high: close, low: close, close, volume: 1 }),
+    tick: (symbol: string, ts: number, price: number) => run({ kind: 'tick', seq: ++seq, symbol, ts, price, size: 1 }),
+  };
+}
+
+const sizesOf = (outputs: EngineOutput[]) => outputs.filter((o): o is PositionSize => o.kind === 'size');
+const positionOf = (outputs: EngineOutput[], symbol: string) => outputs.find((o): o is Position => o.kind === 'position' && o.symbol === symbol);
+const portfolioOf = (outputs: EngineOutput[]) => outputs.find((o): o is Portfolio => o.kind === 'portfolio') as Portfolio;
+
+// Found by a bug hunt: the 2% limit counted every size at the configured 5% stop. A held position's
+// stop stays at entry × 0.95 while its price rises, so 10% up a 0.4 position risked 5.8% of equity.
+describe("TradingStage position risk at the held position's own stop", () => {
+  it('cuts the size on every tick to 2% of equity over the distance from the mark to the stop', () => {
+    const base = defaultConfig();
+    const cfg = { ...base, sizing: { ...base.sizing, method: 'riskParity' as const, maxPerStrategy: 1 } };
+    const run = tradingRun(cfg);
+    const walk = randomWalk(30, 100, 7, 0.0003);
+    let opened: Position | undefined;
+    walk.forEach((close, i) => {
+      opened = positionOf(run.candle('BTC/USD', i, close), 'BTC/USD') ?? opened;
+    });
+    // One symbol: risk parity 1, cut to 0.02 / 0.05 = 0.4 at the configured stop.
+    expect(opened).toMatchObject({ status: 'open' });
+    const entry = walk[29] as number;
+    // The price climbs 1% a candle, under the 15% take-profit.
+    for (let k = 1; k <= 10; k++) {
+      const outputs = run.candle('BTC/USD', 29 + k, entry * (1 + k / 100));
+      const position = positionOf(outputs, 'BTC/USD') as Position;
+      const [size] = sizesOf(outputs) as [PositionSize];
+      const distance = 1 - position.stopPrice / position.markPrice;
+      // By hand at k = 10: stop 95.07, mark 110.08, distance 13.63%: size 0.02 / 0.1363 = 0.1467.
+      expect(distance).toBeGreaterThan(0.05);
+      expect(size.binding).toBe('positionRisk');
+      expect(size.size).toBeCloseTo(0.02 / distance, 12);
+      expect(size.reason).toContain(`× stop ${(Math.round(distance * 10_000) / 100).toString()}%) exceeds limit 2%`);
+      // The position follows its target within the minimum rebalance (10% of the position).
+      const equity = portfolioOf(outputs).equity;
+      // current ≤ target / (1 − 0.1), so the risk at the stop ≤ 2% / 0.9.
+      expect((position.quantity * (position.markPrice - position.stopPrice)) / equity).toBeLessThanOrEqual(0.02 / 0.9);
+    }
+  });
+
+  it('applies the held distance between candle closes, on the ticks themselves', () => {
+    const base = defaultConfig();
+    const cfg = { ...base, sizing: { ...base.sizing, method: 'riskParity' as const, maxPerStrategy: 1 } };
+    const run = tradingRun(cfg);
+    randomWalk(30, 100, 7, 0.0003).forEach((close, i) => run.candle('BTC/USD', i, close));
+    // Inside the candle after the last close: no refresh, only the tick's own limits.
+    const position = positionOf(run.tick('BTC/USD', T0 + 30 * MINUTE + 1_000, 103), 'BTC/USD') as Position;
+    const outputs = run.tick('BTC/USD', T0 + 30 * MINUTE + 2_000, 108);
+    const [size] = sizesOf(outputs) as [PositionSize];
+    expect(size.binding).toBe('positionRisk');
+    expect(size.size).toBeCloseTo(0.02 / (1 - position.stopPrice / 108), 12);
+  });
+});
+
+// Found by a bug hunt: a flat symbol in its stop-loss cooldown counted as about to open, so the
+// correlation limit cut a held partner for an hour although the symbol could not open.
+describe('TradingStage correlation limit and the cooldown', () => {
+  const base = defaultConfig();
+  const cfg = { ...base, sizing: { ...base.sizing, method: 'riskParity' as const, maxPerStrategy: 1 } };
+  const a = randomWalk(40, 100, 11, 0.0003);
+  const b = randomWalk(40, 50, 29, 0.0003);
+  /** BTC (total 0.9) and ETH (0.8) open on independent walks; then one shock stops BTC out (−6%) and makes them move together. */
+  const shocked = () => {
+    const run = tradingRun(cfg, { 'BTC/USD': 0.9, 'ETH/USD': 0.8 });
+    const decisions: Decision[] = [];
+    const keep = (outputs: EngineOutput[]) => {
+      for (const o of outputs) if (o.kind === 'decision' && o.decision.startsWith('position.')) decisions.push(o);
+      return outputs;
+    };
+    for (let i = 0; i < 40; i++) {
+      keep(run.candle('BTC/USD', i, a[i] as number));
+      keep(run.candle('ETH/USD', i, b[i] as number));
+    }
+    keep(run.candle('BTC/USD', 40, (a[39] as number) * 0.94));
+    keep(run.candle('ETH/USD', 40, (b[39] as number) * 0.97));
+    return { run, decisions, keep };
+  };
+  const story = (decisions: Decision[], symbol: string) =>
+    decisions.filter((d) => d.symbol === symbol).map((d) => `${d.decision}:${(d.details as { exit: string | null }).exit}`);
+
+  it('keeps a held position whole while its correlated partner cannot re-enter', () => {
+    const { run, decisions, keep } = shocked();
+    let eth: PositionSize | undefined;
+    for (let i = 41; i < 45; i++) {
+      keep(run.candle('BTC/USD', i, (a[39] as number) * 0.94));
+      eth = sizesOf(keep(run.candle('ETH/USD', i, (b[39] as number) * 0.97))).find((s) => s.symbol === 'ETH/USD') ?? eth;
+    }
+    expect(story(decisions, 'BTC/USD')).toEqual(['position.opened:null', 'position.closed:stop-loss']);
+    expect(story(decisions, 'ETH/USD')).toEqual(['position.opened:null']);
+    expect(eth?.binding).toBe('positionRisk');
+  });
+
+  it('counts the partner as about to open again from the end of its cooldown, not from the next candle close', () => {
+    const { run, decisions, keep } = shocked();
+    // The exit was at minute 40, so the cooldown ends at minute 100; both stay flat-priced till then.
+    const btc = (a[39] as number) * 0.94;
+    const eth = (b[39] as number) * 0.97;
+    for (let i = 41; i < 100; i++) {
+      keep(run.candle('BTC/USD', i, btc));
+      keep(run.candle('ETH/USD', i, eth));
+    }
+    expect(story(decisions, 'ETH/USD')).toEqual(['position.opened:null']);
+    // Ticks inside minute 100, after the cooldown's end and before the next close: BTC may open again,
+    // and ETH, correlated (0.9998) and with the lower total, is cut on its own next tick.
+    keep(run.tick('BTC/USD', T0 + 100 * MINUTE + 30_000, btc));
+    const ethSizes = sizesOf(keep(run.tick('ETH/USD', T0 + 100 * MINUTE + 31_000, eth)));
+    expect(ethSizes.map((s) => s.binding)).toEqual(['correlation']);
+    expect(story(decisions, 'BTC/USD')).toEqual(['position.opened:null', 'position.closed:stop-loss', 'position.opened:null']);
+    expect(story(decisions, 'ETH/USD').length).toBe(2);
+  });
+});
+
+describe('TradingStage sizes and the breaker', () => {
+  // Found by a bug hunt: a size cut to 0 by HALTED kept its share of the portfolio variance.
+  it('reports no share of portfolio variance for a size the halt cut to 0', () => {
+    const base = defaultConfig();
+    const cfg = {
+      ...base,
+      sizing: { ...base.sizing, drawdownReduce: 0.002, drawdownHalt: 0.004 },
+      positions: { ...base.positions, stopLoss: 0.5, takeProfit: 10 },
+    };
+    const run = tradingRun(cfg);
+    const walks = SYMBOLS.map((_, i) => randomWalk(60, 100, 3 + i, 0.004));
+    for (let i = 0; i < 60; i++) for (const [k, symbol] of SYMBOLS.entries()) run.candle(symbol, i, (walks[k] as number[])[i] as number);
+    const outputs = run.candle('ETH/USD', 60, ((walks[1] as number[])[59] as number) * 0.8);
+    expect(portfolioOf(outputs).state).toBe('HALTED');
+    expect(sizesOf(outputs).map((s) => [s.symbol, s.size, s.binding, s.riskContribution])).toEqual([
+      ['BTC/USD', 0, 'halted', 0],
+      ['ETH/USD', 0, 'halted', 0],
+    ]);
+  });
+
+  // Found by a bug hunt: a state change caused by a trade's own fees left every size unscaled.
+  it("rescales the sizes when a trade's costs move the breaker", () => {
+    // Reduce from 1 bp of drawdown: opening 0.4 of equity costs 15 bp × 0.4 = 6 bp, REDUCING at
+    // scale (0.01 − 0.0006) / (0.01 − 0.0001) = 0.9495 (by hand; exact figures from the portfolio).
+    const base = defaultConfig();
+    const cfg = { ...base, sizing: { ...base.sizing, method: 'riskParity' as const, maxPerStrategy: 1, drawdownReduce: 0.0001, drawdownHalt: 0.01 } };
+    const run = tradingRun(cfg);
+    const walk = randomWalk(30, 100, 5, 0.0003);
+    let outputs: EngineOutput[] = [];
+    for (let i = 0; i < 30 && !outputs.some((o) => o.kind === 'decision' && o.decision === 'breaker.changed'); i++)
+      outputs = run.candle('BTC/USD', i, walk[i] as number);
+    const portfolio = portfolioOf(outputs);
+    expect(portfolio.state).toBe('REDUCING');
+    expect(portfolio.sizeScale).toBeCloseTo(0.9495, 4);
+    const sizes = sizesOf(outputs);
+    // The size the trade was made at, then the same size under the new scale.
+    expect(sizes.map((s) => s.binding)).toEqual(['positionRisk', 'drawdown']);
+    expect((sizes[1] as PositionSize).size).toBeCloseTo(0.4 * portfolio.sizeScale, 12);
   });
 });

@@ -163,7 +163,7 @@ describe("TradingStage position risk at the held position's own stop", () => {
     const base = defaultConfig();
     const cfg = { ...base, sizing: { ...base.sizing, method: 'riskParity' as const, maxPerStrategy: 1 } };
     const run = tradingRun(cfg);
-    randomWalk(30, 100, 7, 0.0003).forEach((close, i) => run.candle('BTC/USD', i, close));
+    for (const [i, close] of randomWalk(30, 100, 7, 0.0003).entries()) run.candle('BTC/USD', i, close);
     // Inside the candle after the last close: no refresh, only the tick's own limits.
     const position = positionOf(run.tick('BTC/USD', T0 + 30 * MINUTE + 1_000, 103), 'BTC/USD') as Position;
     const outputs = run.tick('BTC/USD', T0 + 30 * MINUTE + 2_000, 108);

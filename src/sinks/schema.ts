@@ -208,6 +208,29 @@ export const TABLES = [
   'consumer_state',
 ] as const;
 
+/** Thrown by `refuseForeign` for another application's database: tables, but no TradeStream schema version. */
+export class ForeignDatabaseError extends Error {
+  constructor(readonly tables: readonly string[]) {
+    const named = tables.slice(0, 5).join(', ') + (tables.length > 5 ? `, … (${tables.length} tables)` : '');
+    super(`holds tables of another application (${named}) and no TradeStream schema version; use another file`);
+    this.name = 'ForeignDatabaseError';
+  }
+}
+
+/**
+ * Throws ForeignDatabaseError when `db` has no schema version yet holds tables: the engine would
+ * have added its tables beside another application's and written its state into that file (found by
+ * a bug hunt). Read-only, so it can run before anything changes the file.
+ */
+export function refuseForeign(db: Database.Database): void {
+  if (schemaVersionOf(db) > 0) return;
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'meta' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  if (tables.length > 0) throw new ForeignDatabaseError(tables);
+}
+
 /** Thrown by `migrateSchema` for a file written by a newer engine. */
 export class NewerSchemaError extends Error {
   constructor(
@@ -425,7 +448,11 @@ export function prepareStatements(db: Database.Database): StateStatements {
     },
     consumerSeq: (name) => (selectConsumer.get(name) as number | undefined) ?? null,
     consumers: () =>
-      (selectConsumers.all() as { name: string; last_seq: number; updated_at: number | null }[]).map((r) => ({ name: r.name, lastSeq: r.last_seq, updatedAt: r.updated_at })),
+      (selectConsumers.all() as { name: string; last_seq: number; updated_at: number | null }[]).map((r) => ({
+        name: r.name,
+        lastSeq: r.last_seq,
+        updatedAt: r.updated_at,
+      })),
     openPositions: () => (selectOpenPositions.all() as PositionRow[]).map(toPosition),
     positions: () => (selectPositions.all() as PositionRow[]).map(toPosition),
     sizes: () => (selectSizes.all() as SizeRow[]).map(toSize),

@@ -17,7 +17,7 @@ import { type DecisionRow, type PendingWrites, pendingRowCount, writePendingRows
 import type { FromStoreWriter, StoreWriterData, ToStoreWriter } from './stateStoreWriter.js';
 import type { ConfidenceScore, Decision, Ensemble, OutputBatch, Portfolio, Position, PositionSize, Rejection, StrategyRecord } from '../domain/types.js';
 import { canonicalJson } from './decisionLog.js';
-import { migrateSchema, NewerSchemaError, prepareStatements, type StateStatements } from './schema.js';
+import { ForeignDatabaseError, migrateSchema, NewerSchemaError, prepareStatements, refuseForeign, type StateStatements } from './schema.js';
 
 /** A failure of the state file: names the file, keeps the underlying error as `cause`. */
 export class StateStoreError extends Error {
@@ -156,7 +156,9 @@ export class StateStore {
     try {
       mkdirSync(dirname(resolve(path)), { recursive: true });
       db = new Database(path);
-      // The first statement reads the header: a file that is not SQLite fails here.
+      // The first statement reads the header: a file that is not SQLite fails here. Another
+      // application's database is refused before WAL mode rewrites its header.
+      refuseForeign(db);
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL could not be enabled`);
       db.pragma('synchronous = NORMAL');
@@ -164,7 +166,8 @@ export class StateStore {
       return new StateStore(path, db, prepareStatements(db), opts, timers);
     } catch (error) {
       db?.close();
-      if (error instanceof NewerSchemaError) throw new StateStoreError(path, `refused: ${error.message}`, { cause: error });
+      if (error instanceof NewerSchemaError || error instanceof ForeignDatabaseError)
+        throw new StateStoreError(path, `refused: ${error.message}`, { cause: error });
       const reason = error instanceof Error ? error.message : String(error);
       throw new StateStoreError(path, `cannot open as a writable state database: ${reason}`, { cause: error });
     }
@@ -221,7 +224,14 @@ export class StateStore {
           break;
         }
         case 'decision':
-          this.decisions.push({ seq: output.seq, time: output.time, decision: output.decision, symbol: output.symbol, reason: output.reason, line: lines?.get(output) as string });
+          this.decisions.push({
+            seq: output.seq,
+            time: output.time,
+            decision: output.decision,
+            symbol: output.symbol,
+            reason: output.reason,
+            line: lines?.get(output) as string,
+          });
           break;
         case 'rejection':
           this.rejections.push(output);
@@ -286,7 +296,9 @@ export class StateStore {
       thread.port.postMessage({ type: 'write', pending } satisfies ToStoreWriter);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      thread.failure = new StateStoreError(this.path, `flush of ${rows} rows up to seq ${lastSeq} could not be handed to the writer thread: ${reason}`, { cause: error });
+      thread.failure = new StateStoreError(this.path, `flush of ${rows} rows up to seq ${lastSeq} could not be handed to the writer thread: ${reason}`, {
+        cause: error,
+      });
       throw thread.failure;
     }
     this.clearPending();
@@ -399,7 +411,9 @@ export class StateStore {
   private startWriter(): WriterThread {
     const channel = new MessageChannel();
     const done = new Int32Array(new SharedArrayBuffer(4));
-    const worker = startModuleWorker(import.meta.url, 'stateStoreWriter', { path: this.path, port: channel.port2, done } satisfies StoreWriterData, [channel.port2]);
+    const worker = startModuleWorker(import.meta.url, 'stateStoreWriter', { path: this.path, port: channel.port2, done } satisfies StoreWriterData, [
+      channel.port2,
+    ]);
     const thread: WriterThread = { worker, port: channel.port1, done, posted: 0, answered: 0, inFlight: null, again: false, failure: null };
     thread.port.on('message', (answer: FromStoreWriter) => this.onAnswer(thread, answer));
     // Neither keeps the process alive: the flush timer does while the store is open.
@@ -433,7 +447,9 @@ export class StateStore {
     } catch (error) {
       // A listener threw (inline, the timer's flush reports it the same way).
       if (this.closing) {
-        thread.failure ??= new StateStoreError(this.path, `a commit listener failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        thread.failure ??= new StateStoreError(this.path, `a commit listener failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       } else if (!this.closed) this.failed(error);
       return;
     }

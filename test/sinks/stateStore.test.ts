@@ -289,7 +289,7 @@ describe('StateStore', () => {
   it('migrates a version 1 file to the current version on open, keeping its rows', () => {
     mkdirSync(dirname(path), { recursive: true });
     const raw = new Database(path);
-    raw.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT");
+    raw.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT');
     raw.exec(MIGRATIONS[0] as string);
     raw.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', 1)").run();
     raw.prepare("INSERT INTO consumer_state (name, last_seq, updated_at) VALUES ('engine', 41, 0)").run();
@@ -298,23 +298,23 @@ describe('StateStore', () => {
     expect(store.lastSeq()).toBe(41);
     expect(readCommitted("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: SCHEMA_VERSION }]);
     // Version 2's index by symbol is there; its second index over decisions.input_seq is gone again (version 3).
-    expect(readCommitted("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('decisions', 'trading_positions') AND sql IS NOT NULL ORDER BY name")).toEqual([
-      { name: 'decisions_by_input_seq' },
-      { name: 'trading_positions_by_status' },
-      { name: 'trading_positions_by_symbol' },
-    ]);
+    expect(
+      readCommitted("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('decisions', 'trading_positions') AND sql IS NOT NULL ORDER BY name"),
+    ).toEqual([{ name: 'decisions_by_input_seq' }, { name: 'trading_positions_by_status' }, { name: 'trading_positions_by_symbol' }]);
   });
 
   it('migrates a version 2 file to version 3: the consumer row is kept and its event time may be NULL', () => {
     mkdirSync(dirname(path), { recursive: true });
     const raw = new Database(path);
-    raw.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT");
+    raw.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT');
     raw.exec(MIGRATIONS[0] as string);
     raw.exec(MIGRATIONS[1] as string);
     raw.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', 2)").run();
     raw.prepare("INSERT INTO consumer_state (name, last_seq, updated_at) VALUES ('engine', 41, ?)").run(T0);
     // Version 2 refuses a consumer row without an event time.
-    expect(() => raw.prepare("INSERT INTO consumer_state (name, last_seq, updated_at) VALUES ('other', 1, NULL)").run()).toThrow(/NOT NULL constraint failed: consumer_state.updated_at/);
+    expect(() => raw.prepare("INSERT INTO consumer_state (name, last_seq, updated_at) VALUES ('other', 1, NULL)").run()).toThrow(
+      /NOT NULL constraint failed: consumer_state.updated_at/,
+    );
     raw.close();
     const store = open(path, { consumer: 'other' });
     expect(SCHEMA_VERSION).toBe(3);
@@ -375,6 +375,24 @@ describe('StateStore', () => {
     expect(readCommitted("SELECT value FROM meta WHERE key = 'schema_version'")).toEqual([{ value: 99 }]);
   });
 
+  // Found by a bug hunt: a database of another application became a state file beside its tables.
+  it("refuses another application's SQLite database, naming its tables and leaving the file as it was", () => {
+    const foreign = join(dir, 'app.db');
+    const raw = new Database(foreign);
+    raw.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('alice')");
+    raw.close();
+    const before = readFileSync(foreign);
+
+    expect(() => open(foreign)).toThrow(
+      `state file ${foreign}: refused: holds tables of another application (users) and no TradeStream schema version; use another file`,
+    );
+    expect(readFileSync(foreign).equals(before)).toBe(true);
+    // An empty SQLite file is a new state file.
+    const empty = join(dir, 'empty.db');
+    new Database(empty).close();
+    open(empty).close();
+  });
+
   it('refuses a file that is not a SQLite database, naming the path and leaving the file alone', () => {
     const garbage = join(dir, 'notes.db');
     writeFileSync(garbage, 'these are not the pages you are looking for\n'.repeat(200));
@@ -399,7 +417,7 @@ describe('StateStore', () => {
     foreign.exec('CREATE TABLE strategies (name TEXT)');
     foreign.close();
 
-    expect(() => open(foreignPath)).toThrow(/table strategies already exists/);
+    expect(() => open(foreignPath)).toThrow(`state file ${foreignPath}: refused: holds tables of another application (strategies)`);
   });
 
   it('stores decision lines in the order they were queued, across batches and flushes', () => {

@@ -6,8 +6,11 @@
  * it ends (a killed engine leaves nothing to clean up, and a reused process id cannot keep a lock
  * alive). The holder writes its process id to `<db>.lock.pid`, only to name it in the refusal.
  * The lock file stays on disk: removing it would let a waiting process lock a file no one else sees.
+ * It sits beside the state file's real path, so a symbolic link to a state file in use (or to its
+ * directory) finds the same lock (found by a bug hunt: two engines wrote one file through a link).
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 
 /** The state file is held by another live process. */
@@ -21,7 +24,7 @@ export class StateLockError extends Error {
  * one) holds it.
  */
 export function acquireStateLock(db: string, retried = false): () => void {
-  const path = `${db}.lock`;
+  const path = `${realPathOf(db)}.lock`;
   const pidFile = `${path}.pid`;
   const lock = new Database(path, { timeout: 0 });
   try {
@@ -55,4 +58,13 @@ export function acquireStateLock(db: string, retried = false): () => void {
     rmSync(pidFile, { force: true });
     lock.close();
   };
+}
+
+/** The path of `db` with every symbolic link resolved, for a file that may not exist yet (its directory must). */
+function realPathOf(db: string): string {
+  try {
+    return realpathSync(db);
+  } catch {
+    return join(realpathSync(dirname(db)), basename(db));
+  }
 }

@@ -1,11 +1,12 @@
 // Found by a bug hunt: a second demo engine started on a running engine's state file moved that file
 // aside (the running engine kept writing to `.previous`), then failed on the port with a stack trace.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { acquireStateLock, StateLockError } from '../../src/sinks/stateLock.js';
 import { committedSeq, runCli, spawnEngine } from './engineProcess.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-lock-'));
@@ -55,6 +56,27 @@ describe('one engine per state file', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 60_000);
+
+  // Found by a bug hunt: two engines ran on one file, one of them through a symbolic link to it.
+  it('finds the same lock through a symbolic link to the state file or to its directory', () => {
+    const real = join(dir, 'real', 'state.db');
+    mkdirSync(dirname(real));
+    writeFileSync(real, '');
+    symlinkSync(real, join(dir, 'link.db'));
+    symlinkSync(dirname(real), join(dir, 'linked-dir'));
+    const release = acquireStateLock(real);
+    try {
+      for (const other of [join(dir, 'link.db'), join(dir, 'linked-dir', 'state.db')]) {
+        expect(() => acquireStateLock(other), other).toThrow(StateLockError);
+      }
+      // A file that does not exist yet, through the linked directory.
+      const releaseNew = acquireStateLock(join(dir, 'linked-dir', 'new.db'));
+      expect(() => acquireStateLock(join(dirname(real), 'new.db'))).toThrow(`(lock file ${join(dirname(real), 'new.db')}.lock)`);
+      releaseNew();
+    } finally {
+      release();
+    }
+  });
 
   it('lets exactly one of several engines started together take the lock', async () => {
     const db = join(dir, 'race.db');

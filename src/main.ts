@@ -1,5 +1,5 @@
-import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
 import { map, type Observable, type Subscription } from 'rxjs';
 import type { EngineConfig } from '../config/engine.js';
 import type { Decision, InputEvent, OutputBatch, Rejection } from './domain/types.js';
@@ -8,7 +8,8 @@ import { DecisionLog } from './sinks/decisionLog.js';
 import { LiveServer } from './sinks/liveServer.js';
 import { LiveState } from './sinks/liveState.js';
 import { EngineMetrics } from './sinks/metrics.js';
-import { StateStore } from './sinks/stateStore.js';
+import { stateIdentity } from './sinks/stateIdentity.js';
+import { DEFAULT_CONSUMER, StateStore } from './sinks/stateStore.js';
 import { tradingPipeline } from './streams/tradingPipeline.js';
 
 /** A running engine. */
@@ -57,10 +58,12 @@ export type InputSource = (committedSeq: number, replayed: () => void) => Observ
 
 export async function startEngine(config: EngineConfig, source: InputSource, log: Logger, hooks: EngineHooks = {}): Promise<Engine> {
   const metrics = hooks.metrics ?? new EngineMetrics();
+  const consumer = hooks.consumer || DEFAULT_CONSUMER;
   const store = StateStore.open(config.store.db, {
     flushInterval: config.store.flushInterval,
     writer: config.store.writer,
-    ...(hooks.consumer ? { consumer: hooks.consumer } : {}),
+    consumer,
+    identity: stateIdentity(config, consumer),
   });
   store.onFlush((result) => metrics.observeFlush(result));
   const restoredThrough = store.lastSeq();

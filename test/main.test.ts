@@ -105,6 +105,39 @@ describe('startEngine', () => {
     },
   );
 
+  // Found by a bug hunt: a restart under another consumer applied the whole stream again on top of
+  // the file (333 decisions became 666), a JetStream run on a demo run's file carried its positions
+  // on, and a restart with another sizing method rebuilt a state the stored rows did not match.
+  it('refuses a state file written with other settings, naming each one, and takes its own back', async () => {
+    const db = join(dir, 'state.db');
+    const t = 1_793_491_200_000;
+    const run = async (config: EngineConfig, consumer?: string) => {
+      const commits = commitLog();
+      const engine = await startEngine(
+        config,
+        () => from([decode(1, 'tradestream.prices.BTC-USD', JSON.stringify({ symbol: 'BTC/USD', ts: t, price: 100, size: 1 }))]),
+        silent,
+        {
+          serve: false,
+          onCommitted: commits.onCommitted,
+          ...(consumer === undefined ? {} : { consumer }),
+        },
+      );
+      await engine.done;
+    };
+    const config = engineConfig(db);
+    await run(config);
+    await expect(run({ ...config, sizing: { ...config.sizing, method: 'kelly' }, capital: 5_000 })).rejects.toThrow(
+      `state file ${db}: refused: written by an engine with other settings (capital: 100000 in the file, 5000 now; sizing.method: "blend" in the file, "kelly" now); run with the file's settings or use another file`,
+    );
+    await expect(run(config, 'other')).rejects.toThrow('(consumer: "engine" in the file, "other" now)');
+    await expect(run({ ...config, source: 'jetstream' })).rejects.toThrow(
+      '(source: "demo" in the file, "jetstream" now; stream: absent in the file, "TRADESTREAM" now)',
+    );
+    // Settings that move no decision (the store's, the server's, the log level) may change.
+    await run({ ...config, logLevel: 'warn', store: { ...config.store, flushInterval: 7 } });
+  });
+
   // A numeric time with a fraction of a millisecond passed validation and reached the INTEGER time
   // columns: the flush rolled back and the engine stopped, again at every restart (never acked).
   it.each(['inline', 'thread'] as const)("commits a discovery and a tick stamped with a fraction of a millisecond (store writer '%s')", async (writer) => {

@@ -10,14 +10,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../moduleWorker.js';
-import { type DecisionRow, type PendingWrites, pendingRowCount, writePendingRows } from './pendingWrites.js';
-import type { FromStoreWriter, StoreWriterData, ToStoreWriter } from './stateStoreWriter.js';
+import Database from 'better-sqlite3';
 import type { ConfidenceScore, Decision, Ensemble, OutputBatch, Portfolio, Position, PositionSize, Rejection, StrategyRecord } from '../domain/types.js';
+import { startModuleWorker } from '../moduleWorker.js';
 import { canonicalJson } from './decisionLog.js';
+import { type DecisionRow, type PendingWrites, pendingRowCount, writePendingRows } from './pendingWrites.js';
 import { ForeignDatabaseError, migrateSchema, NewerSchemaError, prepareStatements, refuseForeign, type StateStatements } from './schema.js';
+import { checkStateIdentity, ForeignStateError, type StateIdentity } from './stateIdentity.js';
+import type { FromStoreWriter, StoreWriterData, ToStoreWriter } from './stateStoreWriter.js';
 
 /** A failure of the state file: names the file, keeps the underlying error as `cause`. */
 export class StateStoreError extends Error {
@@ -52,7 +53,12 @@ export interface StateStoreOptions {
    * engine stops, and a restart replays them), and every later flush throws the failure.
    */
   readonly writer?: 'inline' | 'thread';
+  /** The engine's identity (stateIdentity.ts): recorded in a new file, and a file with another is refused. */
+  readonly identity?: StateIdentity;
 }
+
+/** The consumer_state row of a store given no consumer name. */
+export const DEFAULT_CONSUMER = 'engine';
 
 /** The writer thread of a store with `writer: 'thread'`, and the writes it has not answered. */
 interface WriterThread {
@@ -131,7 +137,7 @@ export class StateStore {
     private readonly timers: FlushTimers,
   ) {
     this.maxBatchOutputs = opts.maxBatchOutputs ?? DEFAULT_MAX_BATCH_OUTPUTS;
-    this.consumer = opts.consumer ?? 'engine';
+    this.consumer = opts.consumer ?? DEFAULT_CONSUMER;
     this.committedSeq = sql.consumerSeq(this.consumer);
     this.writeAll = db.transaction((pending: PendingWrites) => writePendingRows(sql, pending));
     this.thread = opts.writer === 'thread' ? this.startWriter() : null;
@@ -163,10 +169,11 @@ export class StateStore {
       if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL could not be enabled`);
       db.pragma('synchronous = NORMAL');
       migrateSchema(db);
+      if (opts.identity !== undefined) checkStateIdentity(db, opts.identity, opts.consumer ?? DEFAULT_CONSUMER);
       return new StateStore(path, db, prepareStatements(db), opts, timers);
     } catch (error) {
       db?.close();
-      if (error instanceof NewerSchemaError || error instanceof ForeignDatabaseError)
+      if (error instanceof NewerSchemaError || error instanceof ForeignDatabaseError || error instanceof ForeignStateError)
         throw new StateStoreError(path, `refused: ${error.message}`, { cause: error });
       const reason = error instanceof Error ? error.message : String(error);
       throw new StateStoreError(path, `cannot open as a writable state database: ${reason}`, { cause: error });

@@ -393,6 +393,21 @@ describe('StateStore', () => {
     open(empty).close();
   });
 
+  it("takes a file written before identities were recorded as its own consumer's, and refuses it to another", () => {
+    const legacy = open();
+    legacy.enqueue(batch(3, []));
+    legacy.flush();
+    legacy.close();
+    const identity = { source: 'jetstream', stream: 'TRADESTREAM', consumer: 'other', capital: 100_000 };
+    expect(() => StateStore.open(path, { flushInterval: 1_000, consumer: 'other', identity })).toThrow(
+      `state file ${path}: refused: written by an engine with other settings (consumer: "engine" in the file, "other" now)`,
+    );
+    const adopted = StateStore.open(path, { flushInterval: 1_000, identity: { ...identity, consumer: 'engine' } });
+    expect(adopted.lastSeq()).toBe(3);
+    adopted.close();
+    expect(readCommitted("SELECT value FROM meta WHERE key = 'identity'")).toEqual([{ value: JSON.stringify({ ...identity, consumer: 'engine' }) }]);
+  });
+
   it('refuses a file that is not a SQLite database, naming the path and leaving the file alone', () => {
     const garbage = join(dir, 'notes.db');
     writeFileSync(garbage, 'these are not the pages you are looking for\n'.repeat(200));

@@ -1,0 +1,70 @@
+/**
+ * What a state file's decisions depend on beyond its inputs: the source, the stream and durable
+ * consumer it resumes from, and every setting that moves a decision. Recorded in the file's `meta`
+ * at its first open and checked at every later one. Without it a restart under another consumer
+ * applied the whole stream again on top of the file (twice the decisions), a JetStream run on a demo
+ * run's file carried the demo's positions on, and a restart with another sizing method rebuilt a
+ * state the stored rows did not match, all silently (found by a bug hunt).
+ */
+import type Database from 'better-sqlite3';
+import type { EngineConfig } from '../../config/engine.js';
+
+/** A state file's identity: flat JSON, compared key by key (dotted paths). */
+export type StateIdentity = Readonly<Record<string, unknown>>;
+
+/** The identity of an engine with `config` writing consumer_state row `consumer`. */
+export function stateIdentity(config: EngineConfig, consumer: string): StateIdentity {
+  const { capital, evaluation, confidence, timeFilter, ensembles, rotation, positions, sizing } = config;
+  return {
+    source: config.source,
+    ...(config.source === 'jetstream' ? { stream: config.nats.stream } : {}),
+    consumer,
+    ...flatten({ capital, evaluation, confidence, timeFilter, ensembles, rotation, positions, sizing }),
+  };
+}
+
+/** Every key whose value differs between the file's identity and this engine's, as `key: file value, now value`. */
+export function identityDifferences(recorded: StateIdentity, current: StateIdentity): string[] {
+  const keys = [...new Set([...Object.keys(recorded), ...Object.keys(current)])].sort();
+  return keys
+    .filter((key) => JSON.stringify(recorded[key]) !== JSON.stringify(current[key]))
+    .map((key) => `${key}: ${JSON.stringify(recorded[key]) ?? 'absent'} in the file, ${JSON.stringify(current[key]) ?? 'absent'} now`);
+}
+
+function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, `${prefix}${key}.`));
+    else out[`${prefix}${key}`] = v;
+  }
+  return out;
+}
+
+/** The file was written by an engine with another identity; `differences` from identityDifferences. */
+export class ForeignStateError extends Error {
+  constructor(readonly differences: readonly string[]) {
+    const shown = differences.slice(0, 6).join('; ') + (differences.length > 6 ? `; and ${differences.length - 6} more` : '');
+    super(`written by an engine with other settings (${shown}); run with the file's settings or use another file`);
+    this.name = 'ForeignStateError';
+  }
+}
+
+/**
+ * Records `identity` in a file that has none, or throws ForeignStateError when the file's differs.
+ * A file from before identities were recorded is taken as this engine's unless it holds committed
+ * inputs of other consumers only. `meta` must exist (after migrateSchema).
+ */
+export function checkStateIdentity(db: Database.Database, identity: StateIdentity, consumer: string): void {
+  db.transaction(() => {
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
+    if (row !== undefined) {
+      const differences = identityDifferences(JSON.parse(row.value) as StateIdentity, identity);
+      if (differences.length > 0) throw new ForeignStateError(differences);
+      return;
+    }
+    const consumers = db.prepare('SELECT name FROM consumer_state ORDER BY name').pluck().all() as string[];
+    if (consumers.length > 0 && !consumers.includes(consumer))
+      throw new ForeignStateError([`consumer: ${JSON.stringify(consumers.join(', '))} in the file, ${JSON.stringify(consumer)} now`]);
+    db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(JSON.stringify(identity));
+  }).immediate();
+}

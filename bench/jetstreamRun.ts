@@ -27,7 +27,7 @@ import { pino } from 'pino';
 import { tap } from 'rxjs';
 import { toWireMessage } from '../src/cli/demoFeedCommand.js';
 import { defaultConfig } from '../src/cli/loadConfig.js';
-import type { InputEvent } from '../src/domain/types.js';
+import type { MarketEvent } from '../src/domain/types.js';
 import { startEngine } from '../src/main.js';
 import { publishMessages } from '../src/sources/inputFiles.js';
 import { decodeMessage } from '../src/sources/decode.js';
@@ -291,7 +291,7 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
   const n = plan.strategies;
   const stream = `BENCH_${n}`;
   const prefix = `bench${n}`;
-  const events: InputEvent[] = [...registrationSpan(cfg, plan)()];
+  const events: MarketEvent[] = [...registrationSpan(cfg, plan)()];
   const splitSeq = events.length;
   for (const t of laterSpans(cfg, plan, splitSeq).ticks) events.push(t);
   const total = events.length;
@@ -326,9 +326,9 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
     const figures = await costed(total, async () => {
       const engine = pipelineEngine(cfg);
       const t0 = performance.now();
-      for (let i = 0; i < splitSeq; i++) engine.push(events[i] as InputEvent);
+      for (let i = 0; i < splitSeq; i++) engine.push(events[i] as MarketEvent);
       const t1 = performance.now();
-      for (let i = splitSeq; i < total; i++) engine.push(events[i] as InputEvent);
+      for (let i = splitSeq; i < total; i++) engine.push(events[i] as MarketEvent);
       const t2 = performance.now();
       engine.close();
       return { ...rates(total, splitSeq, t0, t1, t2), outputs: engine.outputs() };

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { defaultConfig } from '../src/cli/loadConfig.js';
-import type { InputEvent } from '../src/domain/types.js';
+import type { MarketEvent } from '../src/domain/types.js';
 import { loopEngine, phaseFigures } from './engines.js';
 import { collectGarbage, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
@@ -19,7 +19,7 @@ export function profile(strategies: number, candleRounds: number, candleWarmRoun
   const cfg = defaultConfig();
   const plan: WorkloadPlan = { strategies, seed: 42, warmupCandles: 30, ticksPerCandle: 2, tickCandles: 1, candleRounds, candleWarmRounds };
   const engine = loopEngine(cfg);
-  const push = (event: InputEvent, timed: boolean): void => {
+  const push = (event: MarketEvent, timed: boolean): void => {
     engine.phases.timing = timed;
     engine.push(event);
   };
@@ -45,7 +45,7 @@ export function profile(strategies: number, candleRounds: number, candleWarmRoun
   let evaluations = 0;
   let candles = 0;
   for (let i = 0; i < spans.candles.length; i++) {
-    const candle = spans.candles[i] as InputEvent;
+    const candle = spans.candles[i] as MarketEvent;
     // The warm rounds (the first also closes span B's open candles) are not counted.
     const timed = i >= symbols * Math.max(1, candleWarmRounds);
     if (timed) {

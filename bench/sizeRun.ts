@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { EngineConfig } from '../config/engine.js';
 import { defaultConfig } from '../src/cli/loadConfig.js';
-import type { InputEvent, TickEvent } from '../src/domain/types.js';
+import type { MarketEvent, TickEvent } from '../src/domain/types.js';
 import { type BenchEngine, loopEngine, phaseFigures, pipelineEngine } from './engines.js';
 import { runFloor } from './floor.js';
 import { collectGarbage, mean, median, quantile, round } from './stats.js';
@@ -37,7 +37,7 @@ const ms = (t: number) => round(t, 1);
 const us = (t: number) => round(t * 1000, 2);
 
 /** Pushes every event of a generator; returns [events, ms]. */
-function feed(engine: BenchEngine, events: Iterable<InputEvent>): { events: number; strategies: number; ms: number } {
+function feed(engine: BenchEngine, events: Iterable<MarketEvent>): { events: number; strategies: number; ms: number } {
   let n = 0;
   let strategies = 0;
   const t0 = performance.now();
@@ -223,7 +223,7 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], rat
 function candlePath(
   loop: ReturnType<typeof loopEngine>,
   pipeline: BenchEngine,
-  candles: readonly InputEvent[],
+  candles: readonly MarketEvent[],
   symbols: number,
   warmRounds: number,
 ): EngineFigures {

@@ -1,6 +1,6 @@
 import type { DemoConfig, EngineConfig } from '../config/engine.js';
 import { CandleBuilder } from '../src/domain/candleBuilder.js';
-import type { CandleEvent, InputEvent, Millis, TickEvent } from '../src/domain/types.js';
+import type { CandleEvent, MarketEvent, Millis, TickEvent } from '../src/domain/types.js';
 import { demoEvents, demoRunStart } from '../src/sources/demo/demoEvents.js';
 
 /**
@@ -37,7 +37,7 @@ function endOf(dc: DemoConfig, interval: Millis): string {
 }
 
 /** Span A: the discoveries and the warm-up feed, as a fresh generator each call (not kept in memory). */
-export function registrationSpan(cfg: EngineConfig, plan: WorkloadPlan): () => Generator<InputEvent> {
+export function registrationSpan(cfg: EngineConfig, plan: WorkloadPlan): () => Generator<MarketEvent> {
   const a = demo(cfg, plan, { strategies: plan.strategies, candles: plan.warmupCandles, ticksPerCandle: WARMUP_TICKS_PER_CANDLE });
   return () => demoEvents(a, cfg.evaluation.interval);
 }

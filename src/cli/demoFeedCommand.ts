@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import type { InputEvent } from '../domain/types.js';
+import type { MarketEvent } from '../domain/types.js';
 import type { PublishMessage } from '../sources/inputFiles.js';
 import { symbolToSubjectToken } from '../sources/decode.js';
 import { demoEvents } from '../sources/demo/demoFeed.js';
@@ -12,7 +12,7 @@ Writes the seeded demo feed as wire messages: into the input stream (--to-nats) 
 {"subject","data"} (--out FILE). --candles must be > 0 here (a finite feed).`;
 
 /** The wire form of a demo event, as a publisher would send it (ISO times, '-' in the subject). */
-export function toWireMessage(event: InputEvent, prefix: string): PublishMessage {
+export function toWireMessage(event: MarketEvent, prefix: string): PublishMessage {
   const subjectSymbol = symbolToSubjectToken(event.symbol);
   const iso = (t: number) => new Date(t).toISOString();
   if (event.kind === 'strategy') {

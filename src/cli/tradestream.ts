@@ -9,6 +9,7 @@ import { inspectCommand } from './inspectCommand.js';
 import { ConfigError } from './loadConfig.js';
 import { publishCommand } from './publishCommand.js';
 import { replayCommand } from './replayCommand.js';
+import { resetBreakerCommand } from './resetBreakerCommand.js';
 import { runCommand } from './runCommand.js';
 
 const HELP = `Usage: tradestream <command> [options]
@@ -20,6 +21,7 @@ Commands:
   inspect    print the positions, sizes, ensembles and portfolio of a database
   demo-feed  write the seeded demo feed into the input stream or a file
   backtest   run one strategy over a candle file (trades and summary as JSON lines)
+  reset-breaker  end a HALTED drawdown breaker (an operator's command through the input stream)
 
 Run 'tradestream <command> --help' for the options of a command.
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration.`;
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   inspect: inspectCommand,
   'demo-feed': demoFeedCommand,
   backtest: (args) => backtestCommand(args),
+  'reset-breaker': resetBreakerCommand,
 };
 
 /** Entry point: dispatches the command and maps failures to exit codes. */

@@ -70,14 +70,34 @@ export interface TickEvent extends Tick {
 }
 
 export type PriceEvent = CandleEvent | TickEvent;
-export type InputEvent = StrategyEvent | PriceEvent;
+
+/**
+ * An operator's command, ordered with the other inputs by the stream, so that a replay applies it
+ * where the live run did. `breaker.reset` (DESIGN.md phase 5: "HALTED ends when an operator resets
+ * it"): the breaker is NORMAL again and its high-water mark re-based to equity. `ts` is when the
+ * operator issued it; it is recorded in the decision and does not move the market clock.
+ */
+export interface ControlEvent {
+  readonly kind: 'control';
+  readonly seq: number;
+  readonly command: 'breaker.reset';
+  readonly ts: Millis;
+  /** Who issued it (free text, e.g. a login). */
+  readonly operator: string;
+  readonly reason: string;
+}
+
+/** The market's inputs: discoveries and prices (what the demo feed and input files produce). */
+export type MarketEvent = StrategyEvent | PriceEvent;
+
+export type InputEvent = MarketEvent | ControlEvent;
 
 /** Why an input was refused at the source: names the field and the value it had. */
 export interface Rejection {
   readonly kind: 'rejection';
   readonly seq: number;
-  /** What the message claimed to be: 'strategy', 'candle', 'tick' or 'unknown' (undecodable). */
-  readonly source: 'strategy' | 'candle' | 'tick' | 'unknown';
+  /** What the message claimed to be: 'strategy', 'candle', 'tick', 'control' (an operator's command) or 'unknown' (undecodable). */
+  readonly source: 'strategy' | 'candle' | 'tick' | 'control' | 'unknown';
   /** A short stable key for counting, e.g. `invalid_json`, `missing_field`, `unknown_type`. */
   readonly code: string;
   /** Human-readable, names the field and value: `high 9 is below low 10`. */

@@ -77,7 +77,7 @@ class Tally {
 export class EngineMetrics {
   /** The registry every metric here is registered in (only these). */
   readonly registry = new Registry();
-  private readonly inputs: Record<InputKind, number> = { strategy: 0, candle: 0, tick: 0, invalid: 0 };
+  private readonly inputs: Record<InputKind, number> = { strategy: 0, candle: 0, tick: 0, control: 0, invalid: 0 };
   private readonly decisions = new Tally(DECISION_KINDS);
   private readonly positionChanges = new Tally(['opened', 'resized', 'closed']);
   private readonly rejections = new Tally();
@@ -114,7 +114,7 @@ export class EngineMetrics {
 
     new Counter({
       name: 'tradestream_inputs_total',
-      help: 'Inputs processed, by kind (strategy, candle, tick; invalid = refused at the source); not those replayed to rebuild the state at a start.',
+      help: 'Inputs processed, by kind (strategy, candle, tick, control = an operator command; invalid = refused at the source); not those replayed to rebuild the state at a start.',
       labelNames: ['kind'],
       registers,
       collect() {

@@ -5,7 +5,18 @@
  * the field and the value, with a stable `code` for metrics.
  */
 import { parseStrategy } from '../domain/strategies/catalog.js';
-import type { BacktestWindow, Candle, CandleEvent, InputEvent, Millis, PriceEvent, Rejection, StrategyEvent, TickEvent } from '../domain/types.js';
+import type {
+  BacktestWindow,
+  Candle,
+  CandleEvent,
+  ControlEvent,
+  InputEvent,
+  Millis,
+  PriceEvent,
+  Rejection,
+  StrategyEvent,
+  TickEvent,
+} from '../domain/types.js';
 import { describeValue, type FieldFailure, FieldReader, isRecord, jsonTypeOf, SYMBOL_PATTERN } from './schemas.js';
 
 /** How messages are recognised and bounded. */
@@ -153,6 +164,30 @@ export function validatePrice(obj: unknown, seq: number, candleInterval?: Millis
 }
 
 /** The message's size in UTF-8 bytes, or 0 when it surely fits under `maxBytes`. */
+/** Longest operator name and reason kept in a control message (characters). */
+export const MAX_CONTROL_TEXT = 500;
+
+/**
+ * Validates an already-parsed control message of subject `<prefix>.control.breaker-reset`:
+ * `{ "ts": epoch ms or ISO time, "operator": "alice", "reason": "why" }`, both texts non-empty and
+ * at most MAX_CONTROL_TEXT characters. Returns the ControlEvent or a Rejection naming the field.
+ */
+export function validateControl(obj: unknown, seq: number): ControlEvent | Rejection {
+  if (!isRecord(obj)) return notAnObject(seq, 'control', obj);
+  const r = new FieldReader(obj);
+  const ts = r.timestamp('ts');
+  const operator = r.text('operator');
+  const reason = r.text('reason');
+  for (const [field, value] of [
+    ['operator', operator],
+    ['reason', reason],
+  ] as const) {
+    if (value.length > MAX_CONTROL_TEXT) r.fail('out_of_range', field, `field "${field}" must be at most ${MAX_CONTROL_TEXT} characters (was ${value.length})`);
+  }
+  if (r.failure !== null) return reject(seq, 'control', r.failure, null);
+  return { kind: 'control', seq, command: 'breaker.reset', ts, operator, reason };
+}
+
 function utf8SizeIfLarge(data: Uint8Array | string, maxBytes: number): number {
   if (typeof data !== 'string') return data.byteLength;
   // A UTF-16 code unit takes 1 to 3 UTF-8 bytes: most messages need no counting.
@@ -162,7 +197,7 @@ function utf8SizeIfLarge(data: Uint8Array | string, maxBytes: number): number {
 
 /** What a subject says: its family, its last token and that token's symbol (null when it is not one). */
 interface Route {
-  readonly family: 'strategies' | 'prices';
+  readonly family: 'strategies' | 'prices' | 'control';
   readonly token: string;
   readonly symbol: string | null;
 }
@@ -195,8 +230,9 @@ function parseRoute(subject: string, prefix: string): Route | null {
   const rest = subject.startsWith(head) ? subject.slice(head.length) : '';
   const dot = rest.indexOf('.');
   const family = dot < 0 ? '' : rest.slice(0, dot);
-  if (family !== 'strategies' && family !== 'prices') return null;
   const token = rest.slice(dot + 1);
+  if (family === 'control') return token === 'breaker-reset' ? { family, token, symbol: null } : null;
+  if (family !== 'strategies' && family !== 'prices') return null;
   return { family, token, symbol: subjectTokenToSymbol(token) };
 }
 
@@ -210,12 +246,12 @@ export function decodeMessage(data: Uint8Array | string, subject: string, seq: n
   const route = routeOf(subject, opts.subjectPrefix);
   if (route === null) {
     const head = `${opts.subjectPrefix}.`;
-    const reason = `subject ${describeValue(subject)} is not ${head}strategies.<SYMBOL> or ${head}prices.<SYMBOL>`;
+    const reason = `subject ${describeValue(subject)} is not ${head}strategies.<SYMBOL>, ${head}prices.<SYMBOL> or ${head}control.breaker-reset`;
     return reject(seq, 'unknown', { code: 'unknown_subject', field: 'subject', reason }, null);
   }
   const { family, token, symbol: subjectSymbol } = route;
-  const claimed: Source = family === 'strategies' ? 'strategy' : 'unknown';
-  if (subjectSymbol === null) {
+  const claimed: Source = family === 'strategies' ? 'strategy' : family === 'control' ? 'control' : 'unknown';
+  if (subjectSymbol === null && family !== 'control') {
     const reason = `subject ${describeValue(subject)} must end in a symbol like BTC-USD (was ${describeValue(token)})`;
     return reject(seq, claimed, { code: 'bad_symbol', field: 'subject', reason }, null);
   }
@@ -234,6 +270,7 @@ export function decodeMessage(data: Uint8Array | string, subject: string, seq: n
     return reject(seq, claimed, { code: 'invalid_json', field: null, reason }, subjectSymbol);
   }
 
+  if (family === 'control') return validateControl(obj, seq);
   const event = family === 'strategies' ? validateStrategy(obj, seq) : validatePrice(obj, seq, opts.candleInterval);
   if (event.kind === 'rejection') return event.symbol === null ? { ...event, symbol: subjectSymbol } : event;
   if (event.symbol !== subjectSymbol) {

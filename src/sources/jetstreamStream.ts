@@ -1,7 +1,7 @@
 /**
- * The input stream (DESIGN.md, Inputs): ONE JetStream stream capturing both
- * `<prefix>.strategies.>` and `<prefix>.prices.>`, so that its sequence is the total order in
- * which the engine applies inputs, live and in replay. Decisions and dead letters are published
+ * The input stream (DESIGN.md, Inputs): ONE JetStream stream capturing
+ * `<prefix>.strategies.>`, `<prefix>.prices.>` and the operators' `<prefix>.control.>`, so that its
+ * sequence is the total order in which the engine applies inputs, live and in replay. Decisions and dead letters are published
  * on other subjects and are never captured here.
  */
 import { type JetStreamManager, RetentionPolicy, StorageType, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
@@ -40,7 +40,7 @@ export class StreamSetupError extends Error {
 
 /** The two subject families of the input stream for `prefix`. */
 export function inputSubjects(prefix: string): string[] {
-  return [`${prefix}.strategies.>`, `${prefix}.prices.>`];
+  return [`${prefix}.strategies.>`, `${prefix}.prices.>`, `${prefix}.control.>`];
 }
 
 function sameSubjects(a: readonly string[], b: readonly string[]): boolean {

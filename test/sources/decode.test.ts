@@ -142,7 +142,14 @@ describe('decodeMessage refuses malformed input with the field and the value', (
     ],
     ['a negative price', PRICES, { ...tick, price: -5 }, 'non_positive', 'price', 'field "price" must be > 0 (was -5)'],
     ['a 1e-300 price', PRICES, { ...tick, price: 1e-300 }, 'out_of_range', 'price', 'field "price" must be in [1e-12, 1000000000000000] (was 1e-300)'],
-    ['a subnormal close', PRICES, { ...candle, low: 5e-324, close: 5e-324 }, 'out_of_range', 'low', 'field "low" must be in [1e-12, 1000000000000000] (was 5e-324)'],
+    [
+      'a subnormal close',
+      PRICES,
+      { ...candle, low: 5e-324, close: 5e-324 },
+      'out_of_range',
+      'low',
+      'field "low" must be in [1e-12, 1000000000000000] (was 5e-324)',
+    ],
     ['a 1e308 high', PRICES, { ...candle, high: 1e308 }, 'out_of_range', 'high', 'field "high" must be in [1e-12, 1000000000000000] (was 1e+308)'],
     ['a 1e19 trade size', PRICES, { ...tick, size: 1e19 }, 'out_of_range', 'size', 'field "size" must be <= 1000000000000000000 (was 10000000000000000000)'],
     ['a 1.7e308 volume', PRICES, { ...candle, volume: 1.7e308 }, 'out_of_range', 'volume', 'field "volume" must be <= 1000000000000000000 (was 1.7e+308)'],
@@ -230,7 +237,7 @@ describe('decodeMessage refuses malformed input with the field and the value', (
       tick,
       'unknown_subject',
       'subject',
-      'subject "tradestream.orders.BTC-USD" is not tradestream.strategies.<SYMBOL> or tradestream.prices.<SYMBOL>',
+      'subject "tradestream.orders.BTC-USD" is not tradestream.strategies.<SYMBOL>, tradestream.prices.<SYMBOL> or tradestream.control.breaker-reset',
     ],
     ['another prefix', 'other.prices.BTC-USD', tick, 'unknown_subject', 'subject', 'subject "other.prices.BTC-USD" is not'],
     ['a subject without a symbol', 'tradestream.prices', tick, 'unknown_subject', 'subject', 'subject "tradestream.prices" is not'],
@@ -322,5 +329,39 @@ describe('validateStrategy and validatePrice', () => {
 describe('symbolToSubjectToken', () => {
   it('writes BTC/USD as BTC-USD', () => {
     expect(symbolToSubjectToken('BTC/USD')).toBe('BTC-USD');
+  });
+});
+
+describe('operator commands (tradestream.control.breaker-reset)', () => {
+  const CONTROL = 'tradestream.control.breaker-reset';
+  const reset = { ts: '2026-11-20T10:00:00Z', operator: 'alice', reason: 'loss reviewed' };
+
+  it('decodes a breaker reset with its issue time, operator and reason', () => {
+    expect(decode(reset, CONTROL)).toEqual({
+      kind: 'control',
+      seq: 7,
+      command: 'breaker.reset',
+      ts: Date.UTC(2026, 10, 20, 10),
+      operator: 'alice',
+      reason: 'loss reviewed',
+    });
+  });
+
+  it('refuses an unknown command and a bad field, naming it and its value', () => {
+    expect(decode(reset, 'tradestream.control.flatten-all')).toMatchObject({ code: 'unknown_subject', source: 'unknown', field: 'subject' });
+    expect(decode({ ...reset, operator: '' }, CONTROL)).toMatchObject({
+      source: 'control',
+      code: 'wrong_type',
+      field: 'operator',
+      reason: 'field "operator" must be a non-empty string (was "")',
+    });
+    expect(decode({ ...reset, ts: 'yesterday' }, CONTROL)).toMatchObject({ source: 'control', code: 'bad_timestamp', field: 'ts' });
+    expect(decode({ ...reset, reason: 'x'.repeat(501) }, CONTROL)).toMatchObject({
+      code: 'out_of_range',
+      field: 'reason',
+      reason: 'field "reason" must be at most 500 characters (was 501)',
+    });
+    expect(decode('[1]', CONTROL)).toMatchObject({ source: 'control', code: 'not_an_object' });
+    expect(decode('{', CONTROL)).toMatchObject({ source: 'control', code: 'invalid_json' });
   });
 });

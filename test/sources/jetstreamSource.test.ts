@@ -66,7 +66,7 @@ describe('ensureStream', () => {
   it('creates the input stream when missing, capturing strategies and prices only, and reuses it', async () => {
     const { stream, subjectPrefix } = isolated();
     const created = await ensureStream(jsm, { stream, subjectPrefix });
-    expect(created.config.subjects?.sort()).toEqual([`${subjectPrefix}.prices.>`, `${subjectPrefix}.strategies.>`]);
+    expect(created.config.subjects?.sort()).toEqual([`${subjectPrefix}.control.>`, `${subjectPrefix}.prices.>`, `${subjectPrefix}.strategies.>`]);
     expect(created.config.retention).toBe('limits');
     expect(created.config.num_replicas).toBe(1);
     expect(created.config.duplicate_window).toBe(120_000 * 1_000_000);

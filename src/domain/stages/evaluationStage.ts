@@ -36,6 +36,8 @@ export class EvaluationStage {
       if (change.decision !== null) outputs.push(change.decision);
       return this.frame(input.seq, input, this.book.book(input.symbol), outputs, time);
     }
+    // An operator's command acts at the market clock (its own time only dates it, like a discovery's).
+    if (input.kind === 'control') return this.frame(input.seq, input, null, [], Number.isFinite(this.clock) ? this.clock : input.ts);
     // The clock only moves forward, and every strategy's age and every later price are judged by
     // it: one price stamped years ahead (a mistyped year) aged every strategy out and made every
     // later tick late, for good, replays included (found by a bug hunt). A price more than

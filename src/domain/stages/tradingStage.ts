@@ -1,11 +1,11 @@
 import type { EngineConfig } from '../../../config/engine.js';
 import { PairStatsCache } from '../covarianceMatrix.js';
-import { type BreakerStatus, initialBreaker, remarkBreaker, updateBreaker } from '../drawdownBreaker.js';
+import { type BreakerStatus, initialBreaker, remarkBreaker, resetBreaker as resetBreakerStatus, updateBreaker } from '../drawdownBreaker.js';
 import { PortfolioBook } from '../portfolioBook.js';
 import { capPositionRisk, riskDistance, scaleForDrawdown } from '../riskLimits.js';
 import { type SymbolRiskInput, sizePositions, type TradeStats } from '../sizing.js';
 import type { SymbolBook } from '../strategyBook.js';
-import type { Ensemble, Millis, PositionSize } from '../types.js';
+import type { ControlEvent, Ensemble, Millis, PositionSize } from '../types.js';
 import type { Frame } from './frame.js';
 
 /**
@@ -38,6 +38,7 @@ export class TradingStage {
   }
 
   step(frame: Frame): Frame {
+    if (frame.event?.kind === 'control') return this.resetBreaker(frame, frame.event);
     const book = frame.book;
     if (book === null || frame.event === null || frame.event.kind === 'strategy') return frame;
     const symbol = book.symbol;
@@ -113,6 +114,31 @@ export class TradingStage {
       this.breaker = remarkBreaker(this.breaker, this.portfolio.equity());
     }
     return true;
+  }
+
+  /**
+   * An operator's `breaker.reset` (DESIGN.md phase 5): the breaker is NORMAL at full size, its
+   * high-water mark re-based to current equity, whatever its state (a re-base of a NORMAL breaker is
+   * a decision too). Every size is emitted again under the new state; positions move on their own
+   * symbols' next prices, as after the cooldown.
+   */
+  private resetBreaker(frame: Frame, command: ControlEvent): Frame {
+    const { time, seq, outputs } = frame;
+    const update = resetBreakerStatus(this.breaker, this.portfolio.equity(), time);
+    this.breaker = update.status;
+    const change = update.change as NonNullable<typeof update.change>;
+    outputs.push({
+      kind: 'decision',
+      decision: 'breaker.changed',
+      time,
+      seq,
+      symbol: null,
+      reason: `${change.reason}, by ${command.operator} (issued ${new Date(command.ts).toISOString()}): ${command.reason}`,
+      details: { from: change.from, to: change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark, operator: command.operator },
+    });
+    this.emitAllSizes(time, outputs);
+    outputs.push(this.portfolio.portfolio(time, this.breaker));
+    return frame;
   }
 
   /** Phase 5 over every symbol, with the breaker left out (it is applied per tick in currentSize). */

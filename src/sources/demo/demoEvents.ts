@@ -1,5 +1,5 @@
 import type { DemoConfig } from '../../../config/engine.js';
-import type { InputEvent, Millis, StrategyEvent } from '../../domain/types.js';
+import type { MarketEvent, Millis, StrategyEvent } from '../../domain/types.js';
 import { parseTimestamp } from '../schemas.js';
 import { DEMO_PAIRS, type DemoPair } from './pairs.js';
 import { PriceModel } from './priceModel.js';
@@ -75,7 +75,7 @@ function byTimeThenOrder(a: Draft, b: Draft): number {
  * Strategy windows and discovery times are epoch ms; prices USD; sizes base units.
  * Throws RangeError on an unusable config (bad start, interval or ticksPerCandle).
  */
-export function* demoEvents(cfg: DemoConfig, interval: Millis): Generator<InputEvent> {
+export function* demoEvents(cfg: DemoConfig, interval: Millis): Generator<MarketEvent> {
   if (!Number.isSafeInteger(interval) || interval <= 0) throw new RangeError(`demo interval must be a positive integer of ms (was ${interval})`);
   if (!Number.isSafeInteger(cfg.ticksPerCandle) || cfg.ticksPerCandle < 1) {
     throw new RangeError(`demo ticksPerCandle must be a positive integer (was ${cfg.ticksPerCandle})`);
@@ -96,7 +96,7 @@ export function* demoEvents(cfg: DemoConfig, interval: Millis): Generator<InputE
   const tpc = cfg.ticksPerCandle;
   const tick = (pair: number, ts: Millis, price: number): Draft => ({ ts, order: 1 + pair, price, size: prices.tradeSize(pair), discovery: null });
   // Object literals of one shape, not spreads: this line runs for every tick.
-  const emit = (d: Draft): InputEvent =>
+  const emit = (d: Draft): MarketEvent =>
     d.discovery === null
       ? { kind: 'tick', seq: ++seq, symbol: (DEMO_PAIRS[d.order - 1] as DemoPair).symbol, ts: d.ts, price: d.price, size: d.size }
       : strategyEvent(d.discovery, ++seq);

@@ -1,6 +1,6 @@
 import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { DemoConfig } from '../../../config/engine.js';
-import type { InputEvent, Millis } from '../../domain/types.js';
+import type { MarketEvent, Millis } from '../../domain/types.js';
 import { demoEvents, demoRunStart } from './demoEvents.js';
 
 export { demoEvents } from './demoEvents.js';
@@ -25,14 +25,14 @@ export const DEMO_CHUNK = 1000;
  * @param interval candle interval of the engine (ms), EvaluationConfig.interval.
  * @param scheduler time source and executor; a VirtualTimeScheduler in tests.
  */
-export function demoFeed(cfg: DemoConfig, interval: Millis, scheduler: SchedulerLike = asyncScheduler): Observable<InputEvent> {
-  return new Observable<InputEvent>((subscriber) => {
+export function demoFeed(cfg: DemoConfig, interval: Millis, scheduler: SchedulerLike = asyncScheduler): Observable<MarketEvent> {
+  return new Observable<MarketEvent>((subscriber) => {
     const realtime = cfg.speed === 'realtime';
     const wallPerEventMs = (cfg.candleSeconds * 1000) / interval;
     const t0 = scheduler.now();
-    let events: Generator<InputEvent> | null = null;
+    let events: Generator<MarketEvent> | null = null;
     let paceFrom = 0;
-    let pending: IteratorResult<InputEvent> | null = null;
+    let pending: IteratorResult<MarketEvent> | null = null;
 
     return scheduler.schedule(function (this: SchedulerAction<unknown>) {
       try {
@@ -46,7 +46,7 @@ export function demoFeed(cfg: DemoConfig, interval: Millis, scheduler: Scheduler
             this.schedule(undefined, 0);
             return;
           }
-          const event: InputEvent = pending.value;
+          const event: MarketEvent = pending.value;
           if (realtime && event.ts >= paceFrom) {
             const wait = t0 + (event.ts - paceFrom) * wallPerEventMs - scheduler.now();
             if (wait > 0) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/cli/loadConfig.js';
 import { EvaluationStage } from '../../../src/domain/stages/evaluationStage.js';
 import { TradingStage } from '../../../src/domain/stages/tradingStage.js';
-import type { CandleEvent, Decision, Ensemble, EngineOutput, Portfolio, Position, PositionSize, TickEvent } from '../../../src/domain/types.js';
+import type { CandleEvent, ControlEvent, Decision, Ensemble, EngineOutput, Portfolio, Position, PositionSize, TickEvent } from '../../../src/domain/types.js';
 import { randomWalk } from '../../helpers/randomWalk.js';
 
 const MINUTE = 60_000;
@@ -116,6 +116,8 @@ function tradingRun(cfg: ReturnType<typeof defaultConfig>, totals: Record<string
   const active = (symbol: string): Ensemble => ({ ...ensemble(symbol), total: totals[symbol] ?? 0.9 });
   const run = (event: CandleEvent | TickEvent): EngineOutput[] => trading.step({ ...evaluation.step(event), active: active(event.symbol) }).outputs;
   return {
+    control: (event: Omit<ControlEvent, 'kind' | 'seq' | 'command'>) =>
+      trading.step(evaluation.step({ kind: 'control', seq: ++seq, command: 'breaker.reset', ...event })).outputs,
     candle: (symbol: string, i: number, close: number) =>
       run({ kind: 'candle', seq: ++seq, symbol, ts: T0 + i * MINUTE, interval: MINUTE, open: close, high: close, low: close, close, volume: 1 }),
     tick: (symbol: string, ts: number, price: number) => run({ kind: 'tick', seq: ++seq, symbol, ts, price, size: 1 }),
@@ -249,6 +251,43 @@ describe('TradingStage sizes and the breaker', () => {
       ['BTC/USD', 0, 'halted', 0],
       ['ETH/USD', 0, 'halted', 0],
     ]);
+  });
+
+  // DESIGN.md phase 5: "HALTED ends when an operator resets it" (the resetBreaker function had no caller).
+  it("ends HALTED on an operator's reset at the market clock, re-basing the high-water mark and emitting every size again", () => {
+    const base = defaultConfig();
+    const cfg = {
+      ...base,
+      sizing: { ...base.sizing, drawdownReduce: 0.002, drawdownHalt: 0.004 },
+      positions: { ...base.positions, stopLoss: 0.5, takeProfit: 10 },
+    };
+    const run = tradingRun(cfg);
+    const walks = SYMBOLS.map((_, i) => randomWalk(60, 100, 3 + i, 0.004));
+    for (let i = 0; i < 60; i++) for (const [k, symbol] of SYMBOLS.entries()) run.candle(symbol, i, (walks[k] as number[])[i] as number);
+    const halted = portfolioOf(run.candle('ETH/USD', 60, ((walks[1] as number[])[59] as number) * 0.8));
+    expect(halted.state).toBe('HALTED');
+
+    // Issued a day later by the operator's clock: it dates the reason, the market clock times it.
+    const outputs = run.control({ ts: T0 + 86_400_000, operator: 'alice', reason: 'loss reviewed' });
+    const decision = outputs.find((o): o is Decision => o.kind === 'decision');
+    expect(decision).toMatchObject({
+      decision: 'breaker.changed',
+      time: T0 + 60 * MINUTE,
+      symbol: null,
+      details: { from: 'HALTED', to: 'NORMAL', drawdown: 0, highWaterMark: halted.equity, operator: 'alice' },
+    });
+    expect(decision?.reason).toBe(
+      `operator reset at ${T0 + 60 * MINUTE}: high-water mark re-based from ${Number(halted.highWaterMark.toPrecision(4))} to equity ${Number(halted.equity.toPrecision(4))}, by alice (issued 2026-11-02T00:00:00.000Z): loss reviewed`,
+    );
+    // No longer cut by the breaker: each size as its other limits leave it.
+    expect(sizesOf(outputs).map((s) => [s.symbol, s.binding, s.size > 0])).toEqual([
+      ['BTC/USD', 'positionRisk', true],
+      ['ETH/USD', 'none', true],
+    ]);
+    expect(portfolioOf(outputs)).toMatchObject({ state: 'NORMAL', sizeScale: 1, highWaterMark: halted.equity, drawdown: 0, haltedAt: null });
+    // The positions follow on their own symbols' next prices.
+    const next = run.candle('BTC/USD', 61, (walks[0] as number[])[59] as number);
+    expect(next.some((o) => o.kind === 'decision' && o.decision === 'position.opened' && o.symbol === 'BTC/USD')).toBe(true);
   });
 
   // Found by a bug hunt: a state change caused by a trade's own fees left every size unscaled.

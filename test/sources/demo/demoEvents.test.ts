@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DemoConfig } from '../../../config/engine.js';
 import { CandleBuilder } from '../../../src/domain/candleBuilder.js';
 import { parseStrategy, strategyTypes } from '../../../src/domain/strategies/catalog.js';
-import type { Candle, InputEvent, StrategyEvent, TickEvent } from '../../../src/domain/types.js';
+import type { Candle, MarketEvent, StrategyEvent, TickEvent } from '../../../src/domain/types.js';
 import { decodeMessage, symbolToSubjectToken } from '../../../src/sources/decode.js';
 import { demoEvents, demoRunStart, HISTORY_DAYS } from '../../../src/sources/demo/demoEvents.js';
 import { DEMO_PAIRS } from '../../../src/sources/demo/pairs.js';
@@ -14,8 +14,8 @@ const DAY = 86_400_000;
 const base: DemoConfig = { seed: 42, strategies: 2000, speed: 'max', candleSeconds: 3, ticksPerCandle: 12, candles: 0, warmupCandles: 0, start: '2026-11-01T00:00:00Z' };
 const RUN_START = Date.UTC(2026, 10, 1);
 
-function take(cfg: DemoConfig, n: number, interval = MIN): InputEvent[] {
-  const out: InputEvent[] = [];
+function take(cfg: DemoConfig, n: number, interval = MIN): MarketEvent[] {
+  const out: MarketEvent[] = [];
   for (const e of demoEvents(cfg, interval)) {
     out.push(e);
     if (out.length === n) break;
@@ -23,12 +23,12 @@ function take(cfg: DemoConfig, n: number, interval = MIN): InputEvent[] {
   return out;
 }
 
-const hash = (events: readonly InputEvent[]) =>
+const hash = (events: readonly MarketEvent[]) =>
   createHash('sha256')
     .update(events.map((e) => JSON.stringify(e)).join('\n'))
     .digest('hex');
-const strategiesOf = (events: readonly InputEvent[]) => events.filter((e): e is StrategyEvent => e.kind === 'strategy');
-const ticksOf = (events: readonly InputEvent[], symbol?: string) =>
+const strategiesOf = (events: readonly MarketEvent[]) => events.filter((e): e is StrategyEvent => e.kind === 'strategy');
+const ticksOf = (events: readonly MarketEvent[], symbol?: string) =>
   events.filter((e): e is TickEvent => e.kind === 'tick' && (symbol === undefined || e.symbol === symbol));
 
 describe('demoEvents determinism', () => {

@@ -1,0 +1,65 @@
+// DESIGN.md phase 5: "HALTED ends when an operator resets it". The reset is an input of the stream,
+// so a replay applies it where the live run did.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
+import { committedSeq, publishDemoFeed, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
+
+// A breaker that halts on the first position's fees (15 bp of a size of 1.4% is 0.002% of equity).
+const HAIR_TRIGGER = ['--set', 'sizing.drawdownReduce=0.00001', '--set', 'sizing.drawdownHalt=0.00002'];
+
+describe('tradestream reset-breaker', () => {
+  let nats: NatsServerHandle;
+  let dir: string;
+  let published: number;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    dir = mkdtempSync(join(tmpdir(), 'ts-reset-'));
+    published = publishDemoFeed(nats.url, ['--seed', '5', '--strategies', '150', '--candles', '40']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await nats?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ends a HALTED breaker through the input stream, and a replay applies it at the same place', async () => {
+    const db = join(dir, 'live.db');
+    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', ...HAIR_TRIGGER]);
+    await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
+    await waitForCommitted(db, published);
+    const state = () =>
+      readDb(db, (d) => d.prepare('select state, high_water_mark, equity from portfolio').get() as { state: string; high_water_mark: number; equity: number });
+    expect(state().state).toBe('HALTED');
+
+    const refused = runCli(['reset-breaker', '--operator', 'alice', '--nats-url', nats.url]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('tradestream: reset-breaker: --reason: field "reason" is missing');
+
+    const reset = runCli(['reset-breaker', '--operator', 'alice', '--reason', 'loss reviewed', '--nats-url', nats.url]);
+    expect(reset.status, reset.stderr).toBe(0);
+    expect(JSON.parse(reset.stdout.trim())).toMatchObject({ published: 1, failed: 0, stream: 'TRADESTREAM' });
+    await waitForCommitted(db, published + 1);
+    expect(committedSeq(db)).toBe(published + 1);
+    const after = state();
+    expect(after).toEqual({ state: 'NORMAL', high_water_mark: after.equity, equity: after.equity });
+    const decision = readDb(db, (d) => d.prepare('select line from decisions order by seq_no desc limit 1').pluck().get() as string);
+    expect(JSON.parse(decision)).toMatchObject({
+      decision: 'breaker.changed',
+      seq: published + 1,
+      symbol: null,
+      details: { from: 'HALTED', to: 'NORMAL', operator: 'alice' },
+      reason: expect.stringMatching(/^operator reset at \d+: high-water mark re-based from .* to equity .*, by alice \(issued .*Z\): loss reviewed$/),
+    });
+
+    engine.child.kill('SIGTERM');
+    const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');
+    expect(await engine.exited).toBe(0);
+    const replay = runCli(['replay', '--from-seq', '1', '--db', join(dir, 'replay.db'), '--nats-url', nats.url, '--json', ...HAIR_TRIGGER]);
+    expect(replay.status, replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout).fingerprint).toBe(stopped.fingerprint);
+  }, 180_000);
+});

@@ -14,6 +14,18 @@ const fraction = (def: number, description: string) => Type.Number({ minimum: 0,
 const positiveMs = (def: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 10 * 365 * DAY, default: def, description: `${description} (ms)` });
 const days = (def: number, description: string) => Type.Number({ minimum: 0, maximum: 3650, default: def, description: `${description} (days)` });
+/**
+ * A JetStream stream or consumer name, by the NATS naming rules: not empty, no whitespace or
+ * control characters, no '.', '*', '>' and no path separators (the server stores it as a file
+ * name). `allowed` is what an error and the README say instead of the pattern.
+ */
+const natsName = (def: string, description: string) =>
+  Type.String({
+    pattern: '^[^\\s.*>/\\\\\\x00-\\x1f\\x7f]+$',
+    allowed: "a NATS name: no '.', '*', '>', '/', backslash, whitespace or control characters",
+    default: def,
+    description,
+  });
 
 export const EvaluationConfig = Type.Object(
   {
@@ -174,9 +186,15 @@ export const DemoConfig = Type.Object(
 export const NatsConfig = Type.Object(
   {
     url: Type.String({ default: 'nats://127.0.0.1:4222', description: 'NATS server URL(s), comma-separated.' }),
-    stream: Type.String({ default: 'TRADESTREAM', description: 'JetStream stream holding strategies and prices (one total order).' }),
-    subjectPrefix: Type.String({ default: 'tradestream', description: 'Prefix of every subject.' }),
-    consumer: Type.String({ default: 'tradestream-engine', description: 'Durable consumer name.' }),
+    stream: natsName('TRADESTREAM', 'JetStream stream holding strategies and prices (one total order).'),
+    subjectPrefix: Type.String({
+      // Subject tokens joined by '.': each one not empty, without wildcards or whitespace.
+      pattern: '^[^\\s.*>\\x00-\\x1f\\x7f]+(\\.[^\\s.*>\\x00-\\x1f\\x7f]+)*$',
+      allowed: "NATS subject tokens joined by '.': no empty token, '*', '>', whitespace or control characters",
+      default: 'tradestream',
+      description: 'Prefix of every subject.',
+    }),
+    consumer: natsName('tradestream-engine', 'Durable consumer name.'),
     maxMessageBytes: Type.Integer({ minimum: 256, maximum: 64 * 1024 * 1024, default: 65_536, description: 'Larger messages are dead-lettered (bytes).' }),
     user: Type.String({ default: '', description: 'User name for NATS (with pass); empty for none.' }),
     pass: Type.String({ default: '', description: 'Password for NATS.' }),

@@ -105,7 +105,9 @@ function crossFieldProblems(c: EngineConfig): string[] {
   const sumsToOne = (label: string, parts: Record<string, number>) => {
     const sum = Object.values(parts).reduce((a, b) => a + b, 0);
     if (Math.abs(sum - 1) > 1e-9) {
-      const list = Object.entries(parts).map(([k, v]) => `${k}=${v}`).join(', ');
+      const list = Object.entries(parts)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
       problems.push(`${label}: weights must sum to 1 (was ${sum.toFixed(6)}: ${list})`);
     }
   };
@@ -208,10 +210,12 @@ function describe(error: ValidationError, config: unknown): string {
   for (const part of path.split('.').filter(Boolean)) value = (value as Record<string, unknown>)?.[part];
   const node = schemaAt(path);
   const allowed =
-    node?.anyOf !== undefined
-      ? `one of ${node.anyOf.map((o) => JSON.stringify(o.const)).join(', ')}`
-      : node?.minimum !== undefined || node?.maximum !== undefined
-        ? `${node?.type === 'integer' ? 'an integer' : 'a number'} in ${node?.minimum ?? '-∞'}–${node?.maximum ?? '∞'}`
-        : `a ${node?.type ?? 'value'}`;
+    node?.allowed !== undefined
+      ? node.allowed
+      : node?.anyOf !== undefined
+        ? `one of ${node.anyOf.map((o) => JSON.stringify(o.const)).join(', ')}`
+        : node?.minimum !== undefined || node?.maximum !== undefined
+          ? `${node?.type === 'integer' ? 'an integer' : 'a number'} in ${node?.minimum ?? '-∞'}–${node?.maximum ?? '∞'}`
+          : `a ${node?.type ?? 'value'}`;
   return `${path || '(root)'}: ${JSON.stringify(value)} is not allowed (expected ${allowed})`;
 }

@@ -41,9 +41,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every bad key at once with its value and allowed range', () => {
-    const problems = problemsOf(() =>
-      loadConfig({ overrides: { 'sizing.maxRiskPerPosition': '1.5', 'server.port': 'eighty', 'demo.speed': 'warp' } }),
-    );
+    const problems = problemsOf(() => loadConfig({ overrides: { 'sizing.maxRiskPerPosition': '1.5', 'server.port': 'eighty', 'demo.speed': 'warp' } }));
     expect(problems).toHaveLength(3);
     expect(problems).toContain('sizing.maxRiskPerPosition: 1.5 is not allowed (expected a number in 0–1)');
     expect(problems).toContain('server.port: "eighty" is not allowed (expected an integer in 0–65535)');
@@ -56,9 +54,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses confidence weights that do not sum to 1 and an inverted drawdown ladder', () => {
-    const problems = problemsOf(() =>
-      loadConfig({ overrides: { 'confidence.recencyWeight': 0.2, 'sizing.drawdownReduce': 0.2 } }),
-    );
+    const problems = problemsOf(() => loadConfig({ overrides: { 'confidence.recencyWeight': 0.2, 'sizing.drawdownReduce': 0.2 } }));
     expect(problems).toEqual([
       'confidence: weights must sum to 1 (was 1.050000: performanceWeight=0.6, frequencyWeight=0.25, recencyWeight=0.2)',
       'sizing.drawdownReduce 0.2 must be < sizing.drawdownHalt 0.1',
@@ -80,6 +76,26 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ overrides: { 'demo.start': '2026-11-01T00:00:00' } }))).toEqual([
       'demo.start: "2026-11-01T00:00:00" is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z)',
     ]);
+  });
+
+  // Found by a bug hunt: `--stream a.b`, `--stream ''` and a prefix `a b` or `x.*` passed the
+  // checks and failed later, at the server, with a stack trace.
+  it('refuses stream and consumer names and subject prefixes that NATS cannot take, naming key and value', () => {
+    const name = "a NATS name: no '.', '*', '>', '/', backslash, whitespace or control characters";
+    const tokens = "NATS subject tokens joined by '.': no empty token, '*', '>', whitespace or control characters";
+    for (const bad of ['a.b', '', 'a b', 'x*', 'x>', 'a/b', 'a\\b', 'a\tb']) {
+      expect(problemsOf(() => loadConfig({ overrides: { 'nats.stream': bad, 'nats.consumer': bad } }))).toEqual([
+        `nats.stream: ${JSON.stringify(bad)} is not allowed (expected ${name})`,
+        `nats.consumer: ${JSON.stringify(bad)} is not allowed (expected ${name})`,
+      ]);
+    }
+    for (const bad of ['a b', 'x.*', 'x.>', '', 'a..b', '.a', 'a.']) {
+      expect(problemsOf(() => loadConfig({ overrides: { 'nats.subjectPrefix': bad } }))).toEqual([
+        `nats.subjectPrefix: ${JSON.stringify(bad)} is not allowed (expected ${tokens})`,
+      ]);
+    }
+    const good = loadConfig({ overrides: { 'nats.stream': 'TS_2-b', 'nats.consumer': 'replay-1', 'nats.subjectPrefix': 'acme.trading' } });
+    expect(good.nats).toMatchObject({ stream: 'TS_2-b', consumer: 'replay-1', subjectPrefix: 'acme.trading' });
   });
 
   // Found by a bug hunt: {"__proto__":{"capital":5}} in a config file set the capital to 5, and

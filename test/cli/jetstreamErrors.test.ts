@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
+import { publishDemoFeed, runCli } from './engineProcess.js';
+
+/** The one line a user error or a server's refusal must be: no stack frames. */
+function expectOneLine(stderr: string, ...parts: string[]): void {
+  const lines = stderr.trim().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  for (const part of parts) expect(stderr).toContain(part);
+}
+
+// Found by a bug hunt: errors of the stream or of the source ended in stack traces (and hangs).
+describe('the CLI on JetStream errors', () => {
+  let nats: NatsServerHandle;
+  let dir: string;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    dir = mkdtempSync(join(tmpdir(), 'ts-jserr-'));
+    publishDemoFeed(nats.url, ['--seed', '5', '--strategies', '30', '--candles', '5']);
+  }, 120_000);
+
+  afterAll(async () => {
+    await nats?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports a stream the server refuses in one line with the reason, exit 1', () => {
+    const r = runCli(['demo-feed', '--to-nats', '--nats-url', nats.url, '--candles', '1', '--set', 'nats.retention=interest']);
+    expect(r.status, r.stderr).toBe(1);
+    expectOneLine(r.stderr, 'tradestream: stream TRADESTREAM has retention limits');
+  });
+});

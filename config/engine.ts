@@ -185,7 +185,13 @@ export const DemoConfig = Type.Object(
 
 export const NatsConfig = Type.Object(
   {
-    url: Type.String({ default: 'nats://127.0.0.1:4222', description: 'NATS server URL(s), comma-separated.' }),
+    url: Type.String({
+      // Empty, the client fell back to its own default server (127.0.0.1:4222) without a word.
+      pattern: '[^\\s,]',
+      allowed: 'one or more NATS server URLs, comma-separated (not empty)',
+      default: 'nats://127.0.0.1:4222',
+      description: 'NATS server URL(s), comma-separated.',
+    }),
     stream: natsName('TRADESTREAM', 'JetStream stream holding strategies and prices (one total order).'),
     subjectPrefix: Type.String({
       // Subject tokens joined by '.': each one not empty, without wildcards or whitespace.

@@ -98,6 +98,16 @@ describe('loadConfig', () => {
     expect(good.nats).toMatchObject({ stream: 'TS_2-b', consumer: 'replay-1', subjectPrefix: 'acme.trading' });
   });
 
+  // Found by a bug hunt: `--nats-url ''` connected to 127.0.0.1:4222, the client's own default.
+  it('refuses a NATS url with no server in it, naming the key and the value', () => {
+    for (const bad of ['', ' ', ' , ']) {
+      expect(problemsOf(() => loadConfig({ overrides: { 'nats.url': bad } }))).toEqual([
+        `nats.url: ${JSON.stringify(bad)} is not allowed (expected one or more NATS server URLs, comma-separated (not empty))`,
+      ]);
+    }
+    expect(loadConfig({ overrides: { 'nats.url': 'nats://a:4222, nats://b:4222' } }).nats.url).toBe('nats://a:4222, nats://b:4222');
+  });
+
   // Found by a bug hunt: {"__proto__":{"capital":5}} in a config file set the capital to 5, and
   // --set __proto__=1 was accepted without a word.
   it('refuses keys that would reach an object prototype, from a file and from --set', () => {

@@ -124,6 +124,13 @@ function crossFieldProblems(c: EngineConfig): string[] {
   };
   ordered('ensembles.minMembers', c.ensembles.minMembers, 'ensembles.maxMembers', c.ensembles.maxMembers, false);
   ordered('ensembles.minDistinctTypes', c.ensembles.minDistinctTypes, 'ensembles.maxMembers', c.ensembles.maxMembers, false);
+  // An ensemble is drawn from the best maxCandidates: it can never have more members or types.
+  ordered('ensembles.minMembers', c.ensembles.minMembers, 'ensembles.maxCandidates', c.ensembles.maxCandidates, false);
+  ordered('ensembles.minDistinctTypes', c.ensembles.minDistinctTypes, 'ensembles.maxCandidates', c.ensembles.maxCandidates, false);
+  // A prior win rate of 1 (p clamps to 1) sizes full Kelly before a single trade; no prior at all (0 and 0) is allowed.
+  if (c.sizing.kellyPriorTrades > 0 || c.sizing.kellyPriorWins > 0) {
+    ordered('sizing.kellyPriorWins', c.sizing.kellyPriorWins, 'sizing.kellyPriorTrades', c.sizing.kellyPriorTrades, true);
+  }
   ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
   ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
   // The demo feed reads it as every event time is read (a zone is required): Date.parse took

@@ -98,6 +98,35 @@ describe('loadConfig', () => {
     expect(good.nats).toMatchObject({ stream: 'TS_2-b', consumer: 'replay-1', subjectPrefix: 'acme.trading' });
   });
 
+  // Found by a bug hunt: each was accepted, and no ensemble could ever form, or Kelly sized a
+  // strategy with no trades at all as a sure thing (p clamped to 1).
+  it('refuses ensemble minimums above maxCandidates and a Kelly prior of wins not below its trades', () => {
+    expect(
+      problemsOf(() =>
+        loadConfig({
+          overrides: {
+            'ensembles.maxCandidates': 3,
+            'ensembles.minMembers': 4,
+            'ensembles.maxMembers': 5,
+            'ensembles.minDistinctTypes': 5,
+            'sizing.kellyPriorWins': 20,
+            'sizing.kellyPriorTrades': 20,
+          },
+        }),
+      ),
+    ).toEqual([
+      'ensembles.minMembers 4 must be <= ensembles.maxCandidates 3',
+      'ensembles.minDistinctTypes 5 must be <= ensembles.maxCandidates 3',
+      'sizing.kellyPriorWins 20 must be < sizing.kellyPriorTrades 20',
+    ]);
+    expect(problemsOf(() => loadConfig({ overrides: { 'sizing.kellyPriorWins': 30 } }))).toEqual([
+      'sizing.kellyPriorWins 30 must be < sizing.kellyPriorTrades 20',
+    ]);
+    const edge = loadConfig({ overrides: { 'ensembles.maxCandidates': 2, 'ensembles.minMembers': 2, 'ensembles.minDistinctTypes': 2 } });
+    expect(edge.ensembles.maxCandidates).toBe(2);
+    expect(loadConfig({ overrides: { 'sizing.kellyPriorWins': 0, 'sizing.kellyPriorTrades': 0 } }).sizing.kellyPriorTrades).toBe(0);
+  });
+
   // Found by a bug hunt: `--nats-url ''` connected to 127.0.0.1:4222, the client's own default.
   it('refuses a NATS url with no server in it, naming the key and the value', () => {
     for (const bad of ['', ' ', ' , ']) {

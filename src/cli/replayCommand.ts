@@ -12,7 +12,7 @@ Reads the input stream from a start time or sequence through the same pipeline a
 as fast as it can, into its own new SQLite file, and prints a report: decisions, trades, PnL, max
 drawdown, Sharpe and the decision-log hash (equal inputs give an equal hash).
 
-  --since TIME        first input whose event time is at or after TIME (ISO 8601 or epoch ms)
+  --since TIME        first input whose event time is at or after TIME (ISO 8601 with a zone, or epoch ms)
   --from-seq N        first stream sequence to read
   --until TIME        stop after the last input at or before TIME
   --db FILE           SQLite file for the replay's state (must not exist yet)
@@ -28,6 +28,9 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
   const since = timeFlag('since', values.since as string | undefined);
   const until = timeFlag('until', values.until as string | undefined);
+  if (since !== undefined && until !== undefined && since > until) {
+    throw new UsageError(`--since ${values.since as string} is after --until ${values.until as string}: the window would be empty`);
+  }
   const fromSeq = integerFlag('from-seq', values['from-seq'] as string | undefined);
   if ((since === undefined) === (fromSeq === undefined)) throw new UsageError('replay needs exactly one of --since TIME or --from-seq N');
   if (typeof values.db !== 'string') throw new UsageError('replay needs --db FILE (a new file for the replay state)');

@@ -16,6 +16,7 @@ drawdown, Sharpe and the decision-log hash (equal inputs give an equal hash).
   --from-seq N        first stream sequence to read
   --until TIME        stop after the last input at or before TIME
   --db FILE           SQLite file for the replay's state (must not exist yet)
+  --decision-log FILE also write the decision log to FILE (must not exist yet)
   --nats-url URL      NATS server (default nats://127.0.0.1:4222); --stream NAME, --config FILE, --set K=V
   --json              print the report as one JSON object`;
 
@@ -36,6 +37,12 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (typeof values.db !== 'string') throw new UsageError('replay needs --db FILE (a new file for the replay state)');
   if (existsSync(values.db)) throw new UsageError(`--db ${values.db} already exists: a replay writes into a new file`);
   const config = configFromFlags(values);
+  // The config file of a running engine names its decision log: a replay must not truncate it.
+  if (config.store.decisionLog !== '' && existsSync(config.store.decisionLog)) {
+    throw new UsageError(
+      `store.decisionLog ${config.store.decisionLog} already exists: a replay writes its decision log into a new file (--decision-log FILE for another, --decision-log '' for none)`,
+    );
+  }
   // The report is replay's stdout (`--json`: one object); its log lines go to stderr.
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, base: { service: 'tradestream-replay' } }, pino.destination(2));
   const report = new ReplayReport(config.capital, config.evaluation.interval, config.evaluation.periodsPerYear);

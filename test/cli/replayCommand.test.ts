@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { replayCommand } from '../../src/cli/replayCommand.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ts-replay-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** A port nothing listens on: a replay that got as far as connecting fails there, not on 4222. */
+const NO_SERVER = ['--nats-url', 'nats://127.0.0.1:1'];
 
 // Usage errors that replay reports before it connects to NATS (no server needed).
 describe('tradestream replay, usage', () => {
@@ -15,5 +23,23 @@ describe('tradestream replay, usage', () => {
     await expect(replayCommand(['--since', '2026-11-02T00:00:00Z', '--until', '1793491200000', '--db', 'unused.db'])).rejects.toThrow(
       '--since 2026-11-02T00:00:00Z is after --until 1793491200000: the window would be empty',
     );
+  });
+
+  // Found by a bug hunt: replay opened the configured decision log for writing, truncating a
+  // running engine's file when run with the engine's config file.
+  it('refuses an existing decision-log file, naming it, and leaves it as it was', async () => {
+    const log = join(dir, 'live.decisions');
+    writeFileSync(log, 'a decision line\n');
+    const config = join(dir, 'engine.json');
+    writeFileSync(config, JSON.stringify({ store: { decisionLog: log } }));
+    for (const args of [
+      ['--decision-log', log],
+      ['--config', config],
+    ]) {
+      await expect(replayCommand(['--from-seq', '1', '--db', join(dir, 'new.db'), ...NO_SERVER, ...args])).rejects.toThrow(
+        `store.decisionLog ${log} already exists: a replay writes its decision log into a new file`,
+      );
+    }
+    expect(readFileSync(log, 'utf8')).toBe('a decision line\n');
   });
 });

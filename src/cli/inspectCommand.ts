@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { prepareStatements, SCHEMA_VERSION, schemaVersionOf } from '../sinks/schema.js';
-import { parseCommand, UsageError } from './cliOptions.js';
+import { UsageError } from './cliOptions.js';
 
 export const INSPECT_HELP = `Usage: tradestream inspect --db FILE [--json]
 
@@ -17,7 +18,14 @@ function table(rows: readonly (readonly string[])[]): string {
 
 /** `tradestream inspect`: the current state of a database, for people and scripts. */
 export async function inspectCommand(args: string[]): Promise<number> {
-  const { values } = parseCommand(args, { json: { type: 'boolean' } });
+  // Its own options only: the engine's flags (--port, --set, ...) have no meaning here and were
+  // accepted and ignored, even invalid ones.
+  const { values } = parseArgs({
+    args,
+    options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.help === true) {
     console.log(INSPECT_HELP);
     return 0;
@@ -73,7 +81,17 @@ export async function inspectCommand(args: string[]): Promise<number> {
       console.log(
         table([
           ['position', 'symbol', 'quantity', 'entry', 'mark', 'size', 'stop', 'take-profit', 'pnl'],
-          ...state.positions.map((x) => [x.positionId, x.symbol, num(x.quantity, 6), num(x.entryPrice, 6), num(x.markPrice, 6), num(x.size), num(x.stopPrice, 6), num(x.takeProfitPrice, 6), num(x.pnl, 2)]),
+          ...state.positions.map((x) => [
+            x.positionId,
+            x.symbol,
+            num(x.quantity, 6),
+            num(x.entryPrice, 6),
+            num(x.markPrice, 6),
+            num(x.size),
+            num(x.stopPrice, 6),
+            num(x.takeProfitPrice, 6),
+            num(x.pnl, 2),
+          ]),
         ]),
       );
     console.log(`\nsizes (${state.sizes.length})`);
@@ -81,7 +99,16 @@ export async function inspectCommand(args: string[]): Promise<number> {
       console.log(
         table([
           ['symbol', 'kelly', 'riskParity', 'volTarget', 'combined', 'size', 'binding', 'risk share'],
-          ...state.sizes.map((s) => [s.symbol, num(s.kelly), num(s.riskParity), num(s.volTarget), num(s.combined), num(s.size), s.binding, num(s.riskContribution)]),
+          ...state.sizes.map((s) => [
+            s.symbol,
+            num(s.kelly),
+            num(s.riskParity),
+            num(s.volTarget),
+            num(s.combined),
+            num(s.size),
+            s.binding,
+            num(s.riskContribution),
+          ]),
         ]),
       );
     console.log(`\nactive ensembles (${state.ensembles.length})`);
@@ -89,7 +116,11 @@ export async function inspectCommand(args: string[]): Promise<number> {
       console.log(`${e.symbol}  ${e.id}  total ${num(e.total)}  exposure ${num(e.exposure)}  ${e.usable ? 'usable' : 'not usable'}`);
       for (const m of e.members) console.log(`    ${m.type.padEnd(26)} confidence ${num(m.confidence)}  weight ${num(m.weight)}  ${m.side}  ${m.strategyId}`);
     }
-    console.log(`\nrows: ${Object.entries(state.counts).map(([t, n]) => `${t}=${n}`).join(' ')}`);
+    console.log(
+      `\nrows: ${Object.entries(state.counts)
+        .map(([t, n]) => `${t}=${n}`)
+        .join(' ')}`,
+    );
     console.log(
       state.consumers.length === 0
         ? 'last input seq 0 (nothing committed)'

@@ -2,12 +2,17 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { prepareStatements, SCHEMA_VERSION, schemaVersionOf } from '../sinks/schema.js';
-import { UsageError } from './cliOptions.js';
+import { configFromFlags, UsageError } from './cliOptions.js';
 
-export const INSPECT_HELP = `Usage: tradestream inspect --db FILE [--json]
+export const INSPECT_HELP = `Usage: tradestream inspect [--db FILE] [--config FILE] [--json]
 
 Prints the state in a TradeStream SQLite file: portfolio and breaker, open positions, sizes,
-active ensembles and row counts (a table, or one JSON object with --json).`;
+active ensembles and row counts (a table, or one JSON object with --json).
+
+  --db FILE       the state file (default: store.db of the configuration, as for run: TRADESTREAM_DB,
+                  the --config file, else ./data/tradestream.db)
+  --config FILE   JSON config file whose store.db to read
+  --json          print one JSON object`;
 
 const num = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 
@@ -22,7 +27,7 @@ export async function inspectCommand(args: string[]): Promise<number> {
   // accepted and ignored, even invalid ones.
   const { values } = parseArgs({
     args,
-    options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
     allowPositionals: false,
   });
@@ -30,8 +35,7 @@ export async function inspectCommand(args: string[]): Promise<number> {
     console.log(INSPECT_HELP);
     return 0;
   }
-  const db = values.db;
-  if (typeof db !== 'string') throw new UsageError('inspect needs --db FILE');
+  const db = configFromFlags({ db: values.db, config: values.config }).store.db;
   if (!existsSync(db)) throw new UsageError(`--db ${db}: no such file`);
   // Read-only: inspecting must not create, migrate or lock the file an engine may be using (it
   // used to open it as a store: an empty file became a database, an older one was migrated).

@@ -4,6 +4,7 @@ import { startEngine } from '../main.js';
 import { ReplayReport } from '../sinks/replayReport.js';
 import { JetStreamSource } from '../sources/jetstreamSource.js';
 import { configFromFlags, integerFlag, parseCommand, timeFlag, UsageError } from './cliOptions.js';
+import { defaultConfig } from './loadConfig.js';
 import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
 
 export const REPLAY_HELP = `Usage: tradestream replay (--since TIME | --from-seq N) [--until TIME] --db FILE [options]
@@ -15,7 +16,8 @@ drawdown, Sharpe and the decision-log hash (equal inputs give an equal hash).
   --since TIME        first input whose event time is at or after TIME (ISO 8601 with a zone, or epoch ms)
   --from-seq N        first stream sequence to read
   --until TIME        stop after the last input at or before TIME
-  --db FILE           SQLite file for the replay's state (must not exist yet)
+  --db FILE           SQLite file for the replay's state (must not exist yet; also TRADESTREAM_DB or
+                      store.db in --config, but never the engine's default ./data/tradestream.db)
   --decision-log FILE also write the decision log to FILE (must not exist yet)
   --nats-url URL      NATS server (default nats://127.0.0.1:4222); --stream NAME, --config FILE, --set K=V
   --json              print the report as one JSON object`;
@@ -34,9 +36,13 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
   const fromSeq = integerFlag('from-seq', values['from-seq'] as string | undefined);
   if ((since === undefined) === (fromSeq === undefined)) throw new UsageError('replay needs exactly one of --since TIME or --from-seq N');
-  if (typeof values.db !== 'string') throw new UsageError('replay needs --db FILE (a new file for the replay state)');
-  if (existsSync(values.db)) throw new UsageError(`--db ${values.db} already exists: a replay writes into a new file`);
   const config = configFromFlags(values);
+  // --db, TRADESTREAM_DB or store.db of a config file; never the default, which is the engine's file.
+  const db = config.store.db;
+  if (db === defaultConfig().store.db) {
+    throw new UsageError(`replay needs a new file for its state: --db FILE, TRADESTREAM_DB or store.db in --config (not the engine's default ${db})`);
+  }
+  if (existsSync(db)) throw new UsageError(`--db ${db} already exists: a replay writes into a new file`);
   // The config file of a running engine names its decision log: a replay must not truncate it.
   if (config.store.decisionLog !== '' && existsSync(config.store.decisionLog)) {
     throw new UsageError(

@@ -144,6 +144,26 @@ describe('tradestream inspect', () => {
     await expect(inspectCommand(['--db', file, 'extra'])).rejects.toMatchObject({ code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
   });
 
+  // Found by a bug hunt: inspect read --db only, though every flag is also a config key and an
+  // environment variable (README, Command line).
+  it('reads the configured store.db: TRADESTREAM_DB, a config file, --db above both', async () => {
+    const fromEnv = join(dir, 'env.db');
+    writeDb(fromEnv, 'from-env');
+    const fromFile = join(dir, 'file.db');
+    writeDb(fromFile, 'from-file');
+    const config = join(dir, 'inspect.json');
+    writeFileSync(config, JSON.stringify({ store: { db: fromFile } }));
+    const consumers = async (args: string[]) => JSON.parse((await capture([...args, '--json'])).out).consumers.map((c: { name: string }) => c.name);
+    vi.stubEnv('TRADESTREAM_DB', fromEnv);
+    try {
+      expect(await consumers([])).toEqual(['from-env']);
+      expect(await consumers(['--db', fromFile])).toEqual(['from-file']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(await consumers(['--config', config])).toEqual(['from-file']);
+  });
+
   it('refuses a missing file with a usage error naming it', async () => {
     await expect(inspectCommand(['--db', join(dir, 'nope.db')])).rejects.toThrow(`--db ${join(dir, 'nope.db')}: no such file`);
   });

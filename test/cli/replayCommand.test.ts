@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../src/cli/replayCommand.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-replay-'));
@@ -41,5 +41,24 @@ describe('tradestream replay, usage', () => {
       );
     }
     expect(readFileSync(log, 'utf8')).toBe('a decision line\n');
+  });
+
+  // Found by a bug hunt: replay read --db only, not TRADESTREAM_DB or store.db of a config file.
+  it('takes its state file from TRADESTREAM_DB or a config file too, never the default, and only a new one', async () => {
+    const existing = join(dir, 'existing.db');
+    writeFileSync(existing, '');
+    const config = join(dir, 'replay.json');
+    writeFileSync(config, JSON.stringify({ store: { db: existing } }));
+    const since = ['--from-seq', '1', ...NO_SERVER];
+    await expect(replayCommand([...since, '--config', config])).rejects.toThrow(`--db ${existing} already exists: a replay writes into a new file`);
+    vi.stubEnv('TRADESTREAM_DB', existing);
+    try {
+      await expect(replayCommand(since)).rejects.toThrow(`--db ${existing} already exists`);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    await expect(replayCommand(since)).rejects.toThrow(
+      "replay needs a new file for its state: --db FILE, TRADESTREAM_DB or store.db in --config (not the engine's default ./data/tradestream.db)",
+    );
   });
 });

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { publishDemoFeed, runCli } from './engineProcess.js';
+import { publishDemoFeed, runCli, spawnEngine } from './engineProcess.js';
 
 /** The one line a user error or a server's refusal must be: no stack frames. */
 function expectOneLine(stderr: string, ...parts: string[]): void {
@@ -34,4 +34,16 @@ describe('the CLI on JetStream errors', () => {
     expect(r.status, r.stderr).toBe(1);
     expectOneLine(r.stderr, 'tradestream: stream TRADESTREAM has retention limits');
   });
+
+  // Found by a bug hunt: the engine printed a stack trace and never exited (its NATS connection and
+  // state lock were only released after a clean end).
+  it('run: a fatal source error ends the engine with one line, exit 1, the lock released', async () => {
+    const db = join(dir, 'fatal.db');
+    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'nats.retention=interest']);
+    const code = await Promise.race([engine.exited, new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000))]);
+    if (code === 'still running after 20 s') engine.child.kill('SIGKILL');
+    expect(code, engine.stderr.join('')).toBe(1);
+    expectOneLine(engine.stderr.join(''), 'tradestream: ', 'has retention limits');
+    expect(existsSync(`${db}.lock.pid`)).toBe(false);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { startEngine } from '../main.js';
 import { ReplayReport } from '../sinks/replayReport.js';
-import { JetStreamSource } from '../sources/jetstreamSource.js';
+import { JetStreamSource, JetStreamSourceError } from '../sources/jetstreamSource.js';
 import { configFromFlags, integerFlag, parseCommand, timeFlag, UsageError } from './cliOptions.js';
 import { defaultConfig } from './loadConfig.js';
 import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
@@ -54,6 +54,11 @@ export async function replayCommand(args: string[]): Promise<number> {
   const report = new ReplayReport(config.capital, config.evaluation.interval, config.evaluation.periodsPerYear);
   const source = await JetStreamSource.connect(natsConnectOptions(config), jetStreamOptions(config), log);
   try {
+    // Before the store creates the file: a missing stream left a new, empty --db behind, and a
+    // retry was refused as "already exists".
+    await (await source.manager()).streams.info(config.nats.stream).catch((error: unknown) => {
+      throw new JetStreamSourceError(`cannot replay ${config.nats.stream}: ${(error as Error).message}`, { cause: error });
+    });
     const events = source.replayEvents({
       ...(fromSeq !== undefined ? { fromSeq } : {}),
       ...(since !== undefined ? { since } : {}),

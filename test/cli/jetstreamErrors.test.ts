@@ -46,4 +46,15 @@ describe('the CLI on JetStream errors', () => {
     expectOneLine(engine.stderr.join(''), 'tradestream: ', 'has retention limits');
     expect(existsSync(`${db}.lock.pid`)).toBe(false);
   }, 60_000);
+
+  // Found by a bug hunt: a stack trace, and the new --db left behind, so a retry was refused.
+  it('replay: a missing stream is one line, exit 1, and leaves no --db behind', () => {
+    const db = join(dir, 'nostream.db');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = runCli(['replay', '--from-seq', '1', '--stream', 'NOPE', '--db', db, '--nats-url', nats.url]);
+      expect(r.status, r.stderr).toBe(1);
+      expectOneLine(r.stderr, 'tradestream: cannot replay NOPE: ', 'stream not found');
+      expect(existsSync(db)).toBe(false);
+    }
+  });
 });

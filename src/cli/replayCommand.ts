@@ -15,7 +15,8 @@ drawdown, Sharpe and the decision-log hash (equal inputs give an equal hash).
 
   --since TIME        first input whose event time is at or after TIME (ISO 8601 with a zone, or epoch ms)
   --from-seq N        first stream sequence to read
-  --until TIME        stop after the last input at or before TIME
+  --until TIME        stop before the first price (candle or tick) stamped after TIME; discoveries
+                      on the way are kept whatever their discoveredAt
   --db FILE           SQLite file for the replay's state (must not exist yet; also TRADESTREAM_DB or
                       store.db in --config, but never the engine's default ./data/tradestream.db)
   --decision-log FILE also write the decision log to FILE (must not exist yet)

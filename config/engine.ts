@@ -244,7 +244,7 @@ export const ServerConfig = Type.Object(
 
 export const StoreConfig = Type.Object(
   {
-    db: Type.String({ default: './data/tradestream.db', description: 'SQLite state file (WAL).' }),
+    db: Type.String({ minLength: 1, allowed: 'a file path (not empty)', default: './data/tradestream.db', description: 'SQLite state file (WAL).' }),
     flushInterval: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'Batch writes into one transaction this often (ms, wall time).' }),
     decisionLog: Type.String({
       default: '',

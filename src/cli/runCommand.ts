@@ -8,7 +8,7 @@ import { DecisionPublisher } from '../sinks/natsPublisher.js';
 import { acquireStateLock } from '../sinks/stateLock.js';
 import { demoFeed } from '../sources/demo/demoFeed.js';
 import { JetStreamSource } from '../sources/jetstreamSource.js';
-import { configFromFlags, parseCommand } from './cliOptions.js';
+import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
 import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
 
 export const RUN_HELP = `Usage: tradestream run [options]
@@ -59,7 +59,11 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const config = configFromFlags(values);
   const log = pino({ level: config.logLevel, base: { service: 'tradestream' } });
-  mkdirSync(dirname(config.store.db), { recursive: true });
+  try {
+    mkdirSync(dirname(config.store.db), { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--db ${config.store.db}: cannot create its directory (${(error as Error).message})`);
+  }
   // Before anything touches the file: a second engine on it is refused (a demo start used to move
   // the running engine's file aside).
   const releaseLock = acquireStateLock(config.store.db);

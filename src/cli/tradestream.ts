@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=64
 import { ListenError } from '../sinks/liveServer.js';
 import { StateLockError } from '../sinks/stateLock.js';
+import { StateFileOpenError, StateStoreError } from '../sinks/stateStore.js';
 import { NatsConnectError } from '../sources/jetstreamConnection.js';
 import { JetStreamSourceError } from '../sources/jetstreamSource.js';
 import { StreamSetupError } from '../sources/jetstreamStream.js';
@@ -55,8 +56,12 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tradestream: ${error.message}`);
       return 2;
     }
+    if (error instanceof StateFileOpenError) {
+      console.error(`tradestream: ${error.message} (--db)`);
+      return 2;
+    }
     // Failures of the machine's state or of the NATS server, not of the code: one line, no stack.
-    if (error instanceof StateLockError || error instanceof ListenError || error instanceof NatsConnectError) {
+    if (error instanceof StateLockError || error instanceof StateStoreError || error instanceof ListenError || error instanceof NatsConnectError) {
       console.error(`tradestream: ${error.message}`);
       return 1;
     }

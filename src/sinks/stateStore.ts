@@ -31,6 +31,17 @@ export class StateStoreError extends Error {
   }
 }
 
+/**
+ * The state file could not be opened: not a database, not writable, a path through a file, a newer
+ * schema. A problem of the path given (the CLI's exit code 2), not of a running engine.
+ */
+export class StateFileOpenError extends StateStoreError {
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(path, message, options);
+    this.name = 'StateFileOpenError';
+  }
+}
+
 /** How the store batches. */
 export interface StateStoreOptions {
   /** Wall time between flushes (ms), e.g. StoreConfig.flushInterval (default 100). */
@@ -141,7 +152,7 @@ export class StateStore {
   /**
    * Opens (creating the directory and file if missing) the SQLite state file in WAL mode with
    * synchronous=NORMAL, creates or migrates the schema, and starts the flush timer (every
-   * `opts.flushInterval` ms of wall time, on `timers`). Throws StateStoreError naming the path when
+   * `opts.flushInterval` ms of wall time, on `timers`). Throws StateFileOpenError naming the path when
    * the file is not a database, cannot be written, or has a newer schema version than this engine;
    * it never starts empty over a file it could not read.
    */
@@ -164,9 +175,9 @@ export class StateStore {
       return new StateStore(path, db, prepareStatements(db), opts, timers);
     } catch (error) {
       db?.close();
-      if (error instanceof NewerSchemaError) throw new StateStoreError(path, `refused: ${error.message}`, { cause: error });
+      if (error instanceof NewerSchemaError) throw new StateFileOpenError(path, `refused: ${error.message}`, { cause: error });
       const reason = error instanceof Error ? error.message : String(error);
-      throw new StateStoreError(path, `cannot open as a writable state database: ${reason}`, { cause: error });
+      throw new StateFileOpenError(path, `cannot open as a writable state database: ${reason}`, { cause: error });
     }
   }
 
@@ -221,7 +232,14 @@ export class StateStore {
           break;
         }
         case 'decision':
-          this.decisions.push({ seq: output.seq, time: output.time, decision: output.decision, symbol: output.symbol, reason: output.reason, line: lines?.get(output) as string });
+          this.decisions.push({
+            seq: output.seq,
+            time: output.time,
+            decision: output.decision,
+            symbol: output.symbol,
+            reason: output.reason,
+            line: lines?.get(output) as string,
+          });
           break;
         case 'rejection':
           this.rejections.push(output);
@@ -286,7 +304,9 @@ export class StateStore {
       thread.port.postMessage({ type: 'write', pending } satisfies ToStoreWriter);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      thread.failure = new StateStoreError(this.path, `flush of ${rows} rows up to seq ${lastSeq} could not be handed to the writer thread: ${reason}`, { cause: error });
+      thread.failure = new StateStoreError(this.path, `flush of ${rows} rows up to seq ${lastSeq} could not be handed to the writer thread: ${reason}`, {
+        cause: error,
+      });
       throw thread.failure;
     }
     this.clearPending();
@@ -399,7 +419,9 @@ export class StateStore {
   private startWriter(): WriterThread {
     const channel = new MessageChannel();
     const done = new Int32Array(new SharedArrayBuffer(4));
-    const worker = startModuleWorker(import.meta.url, 'stateStoreWriter', { path: this.path, port: channel.port2, done } satisfies StoreWriterData, [channel.port2]);
+    const worker = startModuleWorker(import.meta.url, 'stateStoreWriter', { path: this.path, port: channel.port2, done } satisfies StoreWriterData, [
+      channel.port2,
+    ]);
     const thread: WriterThread = { worker, port: channel.port1, done, posted: 0, answered: 0, inFlight: null, again: false, failure: null };
     thread.port.on('message', (answer: FromStoreWriter) => this.onAnswer(thread, answer));
     // Neither keeps the process alive: the flush timer does while the store is open.
@@ -433,7 +455,9 @@ export class StateStore {
     } catch (error) {
       // A listener threw (inline, the timer's flush reports it the same way).
       if (this.closing) {
-        thread.failure ??= new StateStoreError(this.path, `a commit listener failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        thread.failure ??= new StateStoreError(this.path, `a commit listener failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       } else if (!this.closed) this.failed(error);
       return;
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,4 +57,33 @@ describe('the CLI on JetStream errors', () => {
       expect(existsSync(db)).toBe(false);
     }
   });
+
+  // Found by a bug hunt: each gave a raw stack trace (EEXIST from mkdir, SQLITE_NOTADB, or the
+  // empty path opened as a temporary database).
+  it('bad --db paths: one line naming --db and the path, exit 2', () => {
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'not a database\n');
+    const through = join(text, 'x.db');
+    const cases: [string[], string[]][] = [
+      [['run', '--port', '0', '--db', through], [`--db ${through}: cannot create its directory`]],
+      [['run', '--port', '0', '--db', ''], ['store.db: "" is not allowed (expected a file path (not empty))']],
+      [
+        ['run', '--source', 'jetstream', '--nats-url', nats.url, '--port', '0', '--db', text],
+        [`state file ${text}: cannot open as a writable state database`, '(--db)'],
+      ],
+      [
+        ['replay', '--from-seq', '1', '--nats-url', nats.url, '--db', through],
+        [`state file ${through}: cannot open as a writable state database`, '(--db)'],
+      ],
+    ];
+    for (const [args, parts] of cases) {
+      const r = runCli(args, 30_000);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      // A config error lists its problems on a second line.
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.length, r.stderr).toBeLessThanOrEqual(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      for (const part of parts) expect(r.stderr).toContain(part);
+    }
+  }, 120_000);
 });

@@ -86,4 +86,20 @@ describe('the CLI on JetStream errors', () => {
       for (const part of parts) expect(r.stderr).toContain(part);
     }
   }, 120_000);
+
+  // Found by a bug hunt: `publish prices --interval 5m` (the engine on 1m candles) skipped every
+  // line and exited 0, as did any file of bad lines only.
+  it("publish: an interval other than the engine's is a usage error, and a file of bad lines only exits 1 with its summary", () => {
+    const csv = join(dir, 'prices.csv');
+    writeFileSync(csv, 'symbol,ts,open,high,low,close,volume\nBTC/USD,1793491200000,1,2,0.5,1.5,10\n');
+    const wrong = runCli(['publish', 'prices', csv, '--interval', '5m', '--nats-url', nats.url]);
+    expect(wrong.status, wrong.stderr).toBe(2);
+    expectOneLine(wrong.stderr, 'interval "5m" (300000 ms) is not the engine\'s candle interval (evaluation.interval 60000 ms)');
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"symbol":"BTC/USD","ts":1793491200000,"price":-1,"size":1}\nnot json\n');
+    const r = runCli(['publish', 'prices', bad, '--nats-url', nats.url]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ published: 0, duplicates: 0, failed: 0 });
+    expect(r.stderr).toContain('2 bad lines skipped');
+  });
 });

@@ -303,7 +303,7 @@ export async function runJetStream(opts: JetStreamOptions): Promise<Figures> {
   await ensureStream(jsm, { stream, subjectPrefix: prefix });
   const p0 = performance.now();
   // The wire messages once: published here, decoded again below for the decode timing.
-  const messages = events.map((e) => toWireMessage(e, prefix));
+  const messages = events.map((e) => toWireMessage(e, prefix, stream));
   const summary = await publishMessages(jetstream(pubConn), messages);
   const pubMs = performance.now() - p0;
   const info = await jsm.streams.info(stream);

@@ -14,6 +14,18 @@ const fraction = (def: number, description: string) => Type.Number({ minimum: 0,
 const positiveMs = (def: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 10 * 365 * DAY, default: def, description: `${description} (ms)` });
 const days = (def: number, description: string) => Type.Number({ minimum: 0, maximum: 3650, default: def, description: `${description} (days)` });
+/**
+ * A JetStream stream or consumer name, by the NATS naming rules: not empty, no whitespace or
+ * control characters, no '.', '*', '>' and no path separators (the server stores it as a file
+ * name). `allowed` is what an error and the README say instead of the pattern.
+ */
+const natsName = (def: string, description: string) =>
+  Type.String({
+    pattern: '^[^\\s.*>/\\\\\\x00-\\x1f\\x7f]+$',
+    allowed: "a NATS name: no '.', '*', '>', '/', backslash, whitespace or control characters",
+    default: def,
+    description,
+  });
 
 export const EvaluationConfig = Type.Object(
   {
@@ -78,9 +90,14 @@ export const EnsembleConfig = Type.Object(
   {
     minConfidence: fraction(0.6, 'Candidates need at least this confidence.'),
     maxCandidates: Type.Integer({ minimum: 2, maximum: 200, default: 20, description: 'Best candidates by confidence considered per symbol.' }),
-    minMembers: Type.Integer({ minimum: 1, maximum: 20, default: 2, description: 'Fewest members of an ensemble.' }),
+    minMembers: Type.Integer({ minimum: 1, maximum: 20, default: 2, description: 'Fewest members of an ensemble (at most maxMembers and maxCandidates).' }),
     maxMembers: Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'Most members of an ensemble.' }),
-    minDistinctTypes: Type.Integer({ minimum: 1, maximum: 20, default: 2, description: 'Distinct strategy types an ensemble must have.' }),
+    minDistinctTypes: Type.Integer({
+      minimum: 1,
+      maximum: 20,
+      default: 2,
+      description: 'Distinct strategy types an ensemble must have (at most maxMembers and maxCandidates).',
+    }),
     performanceWeight: Type.Number({ minimum: 0, maximum: 10, default: 0.7, description: 'Weight of P (mean decayed performance) in the total.' }),
     diversificationWeight: Type.Number({ minimum: 0, maximum: 10, default: 0.3, description: 'Weight of D (diversification) in the total.' }),
     riskWeight: Type.Number({ minimum: 0, maximum: 10, default: 0.1, description: 'Weight of R (std-dev of performances), subtracted.' }),
@@ -132,7 +149,12 @@ export const SizingConfig = Type.Object(
     riskParityBlend: fraction(0.3, 'Weight of risk parity in blend.'),
     volTargetBlend: fraction(0.3, 'Weight of volatility targeting in blend.'),
     kellyFraction: fraction(0.25, 'Fraction of the full Kelly bet.'),
-    kellyPriorWins: Type.Number({ minimum: 0, maximum: 10_000, default: 10, description: 'Pseudo-wins added to p: p = (wins + 10)/(trades + 20).' }),
+    kellyPriorWins: Type.Number({
+      minimum: 0,
+      maximum: 10_000,
+      default: 10,
+      description: 'Pseudo-wins added to p: p = (wins + 10)/(trades + 20). Below kellyPriorTrades (or both 0).',
+    }),
     kellyPriorTrades: Type.Number({ minimum: 0, maximum: 10_000, default: 20, description: 'Pseudo-trades added to p.' }),
     payoffPseudoTrades: Type.Number({ minimum: 0, maximum: 10_000, default: 10, description: 'Pseudo-trades of size m added to the average win and loss.' }),
     defaultTradeReturn: Type.Number({ minimum: 0, maximum: 1, default: 0.01, description: 'm when there are no trades (fraction).' }),
@@ -173,10 +195,22 @@ export const DemoConfig = Type.Object(
 
 export const NatsConfig = Type.Object(
   {
-    url: Type.String({ default: 'nats://127.0.0.1:4222', description: 'NATS server URL(s), comma-separated.' }),
-    stream: Type.String({ default: 'TRADESTREAM', description: 'JetStream stream holding strategies and prices (one total order).' }),
-    subjectPrefix: Type.String({ default: 'tradestream', description: 'Prefix of every subject.' }),
-    consumer: Type.String({ default: 'tradestream-engine', description: 'Durable consumer name.' }),
+    url: Type.String({
+      // Empty, the client fell back to its own default server (127.0.0.1:4222) without a word.
+      pattern: '[^\\s,]',
+      allowed: 'one or more NATS server URLs, comma-separated (not empty)',
+      default: 'nats://127.0.0.1:4222',
+      description: 'NATS server URL(s), comma-separated.',
+    }),
+    stream: natsName('TRADESTREAM', 'JetStream stream holding strategies and prices (one total order).'),
+    subjectPrefix: Type.String({
+      // Subject tokens joined by '.': each one not empty, without wildcards or whitespace.
+      pattern: '^[^\\s.*>\\x00-\\x1f\\x7f]+(\\.[^\\s.*>\\x00-\\x1f\\x7f]+)*$',
+      allowed: "NATS subject tokens joined by '.': no empty token, '*', '>', whitespace or control characters",
+      default: 'tradestream',
+      description: 'Prefix of every subject.',
+    }),
+    consumer: natsName('tradestream-engine', 'Durable consumer name.'),
     maxMessageBytes: Type.Integer({ minimum: 256, maximum: 64 * 1024 * 1024, default: 65_536, description: 'Larger messages are dead-lettered (bytes).' }),
     user: Type.String({ default: '', description: 'User name for NATS (with pass); empty for none.' }),
     pass: Type.String({ default: '', description: 'Password for NATS.' }),
@@ -210,7 +244,7 @@ export const ServerConfig = Type.Object(
 
 export const StoreConfig = Type.Object(
   {
-    db: Type.String({ default: './data/tradestream.db', description: 'SQLite state file (WAL).' }),
+    db: Type.String({ minLength: 1, allowed: 'a file path (not empty)', default: './data/tradestream.db', description: 'SQLite state file (WAL).' }),
     flushInterval: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'Batch writes into one transaction this often (ms, wall time).' }),
     decisionLog: Type.String({
       default: '',

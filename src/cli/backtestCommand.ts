@@ -20,6 +20,8 @@ Runs one strategy over a candle file through the live engine's strategy book and
 Prints one JSON line per closed trade (entry and exit time in ISO 8601, prices, net return, bar
 indices), then one summary line: trades, win rate, total return, max drawdown, Sharpe and
 annualized return (annualized with the candle interval inferred from the file), live score.
+A figure JSON cannot hold is written as the string "Infinity", "-Infinity" or "NaN" (a profit
+factor with no losing trade; the annualized return of a large gain over few candles).
 Exit codes: 0 success, 1 runtime failure, 2 bad usage, parameters or file.`;
 
 /** Where the command writes: stdout for results, stderr for messages. */
@@ -32,6 +34,15 @@ const processIo: BacktestIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
+
+/**
+ * JSON has no ∞ or NaN (JSON.stringify writes null): a non-finite figure is written as the string
+ * "Infinity", "-Infinity" or "NaN" (a profit factor with no losing trade, the annualized return of
+ * a few minutes' gain). A JSON.stringify replacer.
+ */
+function nonFiniteAsString(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
 
 /** Bad usage, parameters or input file: exit 2 with the message. */
 class BadInput extends Error {
@@ -196,9 +207,7 @@ export async function backtestCommand(args: string[], io: BacktestIo = processIo
     if (!result.ok) throw new BadInput(`--${result.field === 'type' ? 'type' : 'params'}: ${result.reason}`);
     for (const trade of result.trades) io.out(tradeLine(trade));
     const summary = result.summary;
-    // JSON has no ∞: a profit factor with no losing trade is written as the string "Infinity".
-    const profitFactor = Number.isFinite(summary.profitFactor) ? summary.profitFactor : String(summary.profitFactor);
-    io.out(JSON.stringify({ kind: 'summary', type: values.type, ...summary, profitFactor }));
+    io.out(JSON.stringify({ kind: 'summary', type: values.type, ...summary }, nonFiniteAsString));
     return 0;
   } catch (error) {
     if (error instanceof BadInput) {

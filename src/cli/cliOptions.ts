@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { EngineConfig } from '../../config/engine.js';
+import { parseTimestamp } from '../sources/schemas.js';
 import { loadConfig, SHORT_KEYS } from './loadConfig.js';
 
 /** Bad usage: exit code 2 with the message. */
@@ -43,11 +44,15 @@ export function configFromFlags(values: Record<string, string | boolean | string
   return loadConfig({ file: values.config as string | undefined, env: process.env, overrides });
 }
 
-/** An ISO 8601 time or epoch milliseconds from a flag, or a UsageError naming the flag and value. */
+/**
+ * An ISO 8601 time with a zone or epoch milliseconds from a flag, read as event times are
+ * (parseTimestamp), or a UsageError naming the flag and value. Date.parse took "March 7" and read
+ * a time without a zone in the machine's local zone.
+ */
 export function timeFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new UsageError(`--${name} "${value}" is not an ISO 8601 time or epoch milliseconds`);
+  const ms = parseTimestamp(/^\d+$/.test(value) ? Number(value) : value);
+  if (ms === null) throw new UsageError(`--${name} "${value}" is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z) or epoch milliseconds`);
   return ms;
 }
 

@@ -4,11 +4,13 @@ import { schemaLeaves } from './configSchema.js';
 export function configReference(): { key: string; default: string; allowed: string; description: string }[] {
   return schemaLeaves().map(({ path, node }) => {
     const allowed =
-      node.anyOf !== undefined
-        ? node.anyOf.map((o) => String(o.const)).join(' \\| ')
-        : node.minimum !== undefined || node.maximum !== undefined
-          ? `${node.minimum ?? ''}–${node.maximum ?? ''}${node.type === 'integer' ? ' (integer)' : ''}`
-          : (node.type ?? '');
+      node.allowed !== undefined
+        ? node.allowed
+        : node.anyOf !== undefined
+          ? node.anyOf.map((o) => String(o.const)).join(' \\| ')
+          : node.minimum !== undefined || node.maximum !== undefined
+            ? `${node.minimum ?? ''}–${node.maximum ?? ''}${node.type === 'integer' ? ' (integer)' : ''}`
+            : (node.type ?? '');
     return { key: path, default: JSON.stringify(node.default), allowed, description: node.description ?? '' };
   });
 }

@@ -7,6 +7,8 @@ export interface SchemaNode {
   readonly anyOf?: readonly { const?: unknown }[];
   readonly minimum?: number;
   readonly maximum?: number;
+  /** What a string must look like, in words (a key with a `pattern` says it; config/engine.ts). */
+  readonly allowed?: string;
   readonly default?: unknown;
   readonly description?: string;
 }

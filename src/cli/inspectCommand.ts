@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { prepareStatements, SCHEMA_VERSION, schemaVersionOf } from '../sinks/schema.js';
-import { parseCommand, UsageError } from './cliOptions.js';
+import { configFromFlags, UsageError } from './cliOptions.js';
 
-export const INSPECT_HELP = `Usage: tradestream inspect --db FILE [--json]
+export const INSPECT_HELP = `Usage: tradestream inspect [--db FILE] [--config FILE] [--json]
 
 Prints the state in a TradeStream SQLite file: portfolio and breaker, open positions, sizes,
-active ensembles and row counts (a table, or one JSON object with --json).`;
+active ensembles and row counts (a table, or one JSON object with --json).
+
+  --db FILE       the state file (default: store.db of the configuration, as for run: TRADESTREAM_DB,
+                  the --config file, else ./data/tradestream.db)
+  --config FILE   JSON config file whose store.db to read
+  --json          print one JSON object`;
 
 const num = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 
@@ -17,13 +23,19 @@ function table(rows: readonly (readonly string[])[]): string {
 
 /** `tradestream inspect`: the current state of a database, for people and scripts. */
 export async function inspectCommand(args: string[]): Promise<number> {
-  const { values } = parseCommand(args, { json: { type: 'boolean' } });
+  // Its own options only: the engine's flags (--port, --set, ...) have no meaning here and were
+  // accepted and ignored, even invalid ones.
+  const { values } = parseArgs({
+    args,
+    options: { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.help === true) {
     console.log(INSPECT_HELP);
     return 0;
   }
-  const db = values.db;
-  if (typeof db !== 'string') throw new UsageError('inspect needs --db FILE');
+  const db = configFromFlags({ db: values.db, config: values.config }).store.db;
   if (!existsSync(db)) throw new UsageError(`--db ${db}: no such file`);
   // Read-only: inspecting must not create, migrate or lock the file an engine may be using (it
   // used to open it as a store: an empty file became a database, an older one was migrated).
@@ -73,7 +85,17 @@ export async function inspectCommand(args: string[]): Promise<number> {
       console.log(
         table([
           ['position', 'symbol', 'quantity', 'entry', 'mark', 'size', 'stop', 'take-profit', 'pnl'],
-          ...state.positions.map((x) => [x.positionId, x.symbol, num(x.quantity, 6), num(x.entryPrice, 6), num(x.markPrice, 6), num(x.size), num(x.stopPrice, 6), num(x.takeProfitPrice, 6), num(x.pnl, 2)]),
+          ...state.positions.map((x) => [
+            x.positionId,
+            x.symbol,
+            num(x.quantity, 6),
+            num(x.entryPrice, 6),
+            num(x.markPrice, 6),
+            num(x.size),
+            num(x.stopPrice, 6),
+            num(x.takeProfitPrice, 6),
+            num(x.pnl, 2),
+          ]),
         ]),
       );
     console.log(`\nsizes (${state.sizes.length})`);
@@ -81,7 +103,16 @@ export async function inspectCommand(args: string[]): Promise<number> {
       console.log(
         table([
           ['symbol', 'kelly', 'riskParity', 'volTarget', 'combined', 'size', 'binding', 'risk share'],
-          ...state.sizes.map((s) => [s.symbol, num(s.kelly), num(s.riskParity), num(s.volTarget), num(s.combined), num(s.size), s.binding, num(s.riskContribution)]),
+          ...state.sizes.map((s) => [
+            s.symbol,
+            num(s.kelly),
+            num(s.riskParity),
+            num(s.volTarget),
+            num(s.combined),
+            num(s.size),
+            s.binding,
+            num(s.riskContribution),
+          ]),
         ]),
       );
     console.log(`\nactive ensembles (${state.ensembles.length})`);
@@ -89,7 +120,11 @@ export async function inspectCommand(args: string[]): Promise<number> {
       console.log(`${e.symbol}  ${e.id}  total ${num(e.total)}  exposure ${num(e.exposure)}  ${e.usable ? 'usable' : 'not usable'}`);
       for (const m of e.members) console.log(`    ${m.type.padEnd(26)} confidence ${num(m.confidence)}  weight ${num(m.weight)}  ${m.side}  ${m.strategyId}`);
     }
-    console.log(`\nrows: ${Object.entries(state.counts).map(([t, n]) => `${t}=${n}`).join(' ')}`);
+    console.log(
+      `\nrows: ${Object.entries(state.counts)
+        .map(([t, n]) => `${t}=${n}`)
+        .join(' ')}`,
+    );
     console.log(
       state.consumers.length === 0
         ? 'last input seq 0 (nothing committed)'

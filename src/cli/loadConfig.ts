@@ -105,7 +105,9 @@ function crossFieldProblems(c: EngineConfig): string[] {
   const sumsToOne = (label: string, parts: Record<string, number>) => {
     const sum = Object.values(parts).reduce((a, b) => a + b, 0);
     if (Math.abs(sum - 1) > 1e-9) {
-      const list = Object.entries(parts).map(([k, v]) => `${k}=${v}`).join(', ');
+      const list = Object.entries(parts)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
       problems.push(`${label}: weights must sum to 1 (was ${sum.toFixed(6)}: ${list})`);
     }
   };
@@ -122,6 +124,13 @@ function crossFieldProblems(c: EngineConfig): string[] {
   };
   ordered('ensembles.minMembers', c.ensembles.minMembers, 'ensembles.maxMembers', c.ensembles.maxMembers, false);
   ordered('ensembles.minDistinctTypes', c.ensembles.minDistinctTypes, 'ensembles.maxMembers', c.ensembles.maxMembers, false);
+  // An ensemble is drawn from the best maxCandidates: it can never have more members or types.
+  ordered('ensembles.minMembers', c.ensembles.minMembers, 'ensembles.maxCandidates', c.ensembles.maxCandidates, false);
+  ordered('ensembles.minDistinctTypes', c.ensembles.minDistinctTypes, 'ensembles.maxCandidates', c.ensembles.maxCandidates, false);
+  // A prior win rate of 1 (p clamps to 1) sizes full Kelly before a single trade; no prior at all (0 and 0) is allowed.
+  if (c.sizing.kellyPriorTrades > 0 || c.sizing.kellyPriorWins > 0) {
+    ordered('sizing.kellyPriorWins', c.sizing.kellyPriorWins, 'sizing.kellyPriorTrades', c.sizing.kellyPriorTrades, true);
+  }
   ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
   ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
   // The demo feed reads it as every event time is read (a zone is required): Date.parse took
@@ -208,10 +217,12 @@ function describe(error: ValidationError, config: unknown): string {
   for (const part of path.split('.').filter(Boolean)) value = (value as Record<string, unknown>)?.[part];
   const node = schemaAt(path);
   const allowed =
-    node?.anyOf !== undefined
-      ? `one of ${node.anyOf.map((o) => JSON.stringify(o.const)).join(', ')}`
-      : node?.minimum !== undefined || node?.maximum !== undefined
-        ? `${node?.type === 'integer' ? 'an integer' : 'a number'} in ${node?.minimum ?? '-∞'}–${node?.maximum ?? '∞'}`
-        : `a ${node?.type ?? 'value'}`;
+    node?.allowed !== undefined
+      ? node.allowed
+      : node?.anyOf !== undefined
+        ? `one of ${node.anyOf.map((o) => JSON.stringify(o.const)).join(', ')}`
+        : node?.minimum !== undefined || node?.maximum !== undefined
+          ? `${node?.type === 'integer' ? 'an integer' : 'a number'} in ${node?.minimum ?? '-∞'}–${node?.maximum ?? '∞'}`
+          : `a ${node?.type ?? 'value'}`;
   return `${path || '(root)'}: ${JSON.stringify(value)} is not allowed (expected ${allowed})`;
 }

@@ -1,5 +1,13 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type BadLine, checkPriceFileOptions, InputFileError, type PublishMessage, publishMessages, readPrices, readStrategies } from '../sources/inputFiles.js';
+import {
+  type BadLine,
+  checkPriceFileOptions,
+  InputFileError,
+  type PublishMessage,
+  publishMessages,
+  readPrices,
+  readStrategies,
+} from '../sources/inputFiles.js';
 import { connectNats } from '../sources/jetstreamConnection.js';
 import { ensureStream } from '../sources/jetstreamStream.js';
 import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
@@ -14,16 +22,23 @@ is dropped by the stream and a timed-out publish is retried safely.
   prices FILE         JSON lines of candles/ticks; CSV with header symbol,ts,open,high,low,close,volume;
                       or an exchange kline CSV (open time, o, h, l, c, v, close time, ...) with --symbol
   --symbol SYM        symbol of a kline CSV (e.g. BTC/USD)
-  --interval I        candle interval of CSV rows (1m, 5m, 1h or ms; default 1m)
+  --interval I        candle interval of CSV rows (1m, 5m, 1h or ms): must be the engine's
+                      evaluation.interval, the default (1m unless configured); a kline CSV without
+                      it takes each row's interval from its close time
   --nats-url URL      NATS server (default nats://127.0.0.1:4222); --stream NAME, --config FILE, --set K=V
 
-A bad line is reported with its line number and skipped; the exit code is 1 if any publish failed.`;
+A bad line is reported with its line number and skipped; the exit code is 1 if any publish failed,
+or if nothing was published because every line was bad.`;
 
-/** Publishes messages to the input stream with progress on stderr; returns the exit code. */
+/**
+ * Publishes messages to the input stream with progress on stderr; returns the exit code: 1 when a
+ * publish failed, or when `badLines()` (lines skipped while reading) is above 0 and nothing was sent.
+ */
 export async function publishToStream(
   values: Record<string, string | boolean | string[] | undefined>,
   messages: AsyncIterable<PublishMessage> | Iterable<PublishMessage>,
   label: string,
+  badLines: () => number = () => 0,
 ): Promise<number> {
   const config = configFromFlags(values);
   const nc = await connectNats(natsConnectOptions(config));
@@ -34,7 +49,9 @@ export async function publishToStream(
       onFailed: (m, error) => process.stderr.write(`${label}: gave up on ${m.subject} (${m.msgId}): ${String(error)}\n`),
     });
     console.log(JSON.stringify({ ...summary, stream: config.nats.stream }));
-    return summary.failed > 0 ? 1 : 0;
+    // Every line bad and nothing sent: a failure, not an empty success (a re-publish, all duplicates, is fine).
+    const nothingGood = badLines() > 0 && summary.published + summary.duplicates === 0;
+    return summary.failed > 0 || nothingGood ? 1 : 0;
   } finally {
     await nc.drain();
   }
@@ -75,7 +92,7 @@ export async function publishCommand(args: string[]): Promise<number> {
   }
   const messages = kind === 'strategies' ? readStrategies(file, common) : readPrices(file, priceOptions);
   try {
-    const code = await publishToStream(values, messages, `publish ${kind}`);
+    const code = await publishToStream(values, messages, `publish ${kind}`, () => bad);
     if (bad > 0) process.stderr.write(`publish ${kind}: ${bad} bad lines skipped\n`);
     return code;
   } catch (error) {

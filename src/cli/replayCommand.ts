@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { startEngine } from '../main.js';
 import { ReplayReport } from '../sinks/replayReport.js';
-import { JetStreamSource } from '../sources/jetstreamSource.js';
+import { JetStreamSource, JetStreamSourceError } from '../sources/jetstreamSource.js';
 import { configFromFlags, integerFlag, parseCommand, timeFlag, UsageError } from './cliOptions.js';
+import { defaultConfig } from './loadConfig.js';
 import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
 
 export const REPLAY_HELP = `Usage: tradestream replay (--since TIME | --from-seq N) [--until TIME] --db FILE [options]
@@ -12,10 +13,13 @@ Reads the input stream from a start time or sequence through the same pipeline a
 as fast as it can, into its own new SQLite file, and prints a report: decisions, trades, PnL, max
 drawdown, Sharpe and the decision-log hash (equal inputs give an equal hash).
 
-  --since TIME        first input whose event time is at or after TIME (ISO 8601 or epoch ms)
+  --since TIME        first input whose event time is at or after TIME (ISO 8601 with a zone, or epoch ms)
   --from-seq N        first stream sequence to read
-  --until TIME        stop after the last input at or before TIME
-  --db FILE           SQLite file for the replay's state (must not exist yet)
+  --until TIME        stop before the first price (candle or tick) stamped after TIME; discoveries
+                      on the way are kept whatever their discoveredAt
+  --db FILE           SQLite file for the replay's state (must not exist yet; also TRADESTREAM_DB or
+                      store.db in --config, but never the engine's default ./data/tradestream.db)
+  --decision-log FILE also write the decision log to FILE (must not exist yet)
   --nats-url URL      NATS server (default nats://127.0.0.1:4222); --stream NAME, --config FILE, --set K=V
   --json              print the report as one JSON object`;
 
@@ -28,16 +32,34 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
   const since = timeFlag('since', values.since as string | undefined);
   const until = timeFlag('until', values.until as string | undefined);
+  if (since !== undefined && until !== undefined && since > until) {
+    throw new UsageError(`--since ${values.since as string} is after --until ${values.until as string}: the window would be empty`);
+  }
   const fromSeq = integerFlag('from-seq', values['from-seq'] as string | undefined);
   if ((since === undefined) === (fromSeq === undefined)) throw new UsageError('replay needs exactly one of --since TIME or --from-seq N');
-  if (typeof values.db !== 'string') throw new UsageError('replay needs --db FILE (a new file for the replay state)');
-  if (existsSync(values.db)) throw new UsageError(`--db ${values.db} already exists: a replay writes into a new file`);
   const config = configFromFlags(values);
+  // --db, TRADESTREAM_DB or store.db of a config file; never the default, which is the engine's file.
+  const db = config.store.db;
+  if (db === defaultConfig().store.db) {
+    throw new UsageError(`replay needs a new file for its state: --db FILE, TRADESTREAM_DB or store.db in --config (not the engine's default ${db})`);
+  }
+  if (existsSync(db)) throw new UsageError(`--db ${db} already exists: a replay writes into a new file`);
+  // The config file of a running engine names its decision log: a replay must not truncate it.
+  if (config.store.decisionLog !== '' && existsSync(config.store.decisionLog)) {
+    throw new UsageError(
+      `store.decisionLog ${config.store.decisionLog} already exists: a replay writes its decision log into a new file (--decision-log FILE for another, --decision-log '' for none)`,
+    );
+  }
   // The report is replay's stdout (`--json`: one object); its log lines go to stderr.
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, base: { service: 'tradestream-replay' } }, pino.destination(2));
   const report = new ReplayReport(config.capital, config.evaluation.interval, config.evaluation.periodsPerYear);
   const source = await JetStreamSource.connect(natsConnectOptions(config), jetStreamOptions(config), log);
   try {
+    // Before the store creates the file: a missing stream left a new, empty --db behind, and a
+    // retry was refused as "already exists".
+    await (await source.manager()).streams.info(config.nats.stream).catch((error: unknown) => {
+      throw new JetStreamSourceError(`cannot replay ${config.nats.stream}: ${(error as Error).message}`, { cause: error });
+    });
     const events = source.replayEvents({
       ...(fromSeq !== undefined ? { fromSeq } : {}),
       ...(since !== undefined ? { since } : {}),

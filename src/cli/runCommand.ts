@@ -8,7 +8,7 @@ import { DecisionPublisher } from '../sinks/natsPublisher.js';
 import { acquireStateLock } from '../sinks/stateLock.js';
 import { demoFeed } from '../sources/demo/demoFeed.js';
 import { JetStreamSource } from '../sources/jetstreamSource.js';
-import { configFromFlags, parseCommand } from './cliOptions.js';
+import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
 import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
 
 export const RUN_HELP = `Usage: tradestream run [options]
@@ -59,80 +59,90 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const config = configFromFlags(values);
   const log = pino({ level: config.logLevel, base: { service: 'tradestream' } });
-  mkdirSync(dirname(config.store.db), { recursive: true });
+  try {
+    mkdirSync(dirname(config.store.db), { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--db ${config.store.db}: cannot create its directory (${(error as Error).message})`);
+  }
   // Before anything touches the file: a second engine on it is refused (a demo start used to move
   // the running engine's file aside).
   const releaseLock = acquireStateLock(config.store.db);
   process.once('exit', releaseLock);
 
-  let engine: Awaited<ReturnType<typeof startEngine>>;
   let release = async (): Promise<void> => undefined;
-  if (config.source === 'demo') {
-    setAsidePreviousRun(config.store.db, config.store.decisionLog, log);
-    engine = await startEngine(config, () => demoFeed(config.demo, config.evaluation.interval), log);
-  } else {
-    const consumer = config.nats.consumer;
-    const metrics = new EngineMetrics();
-    const source = await JetStreamSource.connect(
-      natsConnectOptions(config),
-      { ...jetStreamOptions(config), onDeadLetter: (rejection) => metrics.observeDeadLetter(rejection.source, rejection.code) },
-      log,
-    );
-    const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
-    // Resume after the last input committed to the file: replay 1..lastSeq to rebuild state, then live.
-    const resume = (lastSeq: number, replayed: () => void) => {
-      if (lastSeq === 0) return source.events(0);
-      log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
-      const live = defer(() => {
-        // The replay is over (even if message lastSeq itself is gone from the stream): the state is whole.
-        replayed();
-        return source.events(lastSeq);
-      });
-      return concat(source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)), live);
-    };
-    // Fault injection for the crash tests only: die right after the N-th commit, before its acks.
-    const killAfter = Number(process.env.TS_FAULT_KILL_AFTER_COMMITS ?? 0);
-    let commits = 0;
-    engine = await startEngine(config, resume, log, {
-      consumer,
-      metrics,
-      onCommitted: (seq) => {
-        if (killAfter > 0 && ++commits >= killAfter) process.kill(process.pid, 'SIGKILL');
-        source.ack(seq);
-      },
-      onBatch: (batch) => publisher.publish(batch),
-    });
-    let released: Promise<void> | null = null;
-    release = () => {
-      released ??= (async () => {
-        // Its flush fails while the server is away (a restart): decisions are published at most once.
-        await publisher.close().catch((error: unknown) => log.warn({ err: error }, 'decision publisher not flushed'));
-        await source.close();
-        metrics.close();
-      })();
-      return released;
-    };
-  }
-  const http = engine.url.replace(/^ws/, 'http').replace(/\/ws$/, '');
-  log.info(
-    { url: engine.url, port: engine.port, db: config.store.db, source: config.source },
-    `TradeStream running: WebSocket ${engine.url}, dashboard ${http}/, metrics ${http}/metrics, state ${config.store.db}`,
-  );
-  const stop = (signal: string) => {
-    log.info({ signal }, 'shutting down: flushing state');
-    // The engine first (its last flush acks what it committed), then the source.
-    engine
-      .stop()
-      .then(release)
-      .then(
-        () => log.info({ decisions: engine.decisions(), fingerprint: engine.fingerprint() }, 'stopped'),
-        (error: unknown) => log.error({ err: error }, 'shutdown failed'),
+  // Whatever ends the run (a signal, a failed source or pipeline, a failed start), the NATS
+  // connection and the lock go: a failed source used to leave the process hanging on its open
+  // connection, and the error reaches the CLI's one-line report.
+  try {
+    let engine: Awaited<ReturnType<typeof startEngine>>;
+    if (config.source === 'demo') {
+      setAsidePreviousRun(config.store.db, config.store.decisionLog, log);
+      engine = await startEngine(config, () => demoFeed(config.demo, config.evaluation.interval), log);
+    } else {
+      const consumer = config.nats.consumer;
+      const metrics = new EngineMetrics();
+      const source = await JetStreamSource.connect(
+        natsConnectOptions(config),
+        { ...jetStreamOptions(config), onDeadLetter: (rejection) => metrics.observeDeadLetter(rejection.source, rejection.code) },
+        log,
       );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  await engine.done;
-  await release();
-  releaseLock();
+      const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
+      // Resume after the last input committed to the file: replay 1..lastSeq to rebuild state, then live.
+      const resume = (lastSeq: number, replayed: () => void) => {
+        if (lastSeq === 0) return source.events(0);
+        log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
+        const live = defer(() => {
+          // The replay is over (even if message lastSeq itself is gone from the stream): the state is whole.
+          replayed();
+          return source.events(lastSeq);
+        });
+        return concat(source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)), live);
+      };
+      let released: Promise<void> | null = null;
+      release = () => {
+        released ??= (async () => {
+          // Its flush fails while the server is away (a restart): decisions are published at most once.
+          await publisher.close().catch((error: unknown) => log.warn({ err: error }, 'decision publisher not flushed'));
+          await source.close();
+          metrics.close();
+        })();
+        return released;
+      };
+      // Fault injection for the crash tests only: die right after the N-th commit, before its acks.
+      const killAfter = Number(process.env.TS_FAULT_KILL_AFTER_COMMITS ?? 0);
+      let commits = 0;
+      engine = await startEngine(config, resume, log, {
+        consumer,
+        metrics,
+        onCommitted: (seq) => {
+          if (killAfter > 0 && ++commits >= killAfter) process.kill(process.pid, 'SIGKILL');
+          source.ack(seq);
+        },
+        onBatch: (batch) => publisher.publish(batch),
+      });
+    }
+    const http = engine.url.replace(/^ws/, 'http').replace(/\/ws$/, '');
+    log.info(
+      { url: engine.url, port: engine.port, db: config.store.db, source: config.source },
+      `TradeStream running: WebSocket ${engine.url}, dashboard ${http}/, metrics ${http}/metrics, state ${config.store.db}`,
+    );
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down: flushing state');
+      // The engine first (its last flush acks what it committed), then the source.
+      engine
+        .stop()
+        .then(release)
+        .then(
+          () => log.info({ decisions: engine.decisions(), fingerprint: engine.fingerprint() }, 'stopped'),
+          (error: unknown) => log.error({ err: error }, 'shutdown failed'),
+        );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    await engine.done;
+  } finally {
+    await release();
+    releaseLock();
+  }
   return 0;
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env -S node --single-threaded-gc --max-semi-space-size=64
 import { ListenError } from '../sinks/liveServer.js';
 import { StateLockError } from '../sinks/stateLock.js';
+import { StateFileOpenError, StateStoreError } from '../sinks/stateStore.js';
 import { NatsConnectError } from '../sources/jetstreamConnection.js';
+import { JetStreamSourceError } from '../sources/jetstreamSource.js';
+import { StreamSetupError } from '../sources/jetstreamStream.js';
 import { backtestCommand } from './backtestCommand.js';
 import { UsageError } from './cliOptions.js';
 import { demoFeedCommand } from './demoFeedCommand.js';
@@ -56,14 +59,30 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tradestream: ${error.message}`);
       return 2;
     }
-    // Failures of the machine's state, not of the code: one line, no stack.
-    if (error instanceof StateLockError || error instanceof ListenError || error instanceof NatsConnectError) {
+    if (error instanceof StateFileOpenError) {
+      console.error(`tradestream: ${error.message} (--db)`);
+      return 2;
+    }
+    // Failures of the machine's state or of the NATS server, not of the code: one line, no stack.
+    if (error instanceof StateLockError || error instanceof StateStoreError || error instanceof ListenError || error instanceof NatsConnectError) {
       console.error(`tradestream: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof StreamSetupError || error instanceof JetStreamSourceError) {
+      console.error(`tradestream: ${withCauses(error)}`);
       return 1;
     }
     console.error(`tradestream: ${(error as Error).stack ?? String(error)}`);
     return 1;
   }
+}
+
+/** An error's message and those of its causes it does not already quote, on one line (the server's reason is often only in a cause). */
+function withCauses(error: Error): string {
+  let text = error.message;
+  let cause = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 5; depth++, cause = cause.cause) if (!text.includes(cause.message)) text += `: ${cause.message}`;
+  return text.replaceAll('\n', ' ');
 }
 
 main(process.argv.slice(2)).then((code) => {

@@ -32,6 +32,17 @@ export class StateStoreError extends Error {
   }
 }
 
+/**
+ * The state file could not be opened: not a database, not writable, a path through a file, a newer
+ * schema. A problem of the path given (the CLI's exit code 2), not of a running engine.
+ */
+export class StateFileOpenError extends StateStoreError {
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(path, message, options);
+    this.name = 'StateFileOpenError';
+  }
+}
+
 /** How the store batches. */
 export interface StateStoreOptions {
   /** Wall time between flushes (ms), e.g. StoreConfig.flushInterval (default 100). */
@@ -147,7 +158,7 @@ export class StateStore {
   /**
    * Opens (creating the directory and file if missing) the SQLite state file in WAL mode with
    * synchronous=NORMAL, creates or migrates the schema, and starts the flush timer (every
-   * `opts.flushInterval` ms of wall time, on `timers`). Throws StateStoreError naming the path when
+   * `opts.flushInterval` ms of wall time, on `timers`). Throws StateFileOpenError naming the path when
    * the file is not a database, cannot be written, or has a newer schema version than this engine;
    * it never starts empty over a file it could not read.
    */
@@ -174,9 +185,9 @@ export class StateStore {
     } catch (error) {
       db?.close();
       if (error instanceof NewerSchemaError || error instanceof ForeignDatabaseError || error instanceof ForeignStateError)
-        throw new StateStoreError(path, `refused: ${error.message}`, { cause: error });
+        throw new StateFileOpenError(path, `refused: ${error.message}`, { cause: error });
       const reason = error instanceof Error ? error.message : String(error);
-      throw new StateStoreError(path, `cannot open as a writable state database: ${reason}`, { cause: error });
+      throw new StateFileOpenError(path, `cannot open as a writable state database: ${reason}`, { cause: error });
     }
   }
 

@@ -48,7 +48,10 @@ export interface InputFileOptions {
 export interface PriceFileOptions extends InputFileOptions {
   /** Symbol (`BTC/USD`) of a kline CSV, which has no symbol column. Required for that layout. */
   readonly symbol?: string;
-  /** Candle interval for CSV rows (`1m`, or ms). Default: `1m` for header CSV; kline CSV derives it from the close time. */
+  /**
+   * Candle interval for CSV rows (`1m`, or ms); when candleInterval is given, it must be that.
+   * Default: candleInterval (else `1m`) for header CSV; kline CSV derives it from the close time.
+   */
   readonly interval?: string | number;
   /**
    * The engine's candle interval (ms, evaluation.interval): candles of another interval are bad
@@ -67,8 +70,14 @@ function intervalValue(value: string | number): string | number {
  * symbol would otherwise make every line bad and the command succeed with nothing published.
  */
 export function checkPriceFileOptions(opts: PriceFileOptions): void {
-  if (opts.interval !== undefined && parseInterval(intervalValue(opts.interval)) === null) {
+  const interval = opts.interval === undefined ? undefined : parseInterval(intervalValue(opts.interval));
+  if (interval === null) {
     throw new InputFileError(`interval ${describeValue(opts.interval)}: expected a duration like 1m, 5m, 1h or a number of milliseconds`);
+  }
+  if (interval !== undefined && opts.candleInterval !== undefined && interval !== opts.candleInterval) {
+    throw new InputFileError(
+      `interval ${describeValue(opts.interval)} (${interval} ms) is not the engine's candle interval (evaluation.interval ${opts.candleInterval} ms): every candle would be refused`,
+    );
   }
   if (opts.symbol !== undefined && !SYMBOL_PATTERN.test(opts.symbol)) {
     throw new InputFileError(`symbol ${describeValue(opts.symbol)}: expected a symbol like BTC/USD`);
@@ -178,7 +187,7 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
       low: Number(get('low')),
       close: Number(get('close')),
       volume: Number(get('volume')),
-      interval: intervalValue(intervalCol >= 0 ? (fields[intervalCol] ?? '').trim() : (opts.interval ?? '1m')),
+      interval: intervalValue(intervalCol >= 0 ? (fields[intervalCol] ?? '').trim() : (opts.interval ?? opts.candleInterval ?? '1m')),
     };
     return { obj };
   };

@@ -50,7 +50,11 @@ export interface ReplayOptions {
   readonly fromSeq?: number;
   /** Start at the first input whose event time is at or after this (epoch ms); earlier messages are skipped. */
   readonly since?: Millis;
-  /** Complete at the first input whose event time is after this (epoch ms); it is not emitted. */
+  /**
+   * Complete at the first price (candle or tick) whose event time is after this (epoch ms); it is
+   * not emitted. The window ends on the market clock: a discovery stamped later (a discoveredAt
+   * ahead of the prices) is emitted in its stream place and does not end it.
+   */
   readonly until?: Millis;
 }
 
@@ -181,7 +185,7 @@ export class JetStreamSource {
    * Replays the input stream through an ordered consumer (no acks, no dead letters): decoded
    * inputs in stream order from `fromSeq` (default 1), skipping those before `since` (event
    * time), until the stream's last sequence as of the subscription, then COMPLETES; it also
-   * completes before the first input with event time after `until`, and at once on an empty
+   * completes before the first price with event time after `until`, and at once on an empty
    * stream. Errors with JetStreamSourceError when the stream is missing or consuming fails.
    */
   replayEvents(opts: ReplayOptions = {}): Observable<Emitted> {
@@ -213,7 +217,9 @@ export class JetStreamSource {
             const decoded = decodeMessage(msg.data, msg.subject, msg.seq, this.decodeOptions);
             const atEnd = msg.seq >= lastSeq || msg.info.pending === 0;
             if (decoded.kind !== 'rejection') {
-              if (opts.until !== undefined && decoded.ts > opts.until) {
+              // Only a price ends the window: a discovery stamped in the future used to end it,
+              // and the prices after it inside the window were lost.
+              if (opts.until !== undefined && decoded.kind !== 'strategy' && decoded.ts > opts.until) {
                 finish();
                 subscriber.complete();
                 return;

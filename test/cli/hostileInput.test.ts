@@ -65,7 +65,7 @@ describe('hostile input on JetStream', () => {
     const every = Math.floor(valid.length / hostile.length);
     let h = 0;
     for (const [i, event] of valid.entries()) {
-      const m = toWireMessage(event, PREFIX);
+      const m = toWireMessage(event, PREFIX, 'hostile');
       await js.publish(m.subject, m.data);
       if (i % every === 0 && h < hostile.length) {
         const bad = hostile[h++] as { subject: string; data: string };

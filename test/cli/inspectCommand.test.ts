@@ -107,7 +107,9 @@ describe('tradestream inspect', () => {
     raw.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', 2)").run();
     raw.close();
     const before = readFileSync(old);
-    await expect(inspectCommand(['--db', old])).rejects.toThrow(`--db ${old}: schema version 2; this engine reads version 3 (run the engine on the file once to migrate it)`);
+    await expect(inspectCommand(['--db', old])).rejects.toThrow(
+      `--db ${old}: schema version 2; this engine reads version 3 (run the engine on the file once to migrate it)`,
+    );
     expect(readFileSync(old).equals(before)).toBe(true);
   });
 
@@ -124,6 +126,42 @@ describe('tradestream inspect', () => {
       writer.exec('ROLLBACK');
       writer.close();
     }
+  });
+
+  // Found by a bug hunt: inspect took every engine flag (--port, --set, --speed ...) and ignored it,
+  // even an invalid value.
+  it('refuses options of other commands as unknown (a usage error, exit 2)', async () => {
+    const file = join(dir, 'options.db');
+    writeDb(file);
+    for (const extra of [
+      ['--port', '0'],
+      ['--set', 'sizing.method=nope'],
+      ['--speed', 'warp'],
+      ['--nats-url', 'x'],
+    ]) {
+      await expect(inspectCommand(['--db', file, ...extra])).rejects.toMatchObject({ code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+    }
+    await expect(inspectCommand(['--db', file, 'extra'])).rejects.toMatchObject({ code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+  });
+
+  // Found by a bug hunt: inspect read --db only, though every flag is also a config key and an
+  // environment variable (README, Command line).
+  it('reads the configured store.db: TRADESTREAM_DB, a config file, --db above both', async () => {
+    const fromEnv = join(dir, 'env.db');
+    writeDb(fromEnv, 'from-env');
+    const fromFile = join(dir, 'file.db');
+    writeDb(fromFile, 'from-file');
+    const config = join(dir, 'inspect.json');
+    writeFileSync(config, JSON.stringify({ store: { db: fromFile } }));
+    const consumers = async (args: string[]) => JSON.parse((await capture([...args, '--json'])).out).consumers.map((c: { name: string }) => c.name);
+    vi.stubEnv('TRADESTREAM_DB', fromEnv);
+    try {
+      expect(await consumers([])).toEqual(['from-env']);
+      expect(await consumers(['--db', fromFile])).toEqual(['from-file']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(await consumers(['--config', config])).toEqual(['from-file']);
   });
 
   it('refuses a missing file with a usage error naming it', async () => {

@@ -41,9 +41,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every bad key at once with its value and allowed range', () => {
-    const problems = problemsOf(() =>
-      loadConfig({ overrides: { 'sizing.maxRiskPerPosition': '1.5', 'server.port': 'eighty', 'demo.speed': 'warp' } }),
-    );
+    const problems = problemsOf(() => loadConfig({ overrides: { 'sizing.maxRiskPerPosition': '1.5', 'server.port': 'eighty', 'demo.speed': 'warp' } }));
     expect(problems).toHaveLength(3);
     expect(problems).toContain('sizing.maxRiskPerPosition: 1.5 is not allowed (expected a number in 0–1)');
     expect(problems).toContain('server.port: "eighty" is not allowed (expected an integer in 0–65535)');
@@ -56,9 +54,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses confidence weights that do not sum to 1 and an inverted drawdown ladder', () => {
-    const problems = problemsOf(() =>
-      loadConfig({ overrides: { 'confidence.recencyWeight': 0.2, 'sizing.drawdownReduce': 0.2 } }),
-    );
+    const problems = problemsOf(() => loadConfig({ overrides: { 'confidence.recencyWeight': 0.2, 'sizing.drawdownReduce': 0.2 } }));
     expect(problems).toEqual([
       'confidence: weights must sum to 1 (was 1.050000: performanceWeight=0.6, frequencyWeight=0.25, recencyWeight=0.2)',
       'sizing.drawdownReduce 0.2 must be < sizing.drawdownHalt 0.1',
@@ -80,6 +76,65 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ overrides: { 'demo.start': '2026-11-01T00:00:00' } }))).toEqual([
       'demo.start: "2026-11-01T00:00:00" is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z)',
     ]);
+  });
+
+  // Found by a bug hunt: `--stream a.b`, `--stream ''` and a prefix `a b` or `x.*` passed the
+  // checks and failed later, at the server, with a stack trace.
+  it('refuses stream and consumer names and subject prefixes that NATS cannot take, naming key and value', () => {
+    const name = "a NATS name: no '.', '*', '>', '/', backslash, whitespace or control characters";
+    const tokens = "NATS subject tokens joined by '.': no empty token, '*', '>', whitespace or control characters";
+    for (const bad of ['a.b', '', 'a b', 'x*', 'x>', 'a/b', 'a\\b', 'a\tb']) {
+      expect(problemsOf(() => loadConfig({ overrides: { 'nats.stream': bad, 'nats.consumer': bad } }))).toEqual([
+        `nats.stream: ${JSON.stringify(bad)} is not allowed (expected ${name})`,
+        `nats.consumer: ${JSON.stringify(bad)} is not allowed (expected ${name})`,
+      ]);
+    }
+    for (const bad of ['a b', 'x.*', 'x.>', '', 'a..b', '.a', 'a.']) {
+      expect(problemsOf(() => loadConfig({ overrides: { 'nats.subjectPrefix': bad } }))).toEqual([
+        `nats.subjectPrefix: ${JSON.stringify(bad)} is not allowed (expected ${tokens})`,
+      ]);
+    }
+    const good = loadConfig({ overrides: { 'nats.stream': 'TS_2-b', 'nats.consumer': 'replay-1', 'nats.subjectPrefix': 'acme.trading' } });
+    expect(good.nats).toMatchObject({ stream: 'TS_2-b', consumer: 'replay-1', subjectPrefix: 'acme.trading' });
+  });
+
+  // Found by a bug hunt: each was accepted, and no ensemble could ever form, or Kelly sized a
+  // strategy with no trades at all as a sure thing (p clamped to 1).
+  it('refuses ensemble minimums above maxCandidates and a Kelly prior of wins not below its trades', () => {
+    expect(
+      problemsOf(() =>
+        loadConfig({
+          overrides: {
+            'ensembles.maxCandidates': 3,
+            'ensembles.minMembers': 4,
+            'ensembles.maxMembers': 5,
+            'ensembles.minDistinctTypes': 5,
+            'sizing.kellyPriorWins': 20,
+            'sizing.kellyPriorTrades': 20,
+          },
+        }),
+      ),
+    ).toEqual([
+      'ensembles.minMembers 4 must be <= ensembles.maxCandidates 3',
+      'ensembles.minDistinctTypes 5 must be <= ensembles.maxCandidates 3',
+      'sizing.kellyPriorWins 20 must be < sizing.kellyPriorTrades 20',
+    ]);
+    expect(problemsOf(() => loadConfig({ overrides: { 'sizing.kellyPriorWins': 30 } }))).toEqual([
+      'sizing.kellyPriorWins 30 must be < sizing.kellyPriorTrades 20',
+    ]);
+    const edge = loadConfig({ overrides: { 'ensembles.maxCandidates': 2, 'ensembles.minMembers': 2, 'ensembles.minDistinctTypes': 2 } });
+    expect(edge.ensembles.maxCandidates).toBe(2);
+    expect(loadConfig({ overrides: { 'sizing.kellyPriorWins': 0, 'sizing.kellyPriorTrades': 0 } }).sizing.kellyPriorTrades).toBe(0);
+  });
+
+  // Found by a bug hunt: `--nats-url ''` connected to 127.0.0.1:4222, the client's own default.
+  it('refuses a NATS url with no server in it, naming the key and the value', () => {
+    for (const bad of ['', ' ', ' , ']) {
+      expect(problemsOf(() => loadConfig({ overrides: { 'nats.url': bad } }))).toEqual([
+        `nats.url: ${JSON.stringify(bad)} is not allowed (expected one or more NATS server URLs, comma-separated (not empty))`,
+      ]);
+    }
+    expect(loadConfig({ overrides: { 'nats.url': 'nats://a:4222, nats://b:4222' } }).nats.url).toBe('nats://a:4222, nats://b:4222');
   });
 
   // Found by a bug hunt: {"__proto__":{"capital":5}} in a config file set the capital to 5, and

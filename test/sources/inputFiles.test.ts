@@ -131,6 +131,17 @@ describe('readPrices refusals', () => {
     expect(() => checkPriceFileOptions({ interval: '5m', symbol: 'BTC/USD' })).not.toThrow();
   });
 
+  // Found by a bug hunt: `publish prices --interval 5m` with the engine's 1m candles made every line
+  // bad, and the command exited 0 with nothing published.
+  it("refuses an interval option other than the engine's before reading anything, and defaults CSV rows to the engine's", async () => {
+    expect(() => checkPriceFileOptions({ interval: '5m', candleInterval: 60_000 })).toThrow(
+      `interval "5m" (300000 ms) is not the engine's candle interval (evaluation.interval 60000 ms): every candle would be refused`,
+    );
+    expect(() => checkPriceFileOptions({ interval: '60000', candleInterval: 60_000 })).not.toThrow();
+    const csv = await file('engine5m.csv', 'symbol,ts,open,high,low,close,volume\nBTC/USD,1793491200000,1,2,0.5,1.5,10\n');
+    expect((await read(csv, { candleInterval: 300_000 })).candles.map((c) => c.interval)).toEqual([300_000]);
+  });
+
   it('refuses empty cells and short rows instead of publishing zeros, keeping the good lines', async () => {
     const csv = await file(
       'holes.csv',
@@ -146,8 +157,8 @@ describe('readPrices refusals', () => {
   });
 
   it("refuses candles of another interval than the engine's when it is given", async () => {
-    const csv = await file('hourly.csv', 'symbol,ts,open,high,low,close,volume\nBTC/USD,1793491200000,1,2,0.5,1.5,10\n');
-    const { candles, bad } = await read(csv, { interval: '1h', candleInterval: 60_000 });
+    const csv = await file('hourly.csv', 'symbol,ts,open,high,low,close,volume,interval\nBTC/USD,1793491200000,1,2,0.5,1.5,10,1h\n');
+    const { candles, bad } = await read(csv, { candleInterval: 60_000 });
     expect(candles).toEqual([]);
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatch(/^2: .*interval/);

@@ -254,8 +254,11 @@ describe('replayEvents', () => {
     expect(fromSix.map((e) => e.seq)).toEqual([6, 7, 8]);
 
     // Event time: strategies were discovered 2026-11-20T10:00..10:03 and 2026-11-21; candles from 10:00.
+    // The window ends on the market clock: the discoveries of 10:03 and 11-21 (seq 3, 4) do not end
+    // it, the candles of 10:00 and 10:01 (seq 5, 6) are in it, the tick of 10:02 (seq 7) ends it.
+    // Found by a bug hunt: the replay stopped at seq 3, and the two candles inside the window were lost.
     const until = await lastValueFrom(source.replayEvents({ until: Date.parse('2026-11-20T10:01:30Z') }).pipe(toArray()));
-    expect(until.map((e) => e.seq)).toEqual([1, 2]);
+    expect(until.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     const since = await lastValueFrom(source.replayEvents({ since: Date.parse('2026-11-21T00:00:00Z') }).pipe(toArray()));
     expect(since.map((e) => e.seq)).toEqual([4, 5, 6, 7, 8]);
 

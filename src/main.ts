@@ -39,6 +39,8 @@ export interface EngineHooks {
   readonly serve?: boolean;
   /** The store's consumer_state row (the durable consumer's name; default 'engine'). */
   readonly consumer?: string;
+  /** What else the state file's identity holds (stateIdentity.ts), e.g. the input stream's creation time. */
+  readonly identity?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
     flushInterval: config.store.flushInterval,
     writer: config.store.writer,
     consumer,
-    identity: stateIdentity(config, consumer),
+    identity: { ...stateIdentity(config, consumer), ...hooks.identity },
   });
   store.onFlush((result) => metrics.observeFlush(result));
   const restoredThrough = store.lastSeq();

@@ -1,13 +1,14 @@
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger, pino } from 'pino';
-import { concat, defer, takeWhile } from 'rxjs';
+import { concat, defer, takeWhile, throwError } from 'rxjs';
 import { startEngine } from '../main.js';
 import { EngineMetrics } from '../sinks/metrics.js';
 import { DecisionPublisher } from '../sinks/natsPublisher.js';
 import { acquireStateLock } from '../sinks/stateLock.js';
 import { demoFeed } from '../sources/demo/demoFeed.js';
-import { JetStreamSource } from '../sources/jetstreamSource.js';
+import { JetStreamSource, JetStreamSourceError } from '../sources/jetstreamSource.js';
+import { ensureStream } from '../sources/jetstreamStream.js';
 import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
 import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
 
@@ -46,6 +47,9 @@ replays the stream up to that input to rebuild its state exactly, then consumes 
 function setAsidePreviousRun(db: string, decisionLog: string, log: Logger): void {
   if (decisionLog !== '' && existsSync(decisionLog)) renameSync(decisionLog, `${decisionLog}.previous`);
   if (!existsSync(db)) return;
+  // The older run's files go first: its WAL left beside the newer `.previous` was applied to it by
+  // SQLite and made it unreadable (found by a bug hunt: "database disk image is malformed").
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}.previous${suffix}`, { force: true });
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(db + suffix)) renameSync(db + suffix, `${db}.previous${suffix}`);
   log.info({ db, previous: `${db}.previous` }, `demo feed starts from seq 1: the earlier run's state was moved to ${db}.previous`);
 }
@@ -87,9 +91,18 @@ export async function runCommand(args: string[]): Promise<number> {
         log,
       );
       const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
+      // The stream as it is now: its creation time is part of the state file's identity, so a file
+      // written from a deleted stream is refused against its successor, whose sequence numbers
+      // start again at 1 (found by a bug hunt: the engine replayed the new stream's first inputs as
+      // its history and never applied them).
+      const stream = await ensureStream(await source.manager(), jetStreamOptions(config));
       // Resume after the last input committed to the file: replay 1..lastSeq to rebuild state, then live.
       const resume = (lastSeq: number, replayed: () => void) => {
         if (lastSeq === 0) return source.events(0);
+        if (lastSeq > stream.state.last_seq) {
+          const reason = `state file ${config.store.db} committed input ${lastSeq} of ${config.nats.stream}, whose last message is ${stream.state.last_seq}: the stream is not the one the file was written from`;
+          return throwError(() => new JetStreamSourceError(reason));
+        }
         log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
         const live = defer(() => {
           // The replay is over (even if message lastSeq itself is gone from the stream): the state is whole.
@@ -113,6 +126,7 @@ export async function runCommand(args: string[]): Promise<number> {
       let commits = 0;
       engine = await startEngine(config, resume, log, {
         consumer,
+        identity: { 'stream.created': stream.created },
         metrics,
         onCommitted: (seq) => {
           if (killAfter > 0 && ++commits >= killAfter) process.kill(process.pid, 'SIGKILL');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -69,7 +69,13 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
     expect(await inputs()).toBeGreaterThan(before);
     // Indicator sharing is reported: instances computed per candle, and the strategies' holds on them.
     const text = await (await fetch(`${http}/metrics`)).text();
-    const gauge = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+    const gauge = (name: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(' ')[1],
+      );
     expect(gauge('tradestream_strategies')).toBeGreaterThan(1000);
     expect(gauge('tradestream_indicator_instances')).toBeGreaterThan(0);
     expect(gauge('tradestream_indicator_consumers')).toBeGreaterThan(gauge('tradestream_strategies'));
@@ -94,15 +100,37 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
     // run left twice the lines under one fingerprint).
     const logFile = join(dir, 'rerun', 'decisions.jsonl');
     const once = async () => {
-      const engine = spawnEngine(['run', '--source', 'demo', '--db', db, '--port', '0', '--speed', 'max', '--candles', '20', '--strategies', '200', '--set', `store.decisionLog=${logFile}`]);
+      const engine = spawnEngine([
+        'run',
+        '--source',
+        'demo',
+        '--db',
+        db,
+        '--port',
+        '0',
+        '--speed',
+        'max',
+        '--candles',
+        '20',
+        '--strategies',
+        '200',
+        '--set',
+        `store.decisionLog=${logFile}`,
+      ]);
       expect(await engine.exited).toBe(0);
       return String((await engine.waitForLog((l) => l.msg === 'input complete', 'the end of the demo feed')).fingerprint);
     };
     const firstFingerprint = await once();
     const first = decisions(db);
     expect(first).toBeGreaterThan(0);
+    // An older run's WAL left beside `.previous` (a killed run's, moved aside by the next start) must
+    // not end up beside the newer file moved there: SQLite applied it and the file read as malformed.
+    // The first run closed cleanly: without the read-only reader above it would have no WAL of its own.
+    for (const suffix of ['-wal', '-shm']) rmSync(db + suffix, { force: true });
+    writeFileSync(`${db}.previous-wal`, 'the WAL of an older, killed run');
     // The demo feed restarts at seq 1: without moving the file aside, the store would skip every input it already holds.
     expect(await once()).toBe(firstFingerprint);
+    expect(existsSync(`${db}.previous-wal`)).toBe(false);
     expect(decisions(db)).toBe(first);
     expect(decisions(`${db}.previous`)).toBe(first);
     const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');

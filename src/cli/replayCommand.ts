@@ -64,6 +64,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       ...(fromSeq !== undefined ? { fromSeq } : {}),
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
+      maxTimeJump: config.evaluation.maxTimeJump,
     });
     const engine = await startEngine(config, () => events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay' });
     await engine.done;

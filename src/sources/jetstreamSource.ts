@@ -15,6 +15,8 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Observable } from 'rxjs';
+import { MS_PER_DAY } from '../domain/confidence.js';
+import { MarketClock } from '../domain/marketClock.js';
 import type { InputEvent, Millis, Rejection } from '../domain/types.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
 import type { AckQueue } from './jetstreamAcks.js';
@@ -48,14 +50,20 @@ export interface JetStreamSourceOptions extends InputStreamOptions {
 export interface ReplayOptions {
   /** First stream sequence to read (default 1). */
   readonly fromSeq?: number;
-  /** Start at the first input whose event time is at or after this (epoch ms); earlier messages are skipped. */
-  readonly since?: Millis;
   /**
-   * Complete at the first price (candle or tick) whose event time is after this (epoch ms); it is
-   * not emitted. The window ends on the market clock: a discovery stamped later (a discoveredAt
-   * ahead of the prices) is emitted in its stream place and does not end it.
+   * Start at the first price (candle or tick) whose event time is at or after this (epoch ms);
+   * earlier messages are skipped.
    */
+  readonly since?: Millis;
+  /** Complete at the first price whose event time is after this (epoch ms); it is not emitted. */
   readonly until?: Millis;
+  /**
+   * The engine's evaluation.maxTimeJump (default one day). The window is cut on the market clock, as
+   * the engine keeps it (MarketClock): a discovery or an operator's command stamped later does not
+   * cut it, nor a price the engine would refuse as too far ahead (a mistyped year), which used to end
+   * an `until` window at once or start a `since` one there (found by bug hunts).
+   */
+  readonly maxTimeJump?: Millis;
 }
 
 type Emitted = InputEvent | Rejection;
@@ -183,10 +191,10 @@ export class JetStreamSource {
 
   /**
    * Replays the input stream through an ordered consumer (no acks, no dead letters): decoded
-   * inputs in stream order from `fromSeq` (default 1), skipping those before `since` (event
-   * time), until the stream's last sequence as of the subscription, then COMPLETES; it also
-   * completes before the first price with event time after `until`, and at once on an empty
-   * stream. Errors with JetStreamSourceError when the stream is missing or consuming fails.
+   * inputs in stream order from `fromSeq` (default 1), skipping those before the first price at
+   * or after `since`, until the stream's last sequence as of the subscription, then COMPLETES; it
+   * also completes before the first price after `until` (both on the market clock, ReplayOptions),
+   * and at once on an empty stream. Errors with JetStreamSourceError when the stream is missing or consuming fails.
    */
   replayEvents(opts: ReplayOptions = {}): Observable<Emitted> {
     return new Observable<Emitted>((subscriber) => {
@@ -208,6 +216,7 @@ export class JetStreamSource {
           return;
         }
         let started = opts.since === undefined;
+        const clock = new MarketClock(opts.maxTimeJump ?? MS_PER_DAY);
         const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: fromSeq });
         if (finished) return;
         messages = await consumer.consume({
@@ -216,10 +225,8 @@ export class JetStreamSource {
             if (finished) return;
             const decoded = decodeMessage(msg.data, msg.subject, msg.seq, this.decodeOptions);
             const atEnd = msg.seq >= lastSeq || msg.info.pending === 0;
-            if (decoded.kind !== 'rejection') {
-              // Only a price ends the window: a discovery stamped in the future used to end it,
-              // and the prices after it inside the window were lost.
-              if (opts.until !== undefined && decoded.kind !== 'strategy' && decoded.ts > opts.until) {
+            if ((decoded.kind === 'candle' || decoded.kind === 'tick') && clock.admit(decoded.ts)) {
+              if (opts.until !== undefined && decoded.ts > opts.until) {
                 finish();
                 subscriber.complete();
                 return;

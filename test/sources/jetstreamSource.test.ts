@@ -239,6 +239,34 @@ describe('stream order with gaps', () => {
 });
 
 describe('replayEvents', () => {
+  it('cuts its window on the market clock: a price the engine would refuse as too far ahead, or a later command, neither ends nor starts it', async () => {
+    const names = isolated();
+    await ensureStream(jsm, names);
+    const source = await openSource(names);
+    const prices = `${names.subjectPrefix}.prices.BTC-USD`;
+    const candle = (minute: number) =>
+      JSON.stringify({
+        symbol: 'BTC/USD',
+        ts: Date.parse('2026-11-20T10:00:00Z') + minute * 60_000,
+        open: 1,
+        high: 1,
+        low: 1,
+        close: 1,
+        volume: 1,
+        interval: '1m',
+      });
+    await js.publish(prices, candle(0));
+    await js.publish(prices, candle(1));
+    // A tick with a mistyped year (2206), then an operator's command stamped by a clock a day ahead.
+    await js.publish(prices, JSON.stringify({ symbol: 'BTC/USD', ts: '2206-11-20T10:01:30Z', price: 1, size: 1 }));
+    await js.publish(`${names.subjectPrefix}.control.breaker-reset`, JSON.stringify({ ts: '2026-11-21T10:00:00Z', operator: 'alice', reason: 'test' }));
+    await js.publish(prices, candle(2));
+    await js.publish(prices, candle(3));
+    const seqs = async (opts: { since?: number; until?: number }) => (await lastValueFrom(source.replayEvents(opts).pipe(toArray()))).map((e) => e.seq);
+    expect(await seqs({ until: Date.parse('2026-11-20T10:02:30Z') })).toEqual([1, 2, 3, 4, 5]);
+    expect(await seqs({ since: Date.parse('2026-11-20T10:01:30Z') })).toEqual([5, 6]);
+  });
+
   it('replays from a sequence or an event time and completes at the last sequence as of the start', async () => {
     const names = isolated();
     await ensureStream(jsm, names);
@@ -259,8 +287,11 @@ describe('replayEvents', () => {
     // Found by a bug hunt: the replay stopped at seq 3, and the two candles inside the window were lost.
     const until = await lastValueFrom(source.replayEvents({ until: Date.parse('2026-11-20T10:01:30Z') }).pipe(toArray()));
     expect(until.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    const since = await lastValueFrom(source.replayEvents({ since: Date.parse('2026-11-21T00:00:00Z') }).pipe(toArray()));
-    expect(since.map((e) => e.seq)).toEqual([4, 5, 6, 7, 8]);
+    // The window starts on the market clock too: at the candle of 10:01 (seq 6), not at the discovery
+    // of 11-21 (seq 4), which used to start it before two earlier candles (found by a bug hunt).
+    const since = await lastValueFrom(source.replayEvents({ since: Date.parse('2026-11-20T10:00:30Z') }).pipe(toArray()));
+    expect(since.map((e) => e.seq)).toEqual([6, 7, 8]);
+    expect(await lastValueFrom(source.replayEvents({ since: Date.parse('2026-11-21T00:00:00Z') }).pipe(toArray()))).toEqual([]);
 
     // Messages published after a replay started are not waited for.
     let published: Promise<unknown> | undefined;

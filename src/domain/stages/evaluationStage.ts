@@ -1,4 +1,5 @@
 import type { EvaluationConfig } from '../../../config/engine.js';
+import { MarketClock } from '../marketClock.js';
 import { StrategyBook, type SymbolBook } from '../strategyBook.js';
 import type { Candle, EngineOutput, InputEvent, Rejection } from '../types.js';
 import type { Frame } from './frame.js';
@@ -14,21 +15,19 @@ import type { Frame } from './frame.js';
  */
 export class EvaluationStage {
   readonly book: StrategyBook;
-  private clock = Number.NEGATIVE_INFINITY;
-  /** Time of the last price refused for being too far ahead (NaN when the last price was not). */
-  private aheadWitness = Number.NaN;
-  private readonly maxTimeJump: number;
+  /** Market time: the largest price event time (MarketClock refuses a price too far ahead). */
+  private readonly clock: MarketClock;
 
   constructor(cfg: EvaluationConfig) {
     this.book = new StrategyBook(cfg);
-    this.maxTimeJump = cfg.maxTimeJump;
+    this.clock = new MarketClock(cfg.maxTimeJump);
   }
 
   /** One input → one frame. Never throws for bad input: a rejection passes through as an output. */
   step(input: InputEvent | Rejection): Frame {
-    if (input.kind === 'rejection') return this.frame(input.seq, null, null, [input], this.clock);
+    if (input.kind === 'rejection') return this.frame(input.seq, null, null, [input], this.clock.time);
     if (input.kind === 'strategy') {
-      const time = Number.isFinite(this.clock) ? this.clock : input.ts;
+      const time = this.timeOf(input);
       const change = this.book.applyStrategy(input, time);
       const outputs: EngineOutput[] = [];
       if (change.rejection !== null) outputs.push(change.rejection);
@@ -37,36 +36,31 @@ export class EvaluationStage {
       return this.frame(input.seq, input, this.book.book(input.symbol), outputs, time);
     }
     // An operator's command acts at the market clock (its own time only dates it, like a discovery's).
-    if (input.kind === 'control') return this.frame(input.seq, input, null, [], Number.isFinite(this.clock) ? this.clock : input.ts);
-    // The clock only moves forward, and every strategy's age and every later price are judged by
-    // it: one price stamped years ahead (a mistyped year) aged every strategy out and made every
-    // later tick late, for good, replays included (found by a bug hunt). A price more than
-    // maxTimeJump ahead is refused unless the price before it was refused as just as far ahead: a
-    // real gap (an outage) costs one price, a lone wrong time nothing else.
-    if (input.ts - this.clock > this.maxTimeJump && Number.isFinite(this.clock)) {
-      const witness = this.aheadWitness;
-      this.aheadWitness = input.ts;
-      if (!(Math.abs(input.ts - witness) <= this.maxTimeJump)) {
-        const reason = `${input.kind} time ${new Date(input.ts).toISOString()} is ${input.ts - this.clock} ms ahead of the market clock ${new Date(this.clock).toISOString()}, more than evaluation.maxTimeJump ${this.maxTimeJump} ms; the next price as far ahead would confirm the jump`;
-        const rejection: Rejection = {
-          kind: 'rejection',
-          seq: input.seq,
-          source: input.kind,
-          code: 'ts_too_far_ahead',
-          reason,
-          field: 'ts',
-          symbol: input.symbol,
-        };
-        return this.frame(input.seq, null, null, [rejection], this.clock);
-      }
+    if (input.kind === 'control') return this.frame(input.seq, input, null, [], this.timeOf(input));
+    if (!this.clock.admit(input.ts)) {
+      const clock = this.clock.time;
+      const reason = `${input.kind} time ${new Date(input.ts).toISOString()} is ${input.ts - clock} ms ahead of the market clock ${new Date(clock).toISOString()}, more than evaluation.maxTimeJump ${this.clock.maxTimeJump} ms; the next price as far ahead would confirm the jump`;
+      const rejection: Rejection = {
+        kind: 'rejection',
+        seq: input.seq,
+        source: input.kind,
+        code: 'ts_too_far_ahead',
+        reason,
+        field: 'ts',
+        symbol: input.symbol,
+      };
+      return this.frame(input.seq, null, null, [rejection], clock);
     }
-    this.aheadWitness = Number.NaN;
-    this.clock = Math.max(this.clock, input.ts);
     const symbolBook = this.book.book(input.symbol);
     const { closed, applied } = this.book.applyPrice(input);
     const refresh = closed.length > 0 || (applied && symbolBook.dirty);
     if (refresh) symbolBook.dirty = false;
-    return this.frame(input.seq, input, symbolBook, [], this.clock, applied, closed, refresh);
+    return this.frame(input.seq, input, symbolBook, [], this.clock.time, applied, closed, refresh);
+  }
+
+  /** When a discovery or a command acts: the market clock, or its own time before the first price. */
+  private timeOf(input: InputEvent): number {
+    return Number.isFinite(this.clock.time) ? this.clock.time : input.ts;
   }
 
   private frame(

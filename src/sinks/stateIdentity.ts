@@ -7,7 +7,8 @@
  * state the stored rows did not match, all silently (found by a bug hunt).
  */
 import type Database from 'better-sqlite3';
-import type { EngineConfig } from '../../config/engine.js';
+import { Value } from 'typebox/value';
+import { EngineConfig } from '../../config/engine.js';
 
 /** A state file's identity: flat JSON, compared key by key (dotted paths). */
 export type StateIdentity = Readonly<Record<string, unknown>>;
@@ -23,12 +24,29 @@ export function stateIdentity(config: EngineConfig, consumer: string): StateIden
   };
 }
 
-/** Every key whose value differs between the file's identity and this engine's, as `key: file value, now value`. */
+/**
+ * Every key whose value differs between the file's identity and this engine's, as `key: file value,
+ * now value`. Across versions of the engine: a setting the file does not name (it came later) is
+ * equal when it is at its default now, since a new setting's default keeps the behaviour from
+ * before it; a setting this engine no longer has is not compared.
+ */
 export function identityDifferences(recorded: StateIdentity, current: StateIdentity): string[] {
-  const keys = [...new Set([...Object.keys(recorded), ...Object.keys(current)])].sort();
-  return keys
-    .filter((key) => JSON.stringify(recorded[key]) !== JSON.stringify(current[key]))
-    .map((key) => `${key}: ${JSON.stringify(recorded[key]) ?? 'absent'} in the file, ${JSON.stringify(current[key]) ?? 'absent'} now`);
+  const defaults = settingDefaults();
+  return Object.keys(current)
+    .sort()
+    .filter((key) => {
+      const now = JSON.stringify(current[key]);
+      return key in recorded ? JSON.stringify(recorded[key]) !== now : !(key in defaults && JSON.stringify(defaults[key]) === now);
+    })
+    .map((key) => `${key}: ${key in recorded ? JSON.stringify(recorded[key]) : 'absent'} in the file, ${JSON.stringify(current[key])} now`);
+}
+
+let defaultsCache: Readonly<Record<string, unknown>> | undefined;
+
+/** The decision settings at their defaults (config/engine.ts), flattened like an identity. */
+function settingDefaults(): Readonly<Record<string, unknown>> {
+  defaultsCache ??= stateIdentity(Value.Default(EngineConfig, {}) as EngineConfig, '');
+  return defaultsCache;
 }
 
 function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {

@@ -18,12 +18,12 @@ import { runCommand } from './runCommand.js';
 const HELP = `Usage: tradestream <command> [options]
 
 Commands:
-  run        run the engine (demo feed or JetStream), serving WebSocket, dashboard and metrics
-  publish    load strategies or prices from a file into the input stream
-  replay     run a stretch of the input stream through the pipeline into a new database, with a report
-  inspect    print the positions, sizes, ensembles and portfolio of a database
-  demo-feed  write the seeded demo feed into the input stream or a file
-  backtest   run one strategy over a candle file (trades and summary as JSON lines)
+  run            run the engine (demo feed or JetStream), serving WebSocket, dashboard and metrics
+  publish        load strategies or prices from a file into the input stream
+  replay         run a stretch of the input stream through the pipeline into a new database, with a report
+  inspect        print the positions, sizes, ensembles and portfolio of a database
+  demo-feed      write the seeded demo feed into the input stream or a file
+  backtest       run one strategy over a candle file (trades and summary as JSON lines)
   reset-breaker  end a HALTED drawdown breaker (an operator's command through the input stream)
 
 Run 'tradestream <command> --help' for the options of a command.

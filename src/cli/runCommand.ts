@@ -91,6 +91,17 @@ export async function runCommand(args: string[]): Promise<number> {
         log,
       );
       const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });
+      // Set before anything else can fail, so that the finally below closes the connection.
+      let released: Promise<void> | null = null;
+      release = () => {
+        released ??= (async () => {
+          // Its flush fails while the server is away (a restart): decisions are published at most once.
+          await publisher.close().catch((error: unknown) => log.warn({ err: error }, 'decision publisher not flushed'));
+          await source.close();
+          metrics.close();
+        })();
+        return released;
+      };
       // The stream as it is now: its creation time is part of the state file's identity, so a file
       // written from a deleted stream is refused against its successor, whose sequence numbers
       // start again at 1 (found by a bug hunt: the engine replayed the new stream's first inputs as
@@ -110,16 +121,6 @@ export async function runCommand(args: string[]): Promise<number> {
           return source.events(lastSeq);
         });
         return concat(source.replayEvents({ fromSeq: 1 }).pipe(takeWhile((input) => input.seq <= lastSeq)), live);
-      };
-      let released: Promise<void> | null = null;
-      release = () => {
-        released ??= (async () => {
-          // Its flush fails while the server is away (a restart): decisions are published at most once.
-          await publisher.close().catch((error: unknown) => log.warn({ err: error }, 'decision publisher not flushed'));
-          await source.close();
-          metrics.close();
-        })();
-        return released;
       };
       // Fault injection for the crash tests only: die right after the N-th commit, before its acks.
       const killAfter = Number(process.env.TS_FAULT_KILL_AFTER_COMMITS ?? 0);

@@ -1,4 +1,5 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { EngineConfig } from '../../config/engine.js';
 import {
   type BadLine,
   checkPriceFileOptions,
@@ -33,17 +34,20 @@ or if nothing was published because every line was bad.`;
 /**
  * Publishes messages to the input stream with progress on stderr; returns the exit code: 1 when a
  * publish failed, or when `badLines()` (lines skipped while reading) is above 0 and nothing was sent.
+ * `prepare` readies the stream first: by default it is created, or its settings updated, to the
+ * configuration's.
  */
 export async function publishToStream(
   values: Record<string, string | boolean | string[] | undefined>,
   messages: AsyncIterable<PublishMessage> | Iterable<PublishMessage>,
   label: string,
   badLines: () => number = () => 0,
+  prepare: (jsm: JetStreamManager, config: EngineConfig) => Promise<unknown> = (jsm, config) => ensureStream(jsm, jetStreamOptions(config)),
 ): Promise<number> {
   const config = configFromFlags(values);
   const nc = await connectNats(natsConnectOptions(config));
   try {
-    await ensureStream(await jetstreamManager(nc), jetStreamOptions(config));
+    await prepare(await jetstreamManager(nc), config);
     const summary = await publishMessages(jetstream(nc), messages, {
       onProgress: (p) => process.stderr.write(`${label}: ${p.published} published, ${p.duplicates} duplicates, ${p.failed} failed, ${Math.round(p.rate)}/s\n`),
       onFailed: (m, error) => process.stderr.write(`${label}: gave up on ${m.subject} (${m.msgId}): ${String(error)}\n`),

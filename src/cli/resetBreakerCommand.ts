@@ -1,6 +1,10 @@
+import { parseArgs } from 'node:util';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { EngineConfig } from '../../config/engine.js';
 import { stableId } from '../domain/stableId.js';
 import { validateControl } from '../sources/decode.js';
-import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
+import { StreamSetupError } from '../sources/jetstreamStream.js';
+import { configFromFlags, UsageError } from './cliOptions.js';
 import { publishToStream } from './publishCommand.js';
 
 export const RESET_BREAKER_HELP = `Usage: tradestream reset-breaker --operator NAME --reason TEXT [options]
@@ -9,18 +13,35 @@ Ends a HALTED drawdown breaker before its cooldown (sizing.haltCooldown), or re-
 publishes an operator's command to the input stream (subject <prefix>.control.breaker-reset), where
 the engine applies it in order with the other inputs, so a replay applies it at the same place. The
 breaker is NORMAL at full size with its high-water mark re-based to the equity at that point; every
-size is emitted again and positions follow on their symbols' next prices.
+size is emitted again and positions follow on their symbols' next prices. The stream must exist and
+capture <prefix>.control.> (the engine adds it); its settings are left as they are.
 
   --operator NAME     who resets it (recorded in the decision)
   --reason TEXT       why (recorded in the decision)
-  --nats-url URL      NATS server (default nats://127.0.0.1:4222); --stream NAME, --config FILE, --set K=V
+  --nats-url URL      NATS server (default nats://127.0.0.1:4222)
+  --stream NAME       input stream (default TRADESTREAM); --config FILE, --set KEY=VALUE (nats.*)
 
 The command is stamped with this machine's clock; it dates the decision's reason, and the engine
 applies it at its market clock.`;
 
 /** `tradestream reset-breaker`: one control message into the input stream. */
 export async function resetBreakerCommand(args: string[]): Promise<number> {
-  const { values } = parseCommand(args, { operator: { type: 'string' }, reason: { type: 'string' } });
+  // Its own options only: an engine's --db or --seed here would suggest a reset of one engine's
+  // file, while it goes to every engine that reads the stream.
+  const { values } = parseArgs({
+    args,
+    options: {
+      operator: { type: 'string' },
+      reason: { type: 'string' },
+      'nats-url': { type: 'string' },
+      stream: { type: 'string' },
+      config: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.help === true) {
     console.log(RESET_BREAKER_HELP);
     return 0;
@@ -29,7 +50,24 @@ export async function resetBreakerCommand(args: string[]): Promise<number> {
   const body = { ts: new Date().toISOString(), operator: values.operator, reason: values.reason };
   const checked = validateControl(body, 0);
   if (checked.kind === 'rejection') throw new UsageError(`reset-breaker: --${checked.field ?? 'operator'}: ${checked.reason}\n\n${RESET_BREAKER_HELP}`);
+  const flags = { 'nats-url': values['nats-url'], stream: values.stream, config: values.config, set: values.set };
   const data = JSON.stringify(body);
-  const subject = `${configFromFlags(values).nats.subjectPrefix}.control.breaker-reset`;
-  return publishToStream(values, [{ subject, data, msgId: `control:breaker-reset:${stableId(data)}` }], 'reset-breaker');
+  const subject = `${configFromFlags(flags).nats.subjectPrefix}.control.breaker-reset`;
+  return publishToStream(flags, [{ subject, data, msgId: `control:breaker-reset:${stableId(data)}` }], 'reset-breaker', () => 0, capturesControl);
+}
+
+/**
+ * The stream must exist and capture the control subjects; nothing of it is changed. With the
+ * publish commands' default (create or update to this configuration) an operator's reset without
+ * the engine's settings rewrote the stream's limits: a short nats.maxAge purged its history.
+ */
+async function capturesControl(jsm: JetStreamManager, config: EngineConfig): Promise<void> {
+  const { stream, subjectPrefix } = config.nats;
+  const info = await jsm.streams.info(stream).catch((error: unknown) => {
+    throw new StreamSetupError(`cannot read stream ${stream}: ${(error as Error).message}`, { cause: error });
+  });
+  const wanted = `${subjectPrefix}.control.>`;
+  if (!(info.config.subjects ?? []).includes(wanted)) {
+    throw new StreamSetupError(`stream ${stream} does not capture ${wanted}: start the engine on it once (it adds the subject), then reset`);
+  }
 }

@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
 import { committedSeq, publishDemoFeed, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
@@ -38,21 +40,53 @@ describe('tradestream reset-breaker', () => {
     const refused = runCli(['reset-breaker', '--operator', 'alice', '--nats-url', nats.url]);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain('tradestream: reset-breaker: --reason: field "reason" is missing');
+    // An engine's option has no meaning here (the reset goes to every engine on the stream).
+    const engineFlag = runCli(['reset-breaker', '--operator', 'alice', '--reason', 'x', '--db', db, '--nats-url', nats.url]);
+    expect(engineFlag.status).toBe(2);
+    expect(engineFlag.stderr).toContain("Unknown option '--db'");
+    const limits = async () => {
+      const nc = await connect({ servers: nats.url });
+      try {
+        const { max_age, max_bytes, duplicate_window, num_replicas } = (await (await jetstreamManager(nc)).streams.info('TRADESTREAM')).config;
+        return { max_age, max_bytes, duplicate_window, num_replicas };
+      } finally {
+        await nc.close();
+      }
+    };
+    const before = await limits();
 
     const reset = runCli(['reset-breaker', '--operator', 'alice', '--reason', 'loss reviewed', '--nats-url', nats.url]);
     expect(reset.status, reset.stderr).toBe(0);
     expect(JSON.parse(reset.stdout.trim())).toMatchObject({ published: 1, failed: 0, stream: 'TRADESTREAM' });
     await waitForCommitted(db, published + 1);
     expect(committedSeq(db)).toBe(published + 1);
+    // Found by a review: the reset rewrote the stream's limits to the operator's configuration (a
+    // short nats.maxAge given with it purged the stream's history). It changes nothing of the stream.
+    const shortAge = runCli([
+      'reset-breaker',
+      '--operator',
+      'bob',
+      '--reason',
+      'again',
+      '--nats-url',
+      nats.url,
+      '--set',
+      'nats.maxAge=2000',
+      '--set',
+      'nats.duplicateWindow=1000',
+    ]);
+    expect(shortAge.status, shortAge.stderr).toBe(0);
+    expect(await limits()).toEqual(before);
+    await waitForCommitted(db, published + 2);
     const after = state();
     expect(after).toEqual({ state: 'NORMAL', high_water_mark: after.equity, equity: after.equity });
     const decision = readDb(db, (d) => d.prepare('select line from decisions order by seq_no desc limit 1').pluck().get() as string);
     expect(JSON.parse(decision)).toMatchObject({
       decision: 'breaker.changed',
-      seq: published + 1,
+      seq: published + 2,
       symbol: null,
-      details: { from: 'HALTED', to: 'NORMAL', operator: 'alice' },
-      reason: expect.stringMatching(/^operator reset at \d+: high-water mark re-based from .* to equity .*, by alice \(issued .*Z\): loss reviewed$/),
+      details: { from: 'NORMAL', to: 'NORMAL', operator: 'bob' },
+      reason: expect.stringMatching(/^operator reset at \d+: high-water mark re-based from .* to equity .*, by bob \(issued .*Z\): again$/),
     });
 
     engine.child.kill('SIGTERM');
@@ -62,4 +96,16 @@ describe('tradestream reset-breaker', () => {
     expect(replay.status, replay.stderr).toBe(0);
     expect(JSON.parse(replay.stdout).fingerprint).toBe(stopped.fingerprint);
   }, 180_000);
+
+  it('refuses a stream that does not capture the control subjects, changing nothing', async () => {
+    const nc = await connect({ servers: nats.url });
+    try {
+      await (await jetstreamManager(nc)).streams.add({ name: 'OLD', subjects: ['old.strategies.>', 'old.prices.>'] });
+    } finally {
+      await nc.close();
+    }
+    const r = runCli(['reset-breaker', '--operator', 'alice', '--reason', 'x', '--nats-url', nats.url, '--stream', 'OLD', '--set', 'nats.subjectPrefix=old']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('tradestream: stream OLD does not capture old.control.>: start the engine on it once (it adds the subject), then reset');
+  }, 60_000);
 });

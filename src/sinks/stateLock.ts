@@ -9,8 +9,8 @@
  * It sits beside the state file's real path, so a symbolic link to a state file in use (or to its
  * directory) finds the same lock (found by a bug hunt: two engines wrote one file through a link).
  */
-import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { lstatSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
 /** The state file is held by another live process. */
@@ -60,11 +60,22 @@ export function acquireStateLock(db: string, retried = false): () => void {
   };
 }
 
-/** The path of `db` with every symbolic link resolved, for a file that may not exist yet (its directory must). */
+/**
+ * The path of `db` with every symbolic link resolved, for a file that may not exist yet (its
+ * directory must). A link to a file not created yet is followed too: the engine creates the file
+ * through it, and a second engine given the target must find the same lock (found by a review).
+ */
 function realPathOf(db: string): string {
-  try {
-    return realpathSync(db);
-  } catch {
-    return join(realpathSync(dirname(db)), basename(db));
+  let path = db;
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      return realpathSync(path);
+    } catch {
+      // Missing: a dangling link is followed to its target; a plain missing file ends the walk.
+      const link = lstatSync(path, { throwIfNoEntry: false });
+      if (link === undefined || !link.isSymbolicLink()) return join(realpathSync(dirname(path)), basename(path));
+      path = resolve(dirname(path), readlinkSync(path));
+    }
   }
+  return path;
 }

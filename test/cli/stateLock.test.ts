@@ -69,6 +69,11 @@ describe('one engine per state file', () => {
       for (const other of [join(dir, 'link.db'), join(dir, 'linked-dir', 'state.db')]) {
         expect(() => acquireStateLock(other), other).toThrow(StateLockError);
       }
+      // A link to a file not created yet (found by a review: its lock was the link's own).
+      symlinkSync(join(dirname(real), 'later.db'), join(dir, 'dangling.db'));
+      const releaseLater = acquireStateLock(join(dir, 'dangling.db'));
+      expect(() => acquireStateLock(join(dirname(real), 'later.db'))).toThrow(StateLockError);
+      releaseLater();
       // A file that does not exist yet, through the linked directory.
       const releaseNew = acquireStateLock(join(dir, 'linked-dir', 'new.db'));
       expect(() => acquireStateLock(join(dirname(real), 'new.db'))).toThrow(`(lock file ${join(dirname(real), 'new.db')}.lock)`);

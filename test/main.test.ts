@@ -131,9 +131,7 @@ describe('startEngine', () => {
       `state file ${db}: refused: written by an engine with other settings (capital: 100000 in the file, 5000 now; sizing.method: "blend" in the file, "kelly" now); run with the file's settings or use another file`,
     );
     await expect(run(config, 'other')).rejects.toThrow('(consumer: "engine" in the file, "other" now)');
-    await expect(run({ ...config, source: 'jetstream' })).rejects.toThrow(
-      '(source: "demo" in the file, "jetstream" now; stream: absent in the file, "TRADESTREAM" now)',
-    );
+    await expect(run({ ...config, source: 'jetstream' })).rejects.toThrow('(source: "demo" in the file, "jetstream" now)');
     // Settings that move no decision (the store's, the server's, the log level) may change.
     await run({ ...config, logLevel: 'warn', store: { ...config.store, flushInterval: 7 } });
   });

@@ -16,11 +16,13 @@ export type StateIdentity = Readonly<Record<string, unknown>>;
 /** The identity of an engine with `config` writing consumer_state row `consumer`. */
 export function stateIdentity(config: EngineConfig, consumer: string): StateIdentity {
   const { capital, evaluation, confidence, timeFilter, ensembles, rotation, positions, sizing } = config;
+  // How messages are routed and which are refused as too large decide which inputs apply.
+  const { subjectPrefix, maxMessageBytes } = config.nats;
   return {
     source: config.source,
     ...(config.source === 'jetstream' ? { stream: config.nats.stream } : {}),
     consumer,
-    ...flatten({ capital, evaluation, confidence, timeFilter, ensembles, rotation, positions, sizing }),
+    ...flatten({ capital, evaluation, confidence, timeFilter, ensembles, rotation, positions, sizing, nats: { subjectPrefix, maxMessageBytes } }),
   };
 }
 
@@ -28,7 +30,8 @@ export function stateIdentity(config: EngineConfig, consumer: string): StateIden
  * Every key whose value differs between the file's identity and this engine's, as `key: file value,
  * now value`. Across versions of the engine: a setting the file does not name (it came later) is
  * equal when it is at its default now, since a new setting's default keeps the behaviour from
- * before it; a setting this engine no longer has is not compared.
+ * before it, and a key without a default (the input stream's creation time) is unknown, not
+ * different; a setting this engine no longer has is not compared.
  */
 export function identityDifferences(recorded: StateIdentity, current: StateIdentity): string[] {
   const defaults = settingDefaults();
@@ -36,7 +39,8 @@ export function identityDifferences(recorded: StateIdentity, current: StateIdent
     .sort()
     .filter((key) => {
       const now = JSON.stringify(current[key]);
-      return key in recorded ? JSON.stringify(recorded[key]) !== now : !(key in defaults && JSON.stringify(defaults[key]) === now);
+      if (key in recorded) return JSON.stringify(recorded[key]) !== now;
+      return key in defaults && JSON.stringify(defaults[key]) !== now;
     })
     .map((key) => `${key}: ${key in recorded ? JSON.stringify(recorded[key]) : 'absent'} in the file, ${JSON.stringify(current[key])} now`);
 }
@@ -76,8 +80,13 @@ export function checkStateIdentity(db: Database.Database, identity: StateIdentit
   db.transaction(() => {
     const row = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
     if (row !== undefined) {
-      const differences = identityDifferences(JSON.parse(row.value) as StateIdentity, identity);
+      const recorded = JSON.parse(row.value) as StateIdentity;
+      const differences = identityDifferences(recorded, identity);
       if (differences.length > 0) throw new ForeignStateError(differences);
+      // Keys the file did not name yet are recorded from now on.
+      if (Object.keys(identity).some((key) => !(key in recorded))) {
+        db.prepare("UPDATE meta SET value = ? WHERE key = 'identity'").run(JSON.stringify({ ...recorded, ...identity }));
+      }
       return;
     }
     const consumers = db.prepare('SELECT name FROM consumer_state ORDER BY name').pluck().all() as string[];

@@ -13,6 +13,22 @@ describe('state file identity across versions of the engine', () => {
     expect(identityDifferences(olderFile, kelly)).toEqual(['sizing.method: absent in the file, "kelly" now']);
   });
 
+  it("takes a key without a default that the file does not name (the stream's creation time) as unknown", () => {
+    const withStream = { ...current, 'stream.created': '2026-12-01T10:00:00.123456789Z' };
+    expect(identityDifferences(current, withStream)).toEqual([]);
+    expect(identityDifferences({ ...withStream, 'stream.created': '2026-11-30T09:00:00Z' }, withStream)).toEqual([
+      'stream.created: "2026-11-30T09:00:00Z" in the file, "2026-12-01T10:00:00.123456789Z" now',
+    ]);
+  });
+
+  it('covers the NATS settings that decide which inputs apply', () => {
+    const other = stateIdentity({ ...config, nats: { ...config.nats, subjectPrefix: 'desk', maxMessageBytes: 1_024 } }, 'engine');
+    expect(identityDifferences(current, other)).toEqual([
+      'nats.maxMessageBytes: 65536 in the file, 1024 now',
+      'nats.subjectPrefix: "tradestream" in the file, "desk" now',
+    ]);
+  });
+
   it('does not compare a setting this engine no longer has, and names every other difference', () => {
     expect(identityDifferences({ ...current, 'sizing.retiredSetting': 3 }, current)).toEqual([]);
     expect(identityDifferences({ ...current, capital: 5_000, consumer: 'other' }, current)).toEqual([

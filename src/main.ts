@@ -41,6 +41,8 @@ export interface EngineHooks {
   readonly consumer?: string;
   /** What else the state file's identity holds (stateIdentity.ts), e.g. the input stream's creation time. */
   readonly identity?: Readonly<Record<string, unknown>>;
+  /** The input stream's last sequence at the start: a state file that committed more is refused. */
+  readonly inputEnd?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
     writer: config.store.writer,
     consumer,
     identity: { ...stateIdentity(config, consumer), ...hooks.identity },
+    ...(hooks.inputEnd === undefined ? {} : { inputEnd: hooks.inputEnd }),
   });
   store.onFlush((result) => metrics.observeFlush(result));
   const restoredThrough = store.lastSeq();

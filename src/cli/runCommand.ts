@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger, pino } from 'pino';
-import { concat, defer, takeWhile, throwError } from 'rxjs';
+import { concat, defer, takeWhile } from 'rxjs';
 import { startEngine } from '../main.js';
 import { EngineMetrics } from '../sinks/metrics.js';
 import { DecisionPublisher } from '../sinks/natsPublisher.js';
 import { acquireStateLock } from '../sinks/stateLock.js';
 import { demoFeed } from '../sources/demo/demoFeed.js';
-import { JetStreamSource, JetStreamSourceError } from '../sources/jetstreamSource.js';
+import { JetStreamSource } from '../sources/jetstreamSource.js';
 import { ensureStream } from '../sources/jetstreamStream.js';
 import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
 import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
@@ -110,10 +110,6 @@ export async function runCommand(args: string[]): Promise<number> {
       // Resume after the last input committed to the file: replay 1..lastSeq to rebuild state, then live.
       const resume = (lastSeq: number, replayed: () => void) => {
         if (lastSeq === 0) return source.events(0);
-        if (lastSeq > stream.state.last_seq) {
-          const reason = `state file ${config.store.db} committed input ${lastSeq} of ${config.nats.stream}, whose last message is ${stream.state.last_seq}: the stream is not the one the file was written from`;
-          return throwError(() => new JetStreamSourceError(reason));
-        }
         log.info({ db: config.store.db, consumer, lastSeq }, `resuming after seq ${lastSeq}: replaying ${config.nats.stream} 1..${lastSeq} to rebuild state`);
         const live = defer(() => {
           // The replay is over (even if message lastSeq itself is gone from the stream): the state is whole.
@@ -128,6 +124,7 @@ export async function runCommand(args: string[]): Promise<number> {
       engine = await startEngine(config, resume, log, {
         consumer,
         identity: { 'stream.created': stream.created },
+        inputEnd: stream.state.last_seq,
         metrics,
         onCommitted: (seq) => {
           if (killAfter > 0 && ++commits >= killAfter) process.kill(process.pid, 'SIGKILL');

@@ -36,13 +36,20 @@ export function stateIdentity(config: EngineConfig, consumer: string): StateIden
 export function identityDifferences(recorded: StateIdentity, current: StateIdentity): string[] {
   const defaults = settingDefaults();
   return Object.keys(current)
-    .sort()
+    .sort(byWeight)
     .filter((key) => {
       const now = JSON.stringify(current[key]);
       if (key in recorded) return JSON.stringify(recorded[key]) !== now;
       return key in defaults && JSON.stringify(defaults[key]) !== now;
     })
     .map((key) => `${key}: ${key in recorded ? JSON.stringify(recorded[key]) : 'absent'} in the file, ${JSON.stringify(current[key])} now`);
+}
+
+/** Where the state comes from first (what usually tells a foreign file), then the settings by name. */
+const FIRST = ['source', 'stream', 'stream.created', 'consumer'];
+function byWeight(a: string, b: string): number {
+  const rank = (key: string) => (FIRST.includes(key) ? FIRST.indexOf(key) : FIRST.length);
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 let defaultsCache: Readonly<Record<string, unknown>> | undefined;
@@ -65,8 +72,7 @@ function flatten(value: Record<string, unknown>, prefix = ''): Record<string, un
 /** The file was written by an engine with another identity; `differences` from identityDifferences. */
 export class ForeignStateError extends Error {
   constructor(readonly differences: readonly string[]) {
-    const shown = differences.slice(0, 6).join('; ') + (differences.length > 6 ? `; and ${differences.length - 6} more` : '');
-    super(`written by an engine with other settings (${shown}); run with the file's settings or use another file`);
+    super(`written by an engine with other settings (${differences.join('; ')}); run with the file's settings or use another file`);
     this.name = 'ForeignStateError';
   }
 }
@@ -74,10 +80,17 @@ export class ForeignStateError extends Error {
 /**
  * Records `identity` in a file that has none, or throws ForeignStateError when the file's differs.
  * A file from before identities were recorded is taken as this engine's unless it holds committed
- * inputs of other consumers only. `meta` must exist (after migrateSchema).
+ * inputs of other consumers only. `inputEnd`, the input stream's last sequence when known: a file
+ * that committed an input past it was written from another stream (one deleted and created again),
+ * checked first, so that nothing is recorded in a file that is then refused. `meta` must exist
+ * (after migrateSchema).
  */
-export function checkStateIdentity(db: Database.Database, identity: StateIdentity, consumer: string): void {
+export function checkStateIdentity(db: Database.Database, identity: StateIdentity, consumer: string, inputEnd?: number): void {
   db.transaction(() => {
+    const committed = (db.prepare('SELECT last_seq FROM consumer_state WHERE name = ?').pluck().get(consumer) as number | undefined) ?? 0;
+    if (inputEnd !== undefined && committed > inputEnd) {
+      throw new ForeignStateError([`input stream: the file committed input ${committed}, the stream's last message is ${inputEnd} (a stream created again?)`]);
+    }
     const row = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
     if (row !== undefined) {
       const recorded = JSON.parse(row.value) as StateIdentity;

@@ -66,6 +66,8 @@ export interface StateStoreOptions {
   readonly writer?: 'inline' | 'thread';
   /** The engine's identity (stateIdentity.ts): recorded in a new file, and a file with another is refused. */
   readonly identity?: StateIdentity;
+  /** The input stream's last sequence, when known: a file that committed more is refused (checkStateIdentity). */
+  readonly inputEnd?: number;
 }
 
 /** The consumer_state row of a store given no consumer name. */
@@ -180,7 +182,7 @@ export class StateStore {
       if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL could not be enabled`);
       db.pragma('synchronous = NORMAL');
       migrateSchema(db);
-      if (opts.identity !== undefined) checkStateIdentity(db, opts.identity, opts.consumer ?? DEFAULT_CONSUMER);
+      if (opts.identity !== undefined) checkStateIdentity(db, opts.identity, opts.consumer ?? DEFAULT_CONSUMER, opts.inputEnd);
       return new StateStore(path, db, prepareStatements(db), opts, timers);
     } catch (error) {
       db?.close();

@@ -29,11 +29,11 @@ describe('state file identity across versions of the engine', () => {
     ]);
   });
 
-  it('does not compare a setting this engine no longer has, and names every other difference', () => {
+  it('does not compare a setting this engine no longer has, and names every other difference, where the state comes from first', () => {
     expect(identityDifferences({ ...current, 'sizing.retiredSetting': 3 }, current)).toEqual([]);
     expect(identityDifferences({ ...current, capital: 5_000, consumer: 'other' }, current)).toEqual([
-      'capital: 5000 in the file, 100000 now',
       'consumer: "other" in the file, "engine" now',
+      'capital: 5000 in the file, 100000 now',
     ]);
   });
 });

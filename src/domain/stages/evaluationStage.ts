@@ -35,8 +35,15 @@ export class EvaluationStage {
       if (change.decision !== null) outputs.push(change.decision);
       return this.frame(input.seq, input, this.book.book(input.symbol), outputs, time);
     }
-    // An operator's command acts at the market clock (its own time only dates it, like a discovery's).
-    if (input.kind === 'control') return this.frame(input.seq, input, null, [], this.timeOf(input));
+    // An operator's command acts at the market clock (its own time only dates it). Before the first
+    // price there is none, and nothing to reset: the operator's clock stamped the outputs (found by
+    // a hunt: a history row in the command's year).
+    if (input.kind === 'control') {
+      if (Number.isFinite(this.clock.time)) return this.frame(input.seq, input, null, [], this.clock.time);
+      const reason = `${input.command} by ${input.operator} before the first price: no market clock to act at, and no drawdown to reset`;
+      const rejection: Rejection = { kind: 'rejection', seq: input.seq, source: 'control', code: 'no_market_clock', reason, field: null, symbol: null };
+      return this.frame(input.seq, null, null, [rejection], this.clock.time);
+    }
     if (!this.clock.admit(input.ts)) {
       const clock = this.clock.time;
       const reason = `${input.kind} time ${new Date(input.ts).toISOString()} is ${input.ts - clock} ms ahead of the market clock ${new Date(clock).toISOString()}, more than evaluation.maxTimeJump ${this.clock.maxTimeJump} ms; the next price as far ahead would confirm the jump`;
@@ -58,7 +65,7 @@ export class EvaluationStage {
     return this.frame(input.seq, input, symbolBook, [], this.clock.time, applied, closed, refresh);
   }
 
-  /** When a discovery or a command acts: the market clock, or its own time before the first price. */
+  /** When a discovery acts: the market clock, or its own time before the first price. */
   private timeOf(input: InputEvent): number {
     return Number.isFinite(this.clock.time) ? this.clock.time : input.ts;
   }

@@ -290,6 +290,21 @@ describe('TradingStage sizes and the breaker', () => {
     expect(next.some((o) => o.kind === 'decision' && o.decision === 'position.opened' && o.symbol === 'BTC/USD')).toBe(true);
   });
 
+  it("refuses a reset before the first price: no market clock to act at (the operator's clock stamped its outputs)", () => {
+    const run = tradingRun(defaultConfig());
+    expect(run.control({ ts: T0 + 86_400_000, operator: 'alice', reason: 'early' })).toEqual([
+      {
+        kind: 'rejection',
+        seq: 1,
+        source: 'control',
+        code: 'no_market_clock',
+        reason: 'breaker.reset by alice before the first price: no market clock to act at, and no drawdown to reset',
+        field: null,
+        symbol: null,
+      },
+    ]);
+  });
+
   // Found by a bug hunt: a state change caused by a trade's own fees left every size unscaled.
   it("rescales the sizes when a trade's costs move the breaker", () => {
     // Reduce from 1 bp of drawdown: opening 0.4 of equity costs 15 bp × 0.4 = 6 bp, REDUCING at

@@ -138,6 +138,24 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
     expect(sha256(`${logFile}.previous`)).toBe(firstFingerprint);
   }, 60_000);
 
+  // Found by a hunt: `npm start` and `run --source jetstream` share the default file, and two demo
+  // starts moved a JetStream engine's state aside, then deleted it.
+  it("refuses to move a JetStream engine's state file aside, leaving it in place", async () => {
+    const db = join(dir, 'jetstream.db');
+    const file = new Database(db);
+    file.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT');
+    file
+      .prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)")
+      .run(JSON.stringify({ source: 'jetstream', stream: 'TRADESTREAM', consumer: 'desk-1' }));
+    file.close();
+    const engine = spawnEngine(['run', '--source', 'demo', '--db', db, '--port', '0', '--speed', 'max', '--candles', '2']);
+    expect(await engine.exited).toBe(2);
+    expect(engine.stderr.join('').trim()).toBe(
+      `tradestream: --db ${db} holds the state of a JetStream engine (stream TRADESTREAM, consumer desk-1): a demo run would move it aside; choose another --db`,
+    );
+    expect(existsSync(`${db}.previous`)).toBe(false);
+  });
+
   it('refuses a bad configuration with exit code 2 and names every bad key', async () => {
     const engine = spawnEngine(['run', '--port', '99999', '--set', 'sizing.method=yolo', '--db', join(dir, 'x.db')]);
     expect(await engine.exited).toBe(2);

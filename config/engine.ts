@@ -202,7 +202,7 @@ export const NatsConfig = Type.Object(
       default: 'nats://127.0.0.1:4222',
       description: 'NATS server URL(s), comma-separated.',
     }),
-    stream: natsName('TRADESTREAM', 'JetStream stream holding strategies and prices (one total order).'),
+    stream: natsName('TRADESTREAM', 'JetStream stream holding strategies, prices and operator commands (one total order).'),
     subjectPrefix: Type.String({
       // Subject tokens joined by '.': each one not empty, without wildcards or whitespace.
       pattern: '^[^\\s.*>\\x00-\\x1f\\x7f]+(\\.[^\\s.*>\\x00-\\x1f\\x7f]+)*$',

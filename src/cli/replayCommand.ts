@@ -13,7 +13,8 @@ Reads the input stream from a start time or sequence through the same pipeline a
 as fast as it can, into its own new SQLite file, and prints a report: decisions, trades, PnL, max
 drawdown, Sharpe and the decision-log hash (equal inputs give an equal hash).
 
-  --since TIME        first input whose event time is at or after TIME (ISO 8601 with a zone, or epoch ms)
+  --since TIME        start at the first price (candle or tick) stamped at or after TIME (ISO 8601 with
+                      a zone, or epoch ms); earlier messages are skipped
   --from-seq N        first stream sequence to read
   --until TIME        stop before the first price (candle or tick) stamped after TIME; discoveries
                       on the way are kept whatever their discoveredAt

@@ -163,7 +163,6 @@ export function validatePrice(obj: unknown, seq: number, candleInterval?: Millis
   return reject(seq, 'unknown', { code: 'missing_field', field: 'price', reason }, claimedSymbol(obj));
 }
 
-/** The message's size in UTF-8 bytes, or 0 when it surely fits under `maxBytes`. */
 /** Longest operator name and reason kept in a control message (characters). */
 export const MAX_CONTROL_TEXT = 500;
 
@@ -188,6 +187,7 @@ export function validateControl(obj: unknown, seq: number): ControlEvent | Rejec
   return { kind: 'control', seq, command: 'breaker.reset', ts, operator, reason };
 }
 
+/** The message's size in UTF-8 bytes, or 0 when it surely fits under `maxBytes`. */
 function utf8SizeIfLarge(data: Uint8Array | string, maxBytes: number): number {
   if (typeof data !== 'string') return data.byteLength;
   // A UTF-16 code unit takes 1 to 3 UTF-8 bytes: most messages need no counting.

@@ -38,7 +38,7 @@ export class StreamSetupError extends Error {
   }
 }
 
-/** The two subject families of the input stream for `prefix`. */
+/** The subject families of the input stream for `prefix`: discoveries, prices and operators' commands. */
 export function inputSubjects(prefix: string): string[] {
   return [`${prefix}.strategies.>`, `${prefix}.prices.>`, `${prefix}.control.>`];
 }

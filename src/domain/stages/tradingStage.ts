@@ -1,11 +1,18 @@
 import type { EngineConfig } from '../../../config/engine.js';
 import { PairStatsCache } from '../covarianceMatrix.js';
-import { type BreakerStatus, initialBreaker, remarkBreaker, resetBreaker as resetBreakerStatus, updateBreaker } from '../drawdownBreaker.js';
+import {
+  type BreakerStatus,
+  type BreakerUpdate,
+  initialBreaker,
+  remarkBreaker,
+  resetBreaker as resetBreakerStatus,
+  updateBreaker,
+} from '../drawdownBreaker.js';
 import { PortfolioBook } from '../portfolioBook.js';
 import { capPositionRisk, riskDistance, scaleForDrawdown } from '../riskLimits.js';
 import { type SymbolRiskInput, sizePositions, type TradeStats } from '../sizing.js';
 import type { SymbolBook } from '../strategyBook.js';
-import type { ControlEvent, Ensemble, Millis, PositionSize } from '../types.js';
+import type { ControlEvent, Decision, Ensemble, Millis, PositionSize } from '../types.js';
 import type { Frame } from './frame.js';
 
 /**
@@ -95,15 +102,7 @@ export class TradingStage {
     const update = updateBreaker(this.breaker, this.portfolio.equity(), time, this.cfg.sizing);
     this.breaker = update.status;
     if (update.change === null) return false;
-    outputs.push({
-      kind: 'decision',
-      decision: 'breaker.changed',
-      time,
-      seq,
-      symbol: null,
-      reason: update.change.reason,
-      details: { from: update.change.from, to: update.change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark },
-    });
+    outputs.push(breakerChanged(update, time, seq));
     if (update.change.to === 'HALTED') {
       for (const decision of this.portfolio.flattenAll(time, seq, update.change.reason)) {
         outputs.push(decision);
@@ -126,16 +125,7 @@ export class TradingStage {
     const { time, seq, outputs } = frame;
     const update = resetBreakerStatus(this.breaker, this.portfolio.equity(), time);
     this.breaker = update.status;
-    const change = update.change as NonNullable<typeof update.change>;
-    outputs.push({
-      kind: 'decision',
-      decision: 'breaker.changed',
-      time,
-      seq,
-      symbol: null,
-      reason: `${change.reason}, by ${command.operator} (issued ${new Date(command.ts).toISOString()}): ${command.reason}`,
-      details: { from: change.from, to: change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark, operator: command.operator },
-    });
+    outputs.push(breakerChanged(update, time, seq, command));
     this.emitAllSizes(time, outputs);
     outputs.push(this.portfolio.portfolio(time, this.breaker));
     return frame;
@@ -210,6 +200,22 @@ export class TradingStage {
     this.emitted.set(size.symbol, emitted);
     outputs.push(emitted);
   }
+}
+
+/** The `breaker.changed` decision of a state change; an operator's reset names the operator, when it was issued and why. */
+function breakerChanged(update: BreakerUpdate, time: Millis, seq: number, command?: ControlEvent): Decision {
+  const change = update.change as NonNullable<BreakerUpdate['change']>;
+  const details = { from: change.from, to: change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark };
+  if (command === undefined) return { kind: 'decision', decision: 'breaker.changed', time, seq, symbol: null, reason: change.reason, details };
+  return {
+    kind: 'decision',
+    decision: 'breaker.changed',
+    time,
+    seq,
+    symbol: null,
+    reason: `${change.reason}, by ${command.operator} (issued ${new Date(command.ts).toISOString()}): ${command.reason}`,
+    details: { ...details, operator: command.operator },
+  };
 }
 
 const NO_TRADES: TradeStats = { trades: 0, wins: 0, grossWin: 0, grossLoss: 0, sumAbsReturn: 0 };

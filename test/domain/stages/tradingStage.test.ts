@@ -175,6 +175,38 @@ describe("TradingStage position risk at the held position's own stop", () => {
   });
 });
 
+describe("TradingStage correlation limit at the held positions' own stops", () => {
+  it("cuts the lower-total partner so the pair risks at most 2% at each one's distance to its stop", () => {
+    // Each size capped at 0.2 by the strategy limit (one member, weight 1), so both open: the pair
+    // risks 2 × 0.2 × 5% = 2% at entry. ETH moves exactly with BTC, with the lower total.
+    const base = defaultConfig();
+    const cfg = { ...base, sizing: { ...base.sizing, method: 'riskParity' as const, maxPerStrategy: 0.2 } };
+    const run = tradingRun(cfg, { 'BTC/USD': 0.9, 'ETH/USD': 0.8 });
+    const walk = randomWalk(40, 100, 9, 0.0003);
+    let positions: Record<string, Position> = {};
+    const step = (i: number, btc: number) => {
+      const out = [...run.candle('BTC/USD', i, btc), ...run.candle('ETH/USD', i, btc / 2)];
+      for (const p of out) if (p.kind === 'position') positions = { ...positions, [p.symbol]: p };
+      return out;
+    };
+    for (const [i, close] of walk.entries()) step(i, close);
+    expect(Object.values(positions).map((p) => [p.symbol, p.status])).toEqual([
+      ['BTC/USD', 'open'],
+      ['ETH/USD', 'open'],
+    ]);
+    // Both rise 3%: each is now more than 6% above its stop, and the pair would risk over 2.4%.
+    const last = walk[39] as number;
+    let eth: PositionSize | undefined;
+    for (let k = 1; k <= 3; k++) eth = sizesOf(step(39 + k, last * (1 + k / 100))).findLast((z) => z.symbol === 'ETH/USD') ?? eth;
+    const distance = (p: Position) => 1 - p.stopPrice / p.markPrice;
+    const btc = positions['BTC/USD'] as Position;
+    expect(distance(btc)).toBeGreaterThan(0.06);
+    // By hand: (2% − BTC's 0.2 × its distance) / ETH's distance; at the configured 5% it was 0.4 − 0.2 = 0.2.
+    expect(eth?.binding).toBe('correlation');
+    expect(eth?.size).toBeCloseTo((0.02 - 0.2 * distance(btc)) / distance(positions['ETH/USD'] as Position), 12);
+  });
+});
+
 // Found by a bug hunt: a flat symbol in its stop-loss cooldown counted as about to open, so the
 // correlation limit cut a held partner for an hour although the symbol could not open.
 describe('TradingStage correlation limit and the cooldown', () => {

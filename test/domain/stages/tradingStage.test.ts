@@ -266,8 +266,8 @@ describe('TradingStage correlation limit and the cooldown', () => {
 });
 
 describe('TradingStage sizes and the breaker', () => {
-  // Found by a bug hunt: a size cut to 0 by HALTED kept its share of the portfolio variance.
-  it('reports no share of portfolio variance for a size the halt cut to 0', () => {
+  /** Both symbols held under a breaker that halts at 0.4% drawdown (stops far away), then ETH drops 20%. */
+  const haltedByEthDrop = () => {
     const base = defaultConfig();
     const cfg = {
       ...base,
@@ -277,7 +277,12 @@ describe('TradingStage sizes and the breaker', () => {
     const run = tradingRun(cfg);
     const walks = SYMBOLS.map((_, i) => randomWalk(60, 100, 3 + i, 0.004));
     for (let i = 0; i < 60; i++) for (const [k, symbol] of SYMBOLS.entries()) run.candle(symbol, i, (walks[k] as number[])[i] as number);
-    const outputs = run.candle('ETH/USD', 60, ((walks[1] as number[])[59] as number) * 0.8);
+    return { run, walks, outputs: run.candle('ETH/USD', 60, ((walks[1] as number[])[59] as number) * 0.8) };
+  };
+
+  // Found by a bug hunt: a size cut to 0 by HALTED kept its share of the portfolio variance.
+  it('reports no share of portfolio variance for a size the halt cut to 0', () => {
+    const { outputs } = haltedByEthDrop();
     expect(portfolioOf(outputs).state).toBe('HALTED');
     expect(sizesOf(outputs).map((s) => [s.symbol, s.size, s.binding, s.riskContribution])).toEqual([
       ['BTC/USD', 0, 'halted', 0],
@@ -287,16 +292,8 @@ describe('TradingStage sizes and the breaker', () => {
 
   // DESIGN.md phase 5: "HALTED ends when an operator resets it" (the resetBreaker function had no caller).
   it("ends HALTED on an operator's reset at the market clock, re-basing the high-water mark and emitting every size again", () => {
-    const base = defaultConfig();
-    const cfg = {
-      ...base,
-      sizing: { ...base.sizing, drawdownReduce: 0.002, drawdownHalt: 0.004 },
-      positions: { ...base.positions, stopLoss: 0.5, takeProfit: 10 },
-    };
-    const run = tradingRun(cfg);
-    const walks = SYMBOLS.map((_, i) => randomWalk(60, 100, 3 + i, 0.004));
-    for (let i = 0; i < 60; i++) for (const [k, symbol] of SYMBOLS.entries()) run.candle(symbol, i, (walks[k] as number[])[i] as number);
-    const halted = portfolioOf(run.candle('ETH/USD', 60, ((walks[1] as number[])[59] as number) * 0.8));
+    const { run, walks, outputs: halting } = haltedByEthDrop();
+    const halted = portfolioOf(halting);
     expect(halted.state).toBe('HALTED');
 
     // Issued a day later by the operator's clock: it dates the reason, the market clock times it.

@@ -66,6 +66,8 @@ export class PortfolioBook {
   /** Σ quantity × mark over open positions, updated on every mark so equity() never loops. */
   private positionsValue = 0;
   private readonly symbols = new Map<string, SymbolState>();
+  /** The state `find` returned last (the symbols are never removed, so it stays valid). */
+  private last: SymbolState | undefined;
   private readonly held = new Set<string>();
 
   /** @param capital starting cash (quote currency, > 0). */
@@ -96,7 +98,7 @@ export class PortfolioBook {
    * 'position.closed' decision, or null when nothing is open or neither level is touched.
    */
   checkRiskExit(symbol: string, time: Millis, seq: number): Decision | null {
-    const s = this.symbols.get(symbol);
+    const s = this.find(symbol);
     const lot = s?.lot;
     if (s === undefined || !lot?.open) return null;
     // Checked on every tick of a held symbol: the numbers are written only for an exit.
@@ -137,7 +139,7 @@ export class PortfolioBook {
     seq: number,
   ): Decision | null {
     if (!(Number.isFinite(target) && target >= 0)) throw new RangeError(`PortfolioBook.rebalance: target of ${symbol} must be >= 0 (was ${target})`);
-    const s = this.symbols.get(symbol);
+    const s = this.find(symbol);
     if (s === undefined || s.mark === 0) throw new Error(`PortfolioBook.rebalance: ${symbol} has no mark yet`);
     const equity = this.equity();
     const lot = s.lot?.open ? s.lot : null;
@@ -193,7 +195,7 @@ export class PortfolioBook {
 
   /** The latest mark of `symbol` (quote currency), or null if it was never marked. */
   markPrice(symbol: string): number | null {
-    const s = this.symbols.get(symbol);
+    const s = this.find(symbol);
     return s === undefined || s.mark === 0 ? null : s.mark;
   }
 
@@ -202,7 +204,7 @@ export class PortfolioBook {
    * A closed snapshot has quantity 0 and size 0, its exit time, its exit mark and its final pnl.
    */
   position(symbol: string): Position | null {
-    const s = this.symbols.get(symbol);
+    const s = this.find(symbol);
     const lot = s?.lot;
     if (s === undefined || lot == null) return null;
     return lotSnapshot(lot, s.mark, this.sizeOf(s));
@@ -220,7 +222,7 @@ export class PortfolioBook {
 
   /** When the cooldown of `symbol`'s last risk exit ends (ms; −∞ when it never had one). */
   cooldownEnd(symbol: string): Millis {
-    return this.symbols.get(symbol)?.cooldownUntil ?? Number.NEGATIVE_INFINITY;
+    return this.find(symbol)?.cooldownUntil ?? Number.NEGATIVE_INFINITY;
   }
 
   /**
@@ -228,7 +230,7 @@ export class PortfolioBook {
    * 1 − stop / mark (negative once the mark is below the stop); null when nothing is open. O(1).
    */
   stopDistance(symbol: string): number | null {
-    const s = this.symbols.get(symbol);
+    const s = this.find(symbol);
     const lot = s?.lot;
     if (s === undefined || !lot?.open) return null;
     return 1 - lot.stopPrice / s.mark;
@@ -241,11 +243,24 @@ export class PortfolioBook {
   }
 
   private stateOf(symbol: string): SymbolState {
-    let s = this.symbols.get(symbol);
+    let s = this.find(symbol);
     if (s === undefined) {
       s = { symbol, mark: 0, opened: 0, cooldownUntil: Number.NEGATIVE_INFINITY, lot: null };
       this.symbols.set(symbol, s);
+      this.last = s;
     }
+    return s;
+  }
+
+  /**
+   * The state of `symbol`, or undefined. A price's step asks for its own symbol five times (mark,
+   * risk exit, stop distance, rebalance, position), so the last answer is kept: one map lookup a tick.
+   */
+  private find(symbol: string): SymbolState | undefined {
+    const last = this.last;
+    if (last !== undefined && last.symbol === symbol) return last;
+    const s = this.symbols.get(symbol);
+    if (s !== undefined) this.last = s;
     return s;
   }
 

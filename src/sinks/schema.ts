@@ -287,7 +287,8 @@ export interface StateStatements {
   sizes(): PositionSize[];
   activeEnsembles(): Ensemble[];
   portfolio(): Portfolio | null;
-  decisionLines(): string[];
+  /** One row at a time: a long history is not held in memory at once (read it whole before the next statement). */
+  decisionLines(): IterableIterator<string>;
   tableCounts(): Record<string, number>;
 }
 
@@ -461,7 +462,7 @@ export function prepareStatements(db: Database.Database): StateStatements {
       const row = selectPortfolio.get() as PortfolioRow | undefined;
       return row === undefined ? null : toPortfolio(row);
     },
-    decisionLines: () => selectDecisionLines.all() as string[],
+    decisionLines: () => selectDecisionLines.iterate() as IterableIterator<string>,
     tableCounts: () => Object.fromEntries(countRows.map(([table, count]) => [table, count.get() as number])),
   };
 }

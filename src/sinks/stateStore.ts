@@ -391,8 +391,12 @@ export class StateStore {
     return this.sql.tableCounts();
   }
 
-  /** The committed decision lines (canonical JSON, no '\n'), in the order they were queued. */
-  readDecisionLines(): string[] {
+  /**
+   * The committed decision lines (canonical JSON, no '\n'), in the order they were queued, one row
+   * at a time: a restart rewrites the decision-log file from them, and `.all()` held the whole
+   * history in memory at once (found by a soak hunt). Consume it before using the store again.
+   */
+  readDecisionLines(): IterableIterator<string> {
     return this.sql.decisionLines();
   }
 

@@ -282,7 +282,7 @@ describe('StateStore', () => {
     second.enqueue(batch(3, [decision({ seq: 3, decision: 'position.closed' })]));
     second.flush();
 
-    expect(second.readDecisionLines().map((line) => (JSON.parse(line) as Decision).seq)).toEqual([1, 2, 3]);
+    expect([...second.readDecisionLines()].map((line) => (JSON.parse(line) as Decision).seq)).toEqual([1, 2, 3]);
     expect(second.lastSeq()).toBe(3);
   });
 
@@ -452,7 +452,7 @@ describe('StateStore', () => {
 
     const log = new DecisionLog();
     const expected = decisions.map((d) => log.append(d));
-    const lines = store.readDecisionLines();
+    const lines = [...store.readDecisionLines()];
 
     expect(lines).toEqual(expected);
     const sha = createHash('sha256');
@@ -467,7 +467,7 @@ describe('StateStore', () => {
     // The engine passes the decision log's own lines; a marker line shows that it is used as is.
     store.enqueue(batch(1, [given, missing]), new Map([[given, '{"line":"from the decision log"}']]));
     store.flush();
-    expect(store.readDecisionLines()).toEqual(['{"line":"from the decision log"}', canonicalJson(missing)]);
+    expect([...store.readDecisionLines()]).toEqual(['{"line":"from the decision log"}', canonicalJson(missing)]);
   });
 
   it('refuses, queuing nothing, a batch whose decision is not finite JSON', () => {

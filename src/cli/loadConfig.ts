@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Compile } from 'typebox/compile';
+import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { EngineConfig } from '../../config/engine.js';
 import { parseTimestamp } from '../sources/schemas.js';
@@ -47,6 +48,10 @@ export const SHORT_KEYS: Readonly<Record<string, string>> = {
 };
 
 const compiled = Compile(EngineConfig);
+// TypeBox stops listing errors after 8, and a bad union key (logLevel, sizing.method) spends seven
+// of them alone: a config with several bad keys was reported a few keys at a time (found by a
+// documentation audit). Every bad key is reported at once.
+Settings.Set({ maxErrors: 10_000 });
 
 /** The default configuration: every key of config/engine.ts at its documented default. */
 export function defaultConfig(): EngineConfig {

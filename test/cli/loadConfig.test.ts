@@ -26,6 +26,14 @@ describe('loadConfig', () => {
     expect(loadConfig()).toEqual(c);
   });
 
+  // Found by a documentation audit: TypeBox stops after 8 errors, and a bad union key spends seven.
+  it('names every bad key at once, however many', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ overrides: { logLevel: 'loud', source: 'kafka', 'sizing.method': 'max', 'server.port': '70000', capital: '0', 'evaluation.feeBps': '-1' } }),
+    );
+    expect(problems.map((p) => p.slice(0, p.indexOf(':')))).toEqual(['capital', 'source', 'logLevel', 'evaluation.feeBps', 'sizing.method', 'server.port']);
+  });
+
   it('applies file < environment < overrides in that order of precedence', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ts-config-'));
     const file = join(dir, 'c.json');

@@ -8,7 +8,8 @@ import { demoEvents } from '../sources/demo/demoFeed.js';
 import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
 import { publishToStream } from './publishCommand.js';
 
-export const DEMO_FEED_HELP = `Usage: tradestream demo-feed (--to-nats | --out FILE) [--seed N] [--strategies N] [--candles N]
+export const DEMO_FEED_HELP = `Usage: tradestream demo-feed (--to-nats | --out FILE) --candles N [--seed N] [--strategies N]
+                             [--nats-url URL] [--stream NAME] [--config FILE] [--set KEY=VALUE]
 
 Writes the seeded demo feed as wire messages: into the input stream (--to-nats) or as JSON lines of
 {"subject","data"} (--out FILE). --candles must be > 0 here (a finite feed). Message ids name the

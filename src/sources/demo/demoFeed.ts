@@ -7,6 +7,12 @@ export { demoEvents } from './demoEvents.js';
 
 /** Events emitted per scheduler turn before yielding, so that timers and sockets get to run. */
 export const DEMO_CHUNK = 1000;
+/**
+ * Longest turn (ms of the scheduler's clock): a turn of DEMO_CHUNK events holds dozens of candle
+ * closes, each O(strategies), and with thousands of strategies the event loop waited up to 0.9 s
+ * (found by a soak hunt), as the JetStream source's batches did before their 20 ms slices.
+ */
+export const DEMO_SLICE_MS = 20;
 
 /**
  * The seeded demo feed (demoEvents) as an Observable, with no network. Emits InputEvents with seq
@@ -18,8 +24,9 @@ export const DEMO_CHUNK = 1000;
  *   `(ts − pacing start) / interval × cfg.candleSeconds` wall seconds have passed on `scheduler`
  *   since subscription (due times are measured from the start, so pacing does not drift; a late
  *   scheduler catches up in bursts).
- * - 'max': as fast as possible, in turns of DEMO_CHUNK events with a `scheduler` turn (delay 0)
- *   in between, so that the rest of the process keeps running.
+ * - 'max': as fast as possible, in turns of at most DEMO_CHUNK events and DEMO_SLICE_MS with a
+ *   `scheduler` turn (delay 0) in between, so that the rest of the process keeps running.
+ *   (The warm-up of 'realtime' runs in the same turns.)
  * Unsubscribing stops generation.
  *
  * @param interval candle interval of the engine (ms), EvaluationConfig.interval.
@@ -41,8 +48,9 @@ export function demoFeed(cfg: DemoConfig, interval: Millis, scheduler: Scheduler
           events = demoEvents(cfg, interval);
           pending = events.next();
         }
+        const turnStarted = scheduler.now();
         for (let emitted = 0; pending !== null && !pending.done && !subscriber.closed; emitted++) {
-          if (emitted === DEMO_CHUNK) {
+          if (emitted === DEMO_CHUNK || scheduler.now() - turnStarted >= DEMO_SLICE_MS) {
             this.schedule(undefined, 0);
             return;
           }

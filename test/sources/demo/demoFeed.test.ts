@@ -2,11 +2,20 @@ import { asyncScheduler, take, toArray, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { DemoConfig } from '../../../config/engine.js';
 import type { InputEvent } from '../../../src/domain/types.js';
-import { DEMO_CHUNK, demoEvents, demoFeed } from '../../../src/sources/demo/demoFeed.js';
+import { DEMO_CHUNK, DEMO_SLICE_MS, demoEvents, demoFeed } from '../../../src/sources/demo/demoFeed.js';
 
 const MIN = 60_000;
 const RUN_START = Date.UTC(2026, 10, 1);
-const cfg: DemoConfig = { seed: 7, strategies: 30, speed: 'realtime', candleSeconds: 3, ticksPerCandle: 4, candles: 3, warmupCandles: 0, start: '2026-11-01T00:00:00Z' };
+const cfg: DemoConfig = {
+  seed: 7,
+  strategies: 30,
+  speed: 'realtime',
+  candleSeconds: 3,
+  ticksPerCandle: 4,
+  candles: 3,
+  warmupCandles: 0,
+  start: '2026-11-01T00:00:00Z',
+};
 
 /** Subscribes on virtual time and records each event with the virtual time it was emitted at. */
 function runVirtual(config: DemoConfig) {
@@ -95,6 +104,29 @@ describe('demoFeed', () => {
     expect(count).toBe(500 * 4 * 16 + 16);
     expect(countWhenTimerFired).toBeGreaterThanOrEqual(0);
     expect(countWhenTimerFired).toBeLessThan(count);
+  });
+
+  // Found by a soak hunt: with thousands of strategies a turn of DEMO_CHUNK events held the event
+  // loop for up to 0.9 s.
+  it('yields after DEMO_SLICE_MS of work even before DEMO_CHUNK events', async () => {
+    const config = { ...cfg, speed: 'max' as const, strategies: 0, candles: 20 };
+    let count = 0;
+    let countWhenTimerFired = -1;
+    const done = new Promise<void>((resolve) =>
+      demoFeed(config, MIN, asyncScheduler).subscribe({
+        next: () => {
+          count++;
+          // 1 ms of work per event, as a candle close of a few thousand strategies costs.
+          const until = performance.now() + 1;
+          while (performance.now() < until);
+        },
+        complete: resolve,
+      }),
+    );
+    setTimeout(() => (countWhenTimerFired = count), 0);
+    await done;
+    expect(countWhenTimerFired).toBeGreaterThan(0);
+    expect(countWhenTimerFired).toBeLessThanOrEqual(DEMO_SLICE_MS + 5);
   });
 
   it('stops generating on unsubscribe', () => {

@@ -16,13 +16,6 @@ const DAY = 86_400_000;
  * checked once here rather than on every call.
  */
 export class ConfidenceStage {
-  /**
-   * Last emitted confidence by strategy id. The strategy's own figures carry it for the hot path;
-   * this map outlives a retirement, so a strategy registered again under the same id is not
-   * re-emitted until its score moves, as before the figures existed.
-   */
-  private readonly emitted = new Map<string, number>();
-
   constructor(
     private readonly cfg: ConfidenceConfig,
     private readonly evaluation: EvaluationConfig,
@@ -39,8 +32,10 @@ export class ConfidenceStage {
     for (const entry of book.strategies) {
       let figures = entry.confidence;
       if (figures === null) {
+        // A strategy registered again after a retirement starts with new figures and emits its
+        // score anew. (A map of every id's last emitted score, kept past retirements to avoid that,
+        // grew with every strategy ever retired: found by a soak hunt.)
         figures = new ConfidenceFigures();
-        figures.emitted = this.emitted.get(entry.id) ?? Number.NaN;
         entry.confidence = figures;
       }
       const account = entry.account;
@@ -64,7 +59,6 @@ export class ConfidenceStage {
       figures.liveScoreVersion = version;
       if (Number.isNaN(figures.emitted) || Math.abs(figures.emitted - figures.confidence) >= this.emitStep) {
         figures.emitted = figures.confidence;
-        this.emitted.set(entry.id, figures.confidence);
         frame.outputs.push(confidenceScoreOf({ strategyId: entry.id, symbol: entry.symbol, type: entry.type }, figures));
       }
     }

@@ -72,8 +72,16 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
   });
   store.onFlush((result) => metrics.observeFlush(result));
   const restoredThrough = store.lastSeq();
-  const decisionLog =
-    config.store.decisionLog === '' ? new DecisionLog() : new DecisionLog(config.store.decisionLog, restoredThrough > 0 ? store.readDecisionLines() : []);
+  let decisionLog: DecisionLog;
+  try {
+    decisionLog =
+      config.store.decisionLog === '' ? new DecisionLog() : new DecisionLog(config.store.decisionLog, restoredThrough > 0 ? store.readDecisionLines() : []);
+  } catch (error) {
+    // An unwritable decision-log file (a directory, say): the store's flush timer kept the process
+    // alive after the error was reported (found by a review).
+    store.close();
+    throw error;
+  }
   // The file follows the store's commits, before their acks (a crash loses at most the lines of
   // uncommitted inputs, and the next start rewrites the file from the store anyway).
   store.onCommit(() => decisionLog.flush());

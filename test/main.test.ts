@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,8 +11,10 @@ import type { EngineConfig } from '../config/engine.js';
 import type { InputEvent, Rejection } from '../src/domain/types.js';
 import { startEngine } from '../src/main.js';
 import { EngineMetrics } from '../src/sinks/metrics.js';
+import { StateStore } from '../src/sinks/stateStore.js';
 import { decodeMessage } from '../src/sources/decode.js';
 import { demoEvents } from '../src/sources/demo/demoEvents.js';
+import { decision } from './helpers/outputs.js';
 
 const DECODE = { subjectPrefix: 'tradestream', maxBytes: 65_536 };
 const decode = (seq: number, subject: string, data: string) => decodeMessage(data, subject, seq, DECODE);
@@ -134,6 +136,21 @@ describe('startEngine', () => {
     await expect(run({ ...config, source: 'jetstream' })).rejects.toThrow('(source: "demo" in the file, "jetstream" now)');
     // Settings that move no decision (the store's, the server's, the log level) may change.
     await run({ ...config, logLevel: 'warn', store: { ...config.store, flushInterval: 7 } });
+  });
+
+  // Found by a review: with an unwritable decision-log file at a restart, startEngine threw but left
+  // the store's flush timer running, so the CLI reported the error and never exited.
+  it('closes the store when the decision-log file cannot be written at a restart', async () => {
+    const db = join(dir, 'state.db');
+    const store = StateStore.open(db, { flushInterval: 60_000 });
+    store.enqueue({ seq: 1, time: 1, outputs: [decision({ seq: 1 })] });
+    store.close();
+    const logDir = join(dir, 'a-directory');
+    mkdirSync(logDir);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    await expect(startEngine(engineConfig(db, { decisionLog: logDir }), () => NEVER, silent, { serve: false })).rejects.toThrow(/EISDIR/);
+    expect(timers()).toBe(before);
   });
 
   // A numeric time with a fraction of a millisecond passed validation and reached the INTEGER time

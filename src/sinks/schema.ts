@@ -462,7 +462,11 @@ export function prepareStatements(db: Database.Database): StateStatements {
       const row = selectPortfolio.get() as PortfolioRow | undefined;
       return row === undefined ? null : toPortfolio(row);
     },
-    decisionLines: () => selectDecisionLines.iterate() as IterableIterator<string>,
+    // A generator: nothing is opened before the first read, and a reader that stops early (or
+    // throws) closes the statement, which would otherwise keep the connection busy.
+    decisionLines: function* () {
+      yield* selectDecisionLines.iterate() as IterableIterator<string>;
+    },
     tableCounts: () => Object.fromEntries(countRows.map(([table, count]) => [table, count.get() as number])),
   };
 }

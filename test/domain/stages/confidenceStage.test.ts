@@ -23,7 +23,18 @@ describe('ConfidenceStage live score', () => {
     let reused = 0;
     let scored = 0;
     closes.forEach((close, i) => {
-      const candle: CandleEvent = { kind: 'candle', seq: seq++, symbol: 'BTC/USD', ts: T0 + i * MINUTE, interval: MINUTE, open: close, high: close, low: close, close, volume: 1 };
+      const candle: CandleEvent = {
+        kind: 'candle',
+        seq: seq++,
+        symbol: 'BTC/USD',
+        ts: T0 + i * MINUTE,
+        interval: MINUTE,
+        open: close,
+        high: close,
+        low: close,
+        close,
+        volume: 1,
+      };
       const versions = evaluation.book.book('BTC/USD').strategies.map((e) => e.confidence?.liveScoreVersion);
       confidence.step(evaluation.step(candle));
       evaluation.book.book('BTC/USD').strategies.forEach((entry, k) => {
@@ -37,5 +48,40 @@ describe('ConfidenceStage live score', () => {
     // Both paths ran many times (measured: 5,357 reused of 8,000).
     expect(reused).toBeGreaterThan(4000);
     expect(scored - reused).toBeGreaterThan(2000);
+  });
+});
+
+// The stage used to keep every id's last emitted score past its retirement (a map that grew with
+// every strategy ever retired; found by a soak hunt). A strategy registered again starts anew.
+describe('ConfidenceStage after a retirement', () => {
+  it('emits the score of a strategy registered again after its retirement on its first refresh', () => {
+    const base = defaultConfig();
+    const evaluation = new EvaluationStage(base.evaluation);
+    const confidence = new ConfidenceStage(base.confidence, base.evaluation);
+    const T0 = Date.parse('2026-11-01T00:00:00Z');
+    const M = 60_000;
+    let seq = 1;
+    const candle = (i: number): CandleEvent => ({
+      kind: 'candle',
+      seq: seq++,
+      symbol: 'BTC/USD',
+      ts: T0 + i * M,
+      interval: M,
+      open: 100 + i,
+      high: 100 + i,
+      low: 100 + i,
+      close: 100 + i,
+      volume: 1,
+    });
+    const scores = (event: Parameters<EvaluationStage['step']>[0]) => confidence.step(evaluation.step(event)).outputs.filter((o) => o.kind === 'score').length;
+    // One strategy throughout: discoveryEvent's first argument picks its parameters.
+    scores(discoveryEvent(1, T0, { seq: seq++ }));
+    let first = 0;
+    for (let i = 1; i < 5; i++) first += scores(candle(i));
+    expect(first).toBe(1);
+    scores(discoveryEvent(1, T0 + 5 * M, { seq: seq++, retired: true }));
+    scores(candle(6));
+    scores(discoveryEvent(1, T0 + 7 * M, { seq: seq++ }));
+    expect(scores(candle(8))).toBe(1);
   });
 });

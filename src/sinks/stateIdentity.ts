@@ -81,30 +81,30 @@ export class ForeignStateError extends Error {
  * Records `identity` in a file that has none, or throws ForeignStateError when the file's differs.
  * A file from before identities were recorded is taken as this engine's unless it holds committed
  * inputs of other consumers only. `inputEnd`, the input stream's last sequence when known: a file
- * that committed an input past it was written from another stream (one deleted and created again),
- * checked first, so that nothing is recorded in a file that is then refused. `meta` must exist
- * (after migrateSchema).
+ * that committed an input past it was written from another stream (one deleted and created again).
+ * Every difference is named together, and nothing is recorded in a file that is refused. `meta`
+ * must exist (after migrateSchema).
  */
 export function checkStateIdentity(db: Database.Database, identity: StateIdentity, consumer: string, inputEnd?: number): void {
   db.transaction(() => {
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
+    const recorded = row === undefined ? null : (JSON.parse(row.value) as StateIdentity);
+    const differences = recorded === null ? [] : identityDifferences(recorded, identity);
+    if (recorded === null) {
+      const consumers = db.prepare('SELECT name FROM consumer_state ORDER BY name').pluck().all() as string[];
+      if (consumers.length > 0 && !consumers.includes(consumer))
+        differences.push(`consumer: ${JSON.stringify(consumers.join(', '))} in the file, ${JSON.stringify(consumer)} now`);
+    }
     const committed = (db.prepare('SELECT last_seq FROM consumer_state WHERE name = ?').pluck().get(consumer) as number | undefined) ?? 0;
     if (inputEnd !== undefined && committed > inputEnd) {
-      throw new ForeignStateError([`input stream: the file committed input ${committed}, the stream's last message is ${inputEnd} (a stream created again?)`]);
+      differences.push(`input stream: the file committed input ${committed}, the stream's last message is ${inputEnd} (a stream created again?)`);
     }
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
-    if (row !== undefined) {
-      const recorded = JSON.parse(row.value) as StateIdentity;
-      const differences = identityDifferences(recorded, identity);
-      if (differences.length > 0) throw new ForeignStateError(differences);
-      // Keys the file did not name yet are recorded from now on.
-      if (Object.keys(identity).some((key) => !(key in recorded))) {
-        db.prepare("UPDATE meta SET value = ? WHERE key = 'identity'").run(JSON.stringify({ ...recorded, ...identity }));
-      }
-      return;
+    // Nothing is recorded in a file that is refused.
+    if (differences.length > 0) throw new ForeignStateError(differences);
+    if (recorded === null) db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(JSON.stringify(identity));
+    // Keys the file did not name yet are recorded from now on.
+    else if (Object.keys(identity).some((key) => !(key in recorded))) {
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'identity'").run(JSON.stringify({ ...recorded, ...identity }));
     }
-    const consumers = db.prepare('SELECT name FROM consumer_state ORDER BY name').pluck().all() as string[];
-    if (consumers.length > 0 && !consumers.includes(consumer))
-      throw new ForeignStateError([`consumer: ${JSON.stringify(consumers.join(', '))} in the file, ${JSON.stringify(consumer)} now`]);
-    db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(JSON.stringify(identity));
   }).immediate();
 }

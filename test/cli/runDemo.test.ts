@@ -143,6 +143,8 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
   it("refuses to move a JetStream engine's state file aside, leaving it in place", async () => {
     const db = join(dir, 'jetstream.db');
     const file = new Database(db);
+    // In WAL mode, as a state file is: the refusal's read-only peek creates -wal and -shm beside it.
+    file.pragma('journal_mode = WAL');
     file.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT');
     file
       .prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)")
@@ -154,6 +156,8 @@ describe('tradestream run on the demo feed (what npm start runs)', () => {
       `tradestream: --db ${db} holds the state of a JetStream engine (stream TRADESTREAM, consumer desk-1): a demo run would move it aside; choose another --db`,
     );
     expect(existsSync(`${db}.previous`)).toBe(false);
+    // The peek leaves the file as it found it (closed cleanly: no WAL files).
+    expect([existsSync(`${db}-wal`), existsSync(`${db}-shm`)]).toEqual([false, false]);
   });
 
   it('refuses a bad configuration with exit code 2 and names every bad key', async () => {

@@ -408,6 +408,19 @@ describe('StateStore', () => {
     expect(readCommitted("SELECT value FROM meta WHERE key = 'identity'")).toEqual([{ value: JSON.stringify({ ...identity, consumer: 'engine' }) }]);
   });
 
+  // Found by a review: the stream-length refusal was thrown alone, hiding that the stream differed.
+  it('names every difference of identity and stream length together, recording nothing', () => {
+    const identity = { source: 'jetstream', stream: 'A', consumer: 'engine', capital: 100_000 };
+    const first = StateStore.open(path, { flushInterval: 1_000, identity });
+    first.enqueue(batch(600, []));
+    first.flush();
+    first.close();
+    expect(() => StateStore.open(path, { flushInterval: 1_000, identity: { ...identity, stream: 'B' }, inputEnd: 10 })).toThrow(
+      `(stream: "A" in the file, "B" now; input stream: the file committed input 600, the stream's last message is 10 (a stream created again?))`,
+    );
+    expect(readCommitted("SELECT value FROM meta WHERE key = 'identity'")).toEqual([{ value: JSON.stringify(identity) }]);
+  });
+
   it('refuses a file that is not a SQLite database, naming the path and leaving the file alone', () => {
     const garbage = join(dir, 'notes.db');
     writeFileSync(garbage, 'these are not the pages you are looking for\n'.repeat(200));

@@ -5,10 +5,11 @@ import { demoEvents, demoRunStart } from './demoEvents.js';
 
 export { demoEvents } from './demoEvents.js';
 
-/** Events emitted per scheduler turn before yielding, so that timers and sockets get to run. */
+/** Most events emitted per scheduler turn before yielding, so that timers and sockets get to run. */
 export const DEMO_CHUNK = 1000;
 /**
- * Longest turn (ms of the scheduler's clock): a turn of DEMO_CHUNK events holds dozens of candle
+ * A turn ends at the first event after this much of the scheduler's clock (ms; the event under way
+ * may overrun it): a turn of DEMO_CHUNK events holds dozens of candle
  * closes, each O(strategies), and with thousands of strategies the event loop waited up to 0.9 s
  * (found by a soak hunt), as the JetStream source's batches did before their 20 ms slices.
  */

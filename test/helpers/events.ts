@@ -1,4 +1,4 @@
-import type { StrategyEvent } from '../../src/domain/types.js';
+import type { CandleEvent, StrategyEvent } from '../../src/domain/types.js';
 
 /** A valid SMA_RSI discovery for BTC/USD, distinct per `seq` (its RSI period), with `over` applied. */
 export function discoveryEvent(seq: number, ts: number, over: Partial<StrategyEvent> = {}): StrategyEvent {
@@ -15,4 +15,9 @@ export function discoveryEvent(seq: number, ts: number, over: Partial<StrategyEv
     retired: false,
     ...over,
   };
+}
+
+/** A closed 1-minute candle of `symbol` at `ts` whose open, high, low and close are all `close` (volume 1). */
+export function flatCandle(seq: number, symbol: string, ts: number, close: number): CandleEvent {
+  return { kind: 'candle', seq, symbol, ts, interval: 60_000, open: close, high: close, low: close, close, volume: 1 };
 }

@@ -3,8 +3,7 @@ import { defaultConfig } from '../../../src/cli/loadConfig.js';
 import { liveScore } from '../../../src/domain/liveScore.js';
 import { ConfidenceStage } from '../../../src/domain/stages/confidenceStage.js';
 import { EvaluationStage } from '../../../src/domain/stages/evaluationStage.js';
-import type { CandleEvent } from '../../../src/domain/types.js';
-import { discoveryEvent } from '../../helpers/events.js';
+import { discoveryEvent, flatCandle } from '../../helpers/events.js';
 import { randomWalk } from '../../helpers/randomWalk.js';
 
 const MINUTE = 60_000;
@@ -23,18 +22,7 @@ describe('ConfidenceStage live score', () => {
     let reused = 0;
     let scored = 0;
     closes.forEach((close, i) => {
-      const candle: CandleEvent = {
-        kind: 'candle',
-        seq: seq++,
-        symbol: 'BTC/USD',
-        ts: T0 + i * MINUTE,
-        interval: MINUTE,
-        open: close,
-        high: close,
-        low: close,
-        close,
-        volume: 1,
-      };
+      const candle = flatCandle(seq++, 'BTC/USD', T0 + i * MINUTE, close);
       const versions = evaluation.book.book('BTC/USD').strategies.map((e) => e.confidence?.liveScoreVersion);
       confidence.step(evaluation.step(candle));
       evaluation.book.book('BTC/USD').strategies.forEach((entry, k) => {
@@ -61,18 +49,7 @@ describe('ConfidenceStage after a retirement', () => {
     const T0 = Date.parse('2026-11-01T00:00:00Z');
     const M = 60_000;
     let seq = 1;
-    const candle = (i: number): CandleEvent => ({
-      kind: 'candle',
-      seq: seq++,
-      symbol: 'BTC/USD',
-      ts: T0 + i * M,
-      interval: M,
-      open: 100 + i,
-      high: 100 + i,
-      low: 100 + i,
-      close: 100 + i,
-      volume: 1,
-    });
+    const candle = (i: number) => flatCandle(seq++, 'BTC/USD', T0 + i * M, 100 + i);
     const scores = (event: Parameters<EvaluationStage['step']>[0]) => confidence.step(evaluation.step(event)).outputs.filter((o) => o.kind === 'score').length;
     // One strategy throughout: discoveryEvent's first argument picks its parameters.
     scores(discoveryEvent(1, T0, { seq: seq++ }));

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/cli/loadConfig.js';
 import { EvaluationStage } from '../../../src/domain/stages/evaluationStage.js';
 import { TradingStage } from '../../../src/domain/stages/tradingStage.js';
-import type { CandleEvent, ControlEvent, Decision, Ensemble, EngineOutput, Portfolio, Position, PositionSize, TickEvent } from '../../../src/domain/types.js';
+import type { CandleEvent, ControlEvent, Decision, EngineOutput, Ensemble, Portfolio, Position, PositionSize, TickEvent } from '../../../src/domain/types.js';
+import { flatCandle } from '../../helpers/events.js';
 import { randomWalk } from '../../helpers/randomWalk.js';
 
 const MINUTE = 60_000;
@@ -40,7 +41,7 @@ describe('TradingStage breaker', () => {
     const walks = SYMBOLS.map((_, i) => randomWalk(60, 100, 3 + i, 0.004));
     let seq = 0;
     const step = (symbol: string, ts: number, close: number): EngineOutput[] => {
-      const candle: CandleEvent = { kind: 'candle', seq: ++seq, symbol, ts, interval: MINUTE, open: close, high: close, low: close, close, volume: 1 };
+      const candle = flatCandle(++seq, symbol, ts, close);
       return trading.step({ ...evaluation.step(candle), active: ensemble(symbol) }).outputs;
     };
     for (let i = 0; i < 60; i++) for (const [k, symbol] of SYMBOLS.entries()) step(symbol, T0 + i * MINUTE, (walks[k] as number[])[i] as number);
@@ -85,18 +86,7 @@ describe('TradingStage correlation limit', () => {
         ['BTC/USD', walk[i] as number, 0.9],
         ['ETH/USD', (walk[i] as number) / 2, 0.8],
       ] as const) {
-        const candle: CandleEvent = {
-          kind: 'candle',
-          seq: ++seq,
-          symbol,
-          ts: T0 + i * MINUTE,
-          interval: MINUTE,
-          open: close,
-          high: close,
-          low: close,
-          close,
-          volume: 1,
-        };
+        const candle = flatCandle(++seq, symbol, T0 + i * MINUTE, close);
         for (const o of trading.step({ ...evaluation.step(candle), active: active(symbol, total) }).outputs) {
           if (o.kind === 'decision' && o.decision.startsWith('position.')) decisions.push({ symbol: o.symbol, decision: o.decision });
         }
@@ -118,8 +108,7 @@ function tradingRun(cfg: ReturnType<typeof defaultConfig>, totals: Record<string
   return {
     control: (event: Omit<ControlEvent, 'kind' | 'seq' | 'command'>) =>
       trading.step(evaluation.step({ kind: 'control', seq: ++seq, command: 'breaker.reset', ...event })).outputs,
-    candle: (symbol: string, i: number, close: number) =>
-      run({ kind: 'candle', seq: ++seq, symbol, ts: T0 + i * MINUTE, interval: MINUTE, open: close, high: close, low: close, close, volume: 1 }),
+    candle: (symbol: string, i: number, close: number) => run(flatCandle(++seq, symbol, T0 + i * MINUTE, close)),
     tick: (symbol: string, ts: number, price: number) => run({ kind: 'tick', seq: ++seq, symbol, ts, price, size: 1 }),
   };
 }

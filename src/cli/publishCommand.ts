@@ -41,8 +41,10 @@ export async function publishToStream(
   values: Record<string, string | boolean | string[] | undefined>,
   messages: AsyncIterable<PublishMessage> | Iterable<PublishMessage>,
   label: string,
-  badLines: () => number = () => 0,
-  prepare: (jsm: JetStreamManager, config: EngineConfig) => Promise<unknown> = (jsm, config) => ensureStream(jsm, jetStreamOptions(config)),
+  {
+    badLines = () => 0,
+    prepare = (jsm, config) => ensureStream(jsm, jetStreamOptions(config)),
+  }: { badLines?: () => number; prepare?: (jsm: JetStreamManager, config: EngineConfig) => Promise<unknown> } = {},
 ): Promise<number> {
   const config = configFromFlags(values);
   const nc = await connectNats(natsConnectOptions(config));
@@ -96,7 +98,7 @@ export async function publishCommand(args: string[]): Promise<number> {
   }
   const messages = kind === 'strategies' ? readStrategies(file, common) : readPrices(file, priceOptions);
   try {
-    const code = await publishToStream(values, messages, `publish ${kind}`, () => bad);
+    const code = await publishToStream(values, messages, `publish ${kind}`, { badLines: () => bad });
     if (bad > 0) process.stderr.write(`publish ${kind}: ${bad} bad lines skipped\n`);
     return code;
   } catch (error) {

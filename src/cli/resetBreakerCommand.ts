@@ -53,7 +53,7 @@ export async function resetBreakerCommand(args: string[]): Promise<number> {
   const flags = { 'nats-url': values['nats-url'], stream: values.stream, config: values.config, set: values.set };
   const data = JSON.stringify(body);
   const subject = `${configFromFlags(flags).nats.subjectPrefix}.control.breaker-reset`;
-  return publishToStream(flags, [{ subject, data, msgId: `control:breaker-reset:${stableId(data)}` }], 'reset-breaker', () => 0, capturesControl);
+  return publishToStream(flags, [{ subject, data, msgId: `control:breaker-reset:${stableId(data)}` }], 'reset-breaker', { prepare: capturesControl });
 }
 
 /**

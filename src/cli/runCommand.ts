@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { type Logger, pino } from 'pino';
 import { concat, defer, takeWhile } from 'rxjs';
 import { startEngine } from '../main.js';
 import { EngineMetrics } from '../sinks/metrics.js';
 import { DecisionPublisher } from '../sinks/natsPublisher.js';
+import { peekStateIdentity } from '../sinks/stateIdentity.js';
 import { acquireStateLock } from '../sinks/stateLock.js';
 import { demoFeed } from '../sources/demo/demoFeed.js';
 import { JetStreamSource } from '../sources/jetstreamSource.js';
@@ -46,9 +46,13 @@ replays the stream up to that input to rebuild its state exactly, then consumes 
  * and its decision log file, when one is configured, to `<file>.previous`.
  */
 function setAsidePreviousRun(db: string, decisionLog: string, log: Logger): void {
-  const holder = jetStreamHolderOf(db);
-  if (holder !== null)
+  // `npm start` and `run --source jetstream` share the default file: two demo starts moved a
+  // JetStream engine's state aside, then deleted it (found by a hunt).
+  const held = peekStateIdentity(db);
+  if (held?.source === 'jetstream') {
+    const holder = `stream ${String(held.stream)}, consumer ${String(held.consumer)}`;
     throw new UsageError(`--db ${db} holds the state of a JetStream engine (${holder}): a demo run would move it aside; choose another --db`);
+  }
   if (decisionLog !== '' && existsSync(decisionLog)) renameSync(decisionLog, `${decisionLog}.previous`);
   if (!existsSync(db)) return;
   // The older run's files go first: its WAL left beside the newer `.previous` was applied to it by
@@ -56,31 +60,6 @@ function setAsidePreviousRun(db: string, decisionLog: string, log: Logger): void
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}.previous${suffix}`, { force: true });
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(db + suffix)) renameSync(db + suffix, `${db}.previous${suffix}`);
   log.info({ db, previous: `${db}.previous` }, `demo feed starts from seq 1: the earlier run's state was moved to ${db}.previous`);
-}
-
-/**
- * The stream and consumer of a JetStream engine whose state file `db` is, or null (no file, a demo
- * run's, or not one we can read). `npm start` and `run --source jetstream` share the default file:
- * two demo starts moved a JetStream engine's state aside, then deleted it (found by a hunt).
- */
-function jetStreamHolderOf(db: string): string | null {
-  if (!existsSync(db)) return null;
-  // A read-only connection to a WAL file creates its -wal and -shm when missing (empty: it writes
-  // nothing); those go again, so the peek leaves the files as they were.
-  const created = ['-wal', '-shm'].filter((suffix) => !existsSync(db + suffix));
-  try {
-    const file = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      const value = file.prepare("SELECT value FROM meta WHERE key = 'identity'").pluck().get() as string | undefined;
-      const identity = value === undefined ? null : (JSON.parse(value) as Record<string, unknown>);
-      return identity?.source === 'jetstream' ? `stream ${String(identity.stream)}, consumer ${String(identity.consumer)}` : null;
-    } finally {
-      file.close();
-      for (const suffix of created) rmSync(db + suffix, { force: true });
-    }
-  } catch {
-    return null;
-  }
 }
 
 /** `tradestream run`: the long-running engine. Resolves with the exit code when it stops. */
@@ -116,7 +95,8 @@ export async function runCommand(args: string[]): Promise<number> {
       const metrics = new EngineMetrics();
       const source = await JetStreamSource.connect(
         natsConnectOptions(config),
-        { ...jetStreamOptions(config), onDeadLetter: (rejection) => metrics.observeDeadLetter(rejection.source, rejection.code) },
+        // The stream is ensured once, below (its creation time is part of the file's identity).
+        { ...jetStreamOptions(config), ensureStream: false, onDeadLetter: (rejection) => metrics.observeDeadLetter(rejection.source, rejection.code) },
         log,
       );
       const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });

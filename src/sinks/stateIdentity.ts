@@ -6,7 +6,8 @@
  * run's file carried the demo's positions on, and a restart with another sizing method rebuilt a
  * state the stored rows did not match, all silently (found by a bug hunt).
  */
-import type Database from 'better-sqlite3';
+import { existsSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { Value } from 'typebox/value';
 import { EngineConfig } from '../../config/engine.js';
 
@@ -87,8 +88,7 @@ export class ForeignStateError extends Error {
  */
 export function checkStateIdentity(db: Database.Database, identity: StateIdentity, consumer: string, inputEnd?: number): void {
   db.transaction(() => {
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
-    const recorded = row === undefined ? null : (JSON.parse(row.value) as StateIdentity);
+    const recorded = recordedIdentity(db);
     const differences = recorded === null ? [] : identityDifferences(recorded, identity);
     if (recorded === null) {
       const consumers = db.prepare('SELECT name FROM consumer_state ORDER BY name').pluck().all() as string[];
@@ -107,4 +107,32 @@ export function checkStateIdentity(db: Database.Database, identity: StateIdentit
       db.prepare("UPDATE meta SET value = ? WHERE key = 'identity'").run(JSON.stringify({ ...recorded, ...identity }));
     }
   }).immediate();
+}
+
+/** The identity recorded in an open state file, or null (none yet). `meta` must exist. */
+function recordedIdentity(db: Database.Database): StateIdentity | null {
+  const value = db.prepare("SELECT value FROM meta WHERE key = 'identity'").pluck().get() as string | undefined;
+  return value === undefined ? null : (JSON.parse(value) as StateIdentity);
+}
+
+/**
+ * The identity recorded in the state file at `path`, read without writing to it, or null (no file,
+ * none recorded, or not a state file). Only for a file no engine holds (its lock taken): a read-only
+ * connection to a WAL file creates its -wal and -shm when missing (empty: it writes nothing), and
+ * those are removed again, so the file is left as it was.
+ */
+export function peekStateIdentity(path: string): StateIdentity | null {
+  if (!existsSync(path)) return null;
+  const created = ['-wal', '-shm'].filter((suffix) => !existsSync(path + suffix));
+  try {
+    const file = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      return recordedIdentity(file);
+    } finally {
+      file.close();
+      for (const suffix of created) rmSync(path + suffix, { force: true });
+    }
+  } catch {
+    return null;
+  }
 }

@@ -27,7 +27,8 @@ export class EvaluationStage {
   step(input: InputEvent | Rejection): Frame {
     if (input.kind === 'rejection') return this.frame(input.seq, null, null, [input], this.clock.time);
     if (input.kind === 'strategy') {
-      const time = this.timeOf(input);
+      // Before the first price, a discovery's outputs carry its own time.
+      const time = Number.isFinite(this.clock.time) ? this.clock.time : input.ts;
       const change = this.book.applyStrategy(input, time);
       const outputs: EngineOutput[] = [];
       if (change.rejection !== null) outputs.push(change.rejection);
@@ -63,11 +64,6 @@ export class EvaluationStage {
     const refresh = closed.length > 0 || (applied && symbolBook.dirty);
     if (refresh) symbolBook.dirty = false;
     return this.frame(input.seq, input, symbolBook, [], this.clock.time, applied, closed, refresh);
-  }
-
-  /** When a discovery acts: the market clock, or its own time before the first price. */
-  private timeOf(input: InputEvent): number {
-    return Number.isFinite(this.clock.time) ? this.clock.time : input.ts;
   }
 
   private frame(

@@ -139,8 +139,9 @@ export class TradingStage {
     for (const [name, book] of this.books) {
       const ensemble = this.active.get(name);
       const usable = ensemble?.usable ? ensemble : null;
-      const cooling = this.portfolio.inCooldown(name, time);
-      if (cooling) this.resizeAt = Math.min(this.resizeAt, this.portfolio.cooldownEnd(name));
+      const cooldownEnd = this.portfolio.cooldownEnd(name);
+      const cooling = time < cooldownEnd;
+      if (cooling) this.resizeAt = Math.min(this.resizeAt, cooldownEnd);
       inputs.push({
         symbol: name,
         ensembleTotal: usable === null ? null : usable.total,
@@ -206,15 +207,16 @@ export class TradingStage {
 function breakerChanged(update: BreakerUpdate, time: Millis, seq: number, command?: ControlEvent): Decision {
   const change = update.change as NonNullable<BreakerUpdate['change']>;
   const details = { from: change.from, to: change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark };
-  if (command === undefined) return { kind: 'decision', decision: 'breaker.changed', time, seq, symbol: null, reason: change.reason, details };
+  const reason =
+    command === undefined ? change.reason : `${change.reason}, by ${command.operator} (issued ${new Date(command.ts).toISOString()}): ${command.reason}`;
   return {
     kind: 'decision',
     decision: 'breaker.changed',
     time,
     seq,
     symbol: null,
-    reason: `${change.reason}, by ${command.operator} (issued ${new Date(command.ts).toISOString()}): ${command.reason}`,
-    details: { ...details, operator: command.operator },
+    reason,
+    details: command === undefined ? details : { ...details, operator: command.operator },
   };
 }
 

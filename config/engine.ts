@@ -14,6 +14,8 @@ const fraction = (def: number, description: string) => Type.Number({ minimum: 0,
 const positiveMs = (def: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 10 * 365 * DAY, default: def, description: `${description} (ms)` });
 const days = (def: number, description: string) => Type.Number({ minimum: 0, maximum: 3650, default: def, description: `${description} (days)` });
+/** A symbol as messages write it (src/sources/schemas.ts, SYMBOL_PATTERN): `BTC/USD`. */
+const SYMBOL = '[A-Z0-9]{1,20}/[A-Z0-9]{1,20}';
 /**
  * A JetStream stream or consumer name, by the NATS naming rules: not empty, no whitespace or
  * control characters, no '.', '*', '>' and no path separators (the server stores it as a file
@@ -54,6 +56,13 @@ export const EvaluationConfig = Type.Object(
       default: DAY,
       description:
         'A price stamped more than this ahead of the market clock is refused (ts_too_far_ahead) unless the next price is as far ahead: one mistyped time cannot move the clock for good (ms).',
+    }),
+    symbols: Type.String({
+      pattern: `^(\\s*${SYMBOL}\\s*(,\\s*${SYMBOL}\\s*)*)?$`,
+      allowed: 'symbols like BTC/USD, comma-separated, or empty for every symbol',
+      default: '',
+      description:
+        "The symbols this engine owns, comma-separated (shard by symbol): it applies their inputs only and passes over the others' messages, so that engines with disjoint sets share one stream, each with its own portfolio (capital), consumer and state file. Operator commands reach every engine. Empty: every symbol.",
     }),
   },
   { default: {}, additionalProperties: false },

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { map, type Observable, type Subscription } from 'rxjs';
 import type { EngineConfig } from '../config/engine.js';
-import type { Decision, InputEvent, OutputBatch, Rejection } from './domain/types.js';
+import { asOwned, ownedSymbols } from './domain/symbolShard.js';
+import type { Decision, OutputBatch, SourceInput } from './domain/types.js';
 import { dashboardRoute } from './sinks/dashboard.js';
 import { DecisionLog } from './sinks/decisionLog.js';
 import { LiveServer } from './sinks/liveServer.js';
@@ -58,7 +59,7 @@ export interface EngineHooks {
  * first live input, so the rebuild ends there even when the committed input itself is gone from
  * the stream and no new input follows (else the rebuild ends at the first input past it).
  */
-export type InputSource = (committedSeq: number, replayed: () => void) => Observable<InputEvent | Rejection>;
+export type InputSource = (committedSeq: number, replayed: () => void) => Observable<SourceInput>;
 
 export async function startEngine(config: EngineConfig, source: InputSource, log: Logger, hooks: EngineHooks = {}): Promise<Engine> {
   const metrics = hooks.metrics ?? new EngineMetrics();
@@ -111,6 +112,8 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
   // The pipeline is synchronous: the time from an input entering it to its batch arriving here is
   // the tick-to-decision latency (measured on the wall clock, for metrics only).
   let entered = 0;
+  // Another engine's message (evaluation.symbols) decides nothing: it has no latency to observe.
+  let enteredUnowned = false;
   const endRestore = (): void => {
     restoring = false;
     server?.endRestore();
@@ -135,7 +138,7 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
       if (batch.seq === restoredThrough) endRestore();
       return;
     }
-    metrics.observeBatch(batch, (performance.now() - entered) / 1000);
+    metrics.observeBatch(batch, enteredUnowned ? null : (performance.now() - entered) / 1000);
     // The decision log's lines go to the store too: each decision is serialized once.
     let lines: Map<Decision, string> | undefined;
     for (const output of batch.outputs) {
@@ -169,13 +172,17 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
     await server?.close();
     if (hooks.metrics === undefined) metrics.close();
   };
+  const owned = ownedSymbols(config.evaluation.symbols);
   subscription = source(restoredThrough, () => {
     if (restoring) endRestore();
   })
     .pipe(
-      map((input) => {
+      map((source) => {
+        // Counted as what the pipeline makes of it: a demo event of another engine's symbol is unowned.
+        const input = asOwned(source, owned);
         // Inputs replayed to rebuild the state are not counted, as their outputs are not.
         if (input.seq > restoredThrough) metrics.observeInput(input);
+        enteredUnowned = input.kind === 'unowned';
         entered = performance.now();
         return input;
       }),

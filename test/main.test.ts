@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/cli/loadConfig.js';
 import type { EngineConfig } from '../config/engine.js';
-import type { InputEvent, Rejection } from '../src/domain/types.js';
+import type { InputEvent, SourceInput } from '../src/domain/types.js';
 import { startEngine } from '../src/main.js';
 import { EngineMetrics } from '../src/sinks/metrics.js';
 import { StateStore } from '../src/sinks/stateStore.js';
@@ -73,7 +73,7 @@ describe('startEngine', () => {
     "commits inputs that carry no event time yet, then stamps the row with the first one that does (store writer '%s')",
     async (writer) => {
       const db = join(dir, 'state.db');
-      const input = new Subject<InputEvent | Rejection>();
+      const input = new Subject<SourceInput>();
       const commits = commitLog();
       const metrics = new EngineMetrics();
       const engine = await startEngine(engineConfig(db, { writer }), () => input, silent, { serve: false, metrics, onCommitted: commits.onCommitted });
@@ -157,7 +157,7 @@ describe('startEngine', () => {
   // columns: the flush rolled back and the engine stopped, again at every restart (never acked).
   it.each(['inline', 'thread'] as const)("commits a discovery and a tick stamped with a fraction of a millisecond (store writer '%s')", async (writer) => {
     const db = join(dir, 'state.db');
-    const input = new Subject<InputEvent | Rejection>();
+    const input = new Subject<SourceInput>();
     const commits = commitLog();
     const engine = await startEngine(engineConfig(db, { writer }), () => input, silent, { serve: false, onCommitted: commits.onCommitted });
     const t = 1_793_491_200_000;
@@ -207,7 +207,7 @@ describe('startEngine', () => {
     const inputs = [...demoEvents({ ...config.demo, strategies: 400, candles: 300, speed: 'max' }, config.evaluation.interval)].slice(0, 22_000);
     const last = inputs.length;
 
-    const input = new Subject<InputEvent | Rejection>();
+    const input = new Subject<SourceInput>();
     const commits = commitLog();
     const first = await startEngine(config, () => input, silent, { onCommitted: commits.onCommitted });
     for (const e of inputs) input.next(e);
@@ -251,7 +251,7 @@ describe('startEngine', () => {
     const config = engineConfig(db);
     const inputs = [...demoEvents({ ...config.demo, strategies: 40, candles: 20, speed: 'max' }, config.evaluation.interval)];
     const k = inputs.length;
-    const input = new Subject<InputEvent | Rejection>();
+    const input = new Subject<SourceInput>();
     const firstCommits = commitLog();
     const first = await startEngine(config, () => input, silent, { serve: false, onCommitted: firstCommits.onCommitted });
     for (const e of inputs) input.next(e);

@@ -43,6 +43,7 @@ export const SHORT_KEYS: Readonly<Record<string, string>> = {
   strategies: 'demo.strategies',
   candles: 'demo.candles',
   capital: 'capital',
+  symbols: 'evaluation.symbols',
   'log-level': 'logLevel',
   'decision-log': 'store.decisionLog',
 };
@@ -136,6 +137,9 @@ function crossFieldProblems(c: EngineConfig): string[] {
   if (c.sizing.kellyPriorTrades > 0 || c.sizing.kellyPriorWins > 0) {
     ordered('sizing.kellyPriorWins', c.sizing.kellyPriorWins, 'sizing.kellyPriorTrades', c.sizing.kellyPriorTrades, true);
   }
+  const listed = c.evaluation.symbols.split(',').map((s) => s.trim());
+  const twice = listed.filter((s, i) => s !== '' && listed.indexOf(s) !== i);
+  if (twice.length > 0) problems.push(`evaluation.symbols: "${c.evaluation.symbols}" names ${[...new Set(twice)].join(', ')} more than once`);
   ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
   ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
   // The demo feed reads it as every event time is read (a zone is required): Date.parse took

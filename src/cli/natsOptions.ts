@@ -5,7 +5,10 @@ import type { JetStreamSourceOptions } from '../sources/jetstreamSource.js';
 /** Connection options from the `nats.*` config keys (empty strings mean "not set"). */
 export function natsConnectOptions(config: EngineConfig): NatsConnectOptions {
   const n = config.nats;
-  const tls = n.tlsCaFile || n.tlsCertFile || n.tlsKeyFile ? { caFile: n.tlsCaFile || undefined, certFile: n.tlsCertFile || undefined, keyFile: n.tlsKeyFile || undefined } : undefined;
+  const tls =
+    n.tlsCaFile || n.tlsCertFile || n.tlsKeyFile
+      ? { caFile: n.tlsCaFile || undefined, certFile: n.tlsCertFile || undefined, keyFile: n.tlsKeyFile || undefined }
+      : undefined;
   return {
     servers: n.url,
     ...(n.user ? { user: n.user, pass: n.pass } : {}),
@@ -15,7 +18,7 @@ export function natsConnectOptions(config: EngineConfig): NatsConnectOptions {
   };
 }
 
-/** Stream and consumer options from the config; candles of another interval than the engine's are rejected. */
+/** Stream and consumer options from the config; candles of another interval than the engine's are rejected, others' symbols passed over. */
 export function jetStreamOptions(config: EngineConfig): JetStreamSourceOptions {
   const n = config.nats;
   return {
@@ -24,6 +27,7 @@ export function jetStreamOptions(config: EngineConfig): JetStreamSourceOptions {
     consumer: n.consumer,
     maxMessageBytes: n.maxMessageBytes,
     candleInterval: config.evaluation.interval,
+    symbols: config.evaluation.symbols,
     retention: n.retention,
     replicas: n.replicas,
     maxAgeMs: n.maxAge,

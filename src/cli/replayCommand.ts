@@ -21,6 +21,7 @@ drawdown, Sharpe and the decision-log hash (equal inputs give an equal hash).
   --db FILE           SQLite file for the replay's state (must not exist yet; also TRADESTREAM_DB or
                       store.db in --config, but never the engine's default ./data/tradestream.db)
   --decision-log FILE also write the decision log to FILE (must not exist yet)
+  --symbols SYM,...   replay as the engine that owns these symbols (shard by symbol; default every symbol)
   --nats-url URL      NATS server (default nats://127.0.0.1:4222); --stream NAME, --config FILE, --set K=V
   --json              print the report as one JSON object`;
 

@@ -32,6 +32,7 @@ Options (each also settable in the config file and as TRADESTREAM_<KEY>, e.g. TR
   --strategies N          demo strategies (default 2000)
   --candles N             demo candles per symbol, 0 = forever (default 0)
   --capital USD           starting equity (default 100000)
+  --symbols SYM,...       own these symbols only (shard by symbol; default every symbol)
   --decision-log FILE     also write the canonical decision log to FILE
   --log-level LEVEL       trace|debug|info|warn|error|silent
   --set KEY=VALUE         any config key by dotted path, e.g. --set sizing.method=kelly

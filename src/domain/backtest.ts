@@ -86,13 +86,14 @@ export function runBacktest(request: BacktestRequest): BacktestResult {
     barOf.set(Math.floor(c.ts / interval) * interval, i);
   });
   const periodsPerYear = YEAR_MS / interval;
-  // maxTimeJump is the engine clock's (EvaluationStage); the backtest feeds the book directly.
+  // maxTimeJump and symbols are the evaluation stage's; the backtest feeds the book directly.
   const book = new StrategyBook({
     interval,
     feeBps: request.feeBps ?? 10,
     returnsWindow: candles.length,
     periodsPerYear,
     maxTimeJump: Number.POSITIVE_INFINITY,
+    symbols: '',
   });
   const change = book.applyStrategy(
     {

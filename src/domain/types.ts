@@ -106,6 +106,20 @@ export interface Rejection {
   readonly symbol: Symbol | null;
 }
 
+/**
+ * A message of a symbol another engine owns (`evaluation.symbols`: shard by symbol, DESIGN.md
+ * Scale). It applies nothing; it passes through so that the engine's committed position, and with
+ * it the acks, follow the whole stream.
+ */
+export interface Unowned {
+  readonly kind: 'unowned';
+  readonly seq: number;
+  readonly symbol: Symbol;
+}
+
+/** What a source hands the pipeline: an input, a refusal, or a message of another engine's symbol. */
+export type SourceInput = InputEvent | Rejection | Unowned;
+
 /** Long or flat: the only two states of a paper strategy (STRATEGIES.md). */
 export type Side = 'long' | 'flat';
 
@@ -116,16 +130,7 @@ export type Signal = 'enter' | 'exit' | 'hold';
 export type BreakerState = 'NORMAL' | 'REDUCING' | 'HALTED';
 
 /** Which hard limit bound a size (or `none` when the combined size stood). */
-export type BindingLimit =
-  | 'none'
-  | 'positionRisk'
-  | 'strategyConcentration'
-  | 'correlation'
-  | 'drawdown'
-  | 'halted'
-  | 'noEnsemble'
-  | 'warmup'
-  | 'cooldown';
+export type BindingLimit = 'none' | 'positionRisk' | 'strategyConcentration' | 'correlation' | 'drawdown' | 'halted' | 'noEnsemble' | 'warmup' | 'cooldown';
 
 /** Phase 1 output for one strategy. All components in [0, 1]. */
 export interface ConfidenceScore {
@@ -277,15 +282,7 @@ export interface StrategyRecord {
 }
 
 /** Everything the pipeline hands to the sinks. */
-export type EngineOutput =
-  | Decision
-  | StrategyRecord
-  | ConfidenceScore
-  | Ensemble
-  | PositionSize
-  | Position
-  | Portfolio
-  | Rejection;
+export type EngineOutput = Decision | StrategyRecord | ConfidenceScore | Ensemble | PositionSize | Position | Portfolio | Rejection;
 
 /**
  * The outputs caused by one input event, in the order they were produced. `seq` is the input's

@@ -1,9 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
 import type { EvaluationConfig } from '../../config/engine.js';
-import type { Frame } from '../domain/stages/frame.js';
 import { EvaluationStage } from '../domain/stages/evaluationStage.js';
+import type { Frame } from '../domain/stages/frame.js';
 import type { StrategyBook } from '../domain/strategyBook.js';
-import type { InputEvent, Rejection } from '../domain/types.js';
+import type { SourceInput } from '../domain/types.js';
 import { runStage } from './runStage.js';
 
 /**
@@ -12,7 +12,7 @@ import { runStage } from './runStage.js';
  * every strategy of its symbol as a paper strategy. Completes and errors with its source.
  * `onBook` receives the subscription's registry, read-only, for metrics (indicator sharing).
  */
-export function evaluateStrategies(cfg: EvaluationConfig, onBook?: (book: StrategyBook) => void): OperatorFunction<InputEvent | Rejection, Frame> {
+export function evaluateStrategies(cfg: EvaluationConfig, onBook?: (book: StrategyBook) => void): OperatorFunction<SourceInput, Frame> {
   return runStage(() => {
     const stage = new EvaluationStage(cfg);
     onBook?.(stage.book);

@@ -4,9 +4,9 @@
  * numbers; prom-client objects are filled in at scrape time, so `observeBatch` costs one
  * histogram observation plus a few additions per input.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BreakerState, Decision, InputEvent, OutputBatch, Portfolio, Position, Rejection } from '../domain/types.js';
+import type { BreakerState, Decision, InputEvent, OutputBatch, Portfolio, Position, SourceInput } from '../domain/types.js';
 import { type HttpRoute, pathOf } from './liveHttp.js';
 import type { FlushResult } from './stateStore.js';
 
@@ -19,7 +19,7 @@ export interface LiveServerStats {
 }
 
 /** Input kinds as counted: the three valid kinds, and inputs refused at the source. */
-type InputKind = InputEvent['kind'] | 'invalid';
+type InputKind = InputEvent['kind'] | 'invalid' | 'unowned';
 
 /** Tick-to-decision latency buckets: 10 µs to 100 ms (seconds). */
 const LATENCY_BUCKETS = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 1e-1];
@@ -77,7 +77,7 @@ class Tally {
 export class EngineMetrics {
   /** The registry every metric here is registered in (only these). */
   readonly registry = new Registry();
-  private readonly inputs: Record<InputKind, number> = { strategy: 0, candle: 0, tick: 0, control: 0, invalid: 0 };
+  private readonly inputs: Record<InputKind, number> = { strategy: 0, candle: 0, tick: 0, control: 0, invalid: 0, unowned: 0 };
   private readonly decisions = new Tally(DECISION_KINDS);
   private readonly positionChanges = new Tally(['opened', 'resized', 'closed']);
   private readonly rejections = new Tally();
@@ -114,7 +114,7 @@ export class EngineMetrics {
 
     new Counter({
       name: 'tradestream_inputs_total',
-      help: 'Inputs processed, by kind (strategy, candle, tick, control = an operator command; invalid = refused at the source); not those replayed to rebuild the state at a start.',
+      help: 'Inputs processed, by kind (strategy, candle, tick, control = an operator command; invalid = refused at the source; unowned = of a symbol another engine owns, evaluation.symbols); not those replayed to rebuild the state at a start.',
       labelNames: ['kind'],
       registers,
       collect() {
@@ -217,17 +217,18 @@ export class EngineMetrics {
     this.indicatorStats = stats;
   }
 
-  observeInput(input: { readonly kind: InputEvent['kind'] | Rejection['kind'] }): void {
+  observeInput(input: { readonly kind: SourceInput['kind'] }): void {
     this.inputs[input.kind === 'rejection' ? 'invalid' : input.kind]++;
   }
 
   /**
    * Counts one input's outputs (decisions by kind, position changes, rejections by code, open
    * positions, the latest portfolio) and observes its tick-to-decision latency (seconds, wall
-   * time). Runs on the hot path: plain additions, one histogram observation.
+   * time; null for an input that decides nothing here: another engine's symbol). Runs on the hot
+   * path: plain additions, one histogram observation.
    */
-  observeBatch(batch: OutputBatch, latencySeconds: number): void {
-    this.latency.observe(latencySeconds);
+  observeBatch(batch: OutputBatch, latencySeconds: number | null): void {
+    if (latencySeconds !== null) this.latency.observe(latencySeconds);
     // A malformed input before the first price carries the engine clock's −∞: no event time to show.
     if (Number.isFinite(batch.time)) this.lastEventTime = batch.time;
     for (const output of batch.outputs) {

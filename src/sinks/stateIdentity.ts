@@ -10,6 +10,7 @@ import { existsSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Value } from 'typebox/value';
 import { EngineConfig } from '../../config/engine.js';
+import { symbolsKey } from '../domain/symbolShard.js';
 
 /** A state file's identity: flat JSON, compared key by key (dotted paths). */
 export type StateIdentity = Readonly<Record<string, unknown>>;
@@ -23,7 +24,17 @@ export function stateIdentity(config: EngineConfig, consumer: string): StateIden
     source: config.source,
     ...(config.source === 'jetstream' ? { stream: config.nats.stream } : {}),
     consumer,
-    ...flatten({ capital, evaluation, confidence, timeFilter, ensembles, rotation, positions, sizing, nats: { subjectPrefix, maxMessageBytes } }),
+    ...flatten({
+      capital,
+      evaluation: { ...evaluation, symbols: symbolsKey(evaluation.symbols) },
+      confidence,
+      timeFilter,
+      ensembles,
+      rotation,
+      positions,
+      sizing,
+      nats: { subjectPrefix, maxMessageBytes },
+    }),
   };
 }
 

@@ -10,10 +10,10 @@ import type {
   Candle,
   CandleEvent,
   ControlEvent,
-  InputEvent,
   Millis,
   PriceEvent,
   Rejection,
+  SourceInput,
   StrategyEvent,
   TickEvent,
 } from '../domain/types.js';
@@ -30,6 +30,12 @@ export interface DecodeOptions {
    * builder keyed on one interval cannot merge them. Unset: any interval passes.
    */
   readonly candleInterval?: Millis;
+  /**
+   * The symbols this engine owns (`evaluation.symbols`, ownedSymbols); unset or null: every symbol.
+   * A message whose subject names another symbol is Unowned, and its body is not read: each shard
+   * reads the whole stream, and that pass must cost little.
+   */
+  readonly owned?: ReadonlySet<string> | null;
 }
 
 type Source = Rejection['source'];
@@ -240,9 +246,9 @@ function parseRoute(subject: string, prefix: string): Route | null {
  * Decodes one message of the input stream. `subject` must be `<prefix>.strategies.<SYM>` or
  * `<prefix>.prices.<SYM>` (SYM written `BTC-USD`), the body valid JSON of the matching kind, at
  * most `opts.maxBytes` bytes, and its `symbol` equal to the subject's. Returns the InputEvent
- * stamped with `seq` (the stream sequence), or a Rejection; never throws on bad input.
+ * stamped with `seq` (the stream sequence), a Rejection, or Unowned (opts.owned); never throws on bad input.
  */
-export function decodeMessage(data: Uint8Array | string, subject: string, seq: number, opts: DecodeOptions): InputEvent | Rejection {
+export function decodeMessage(data: Uint8Array | string, subject: string, seq: number, opts: DecodeOptions): SourceInput {
   const route = routeOf(subject, opts.subjectPrefix);
   if (route === null) {
     const head = `${opts.subjectPrefix}.`;
@@ -255,6 +261,7 @@ export function decodeMessage(data: Uint8Array | string, subject: string, seq: n
     const reason = `subject ${describeValue(subject)} must end in a symbol like BTC-USD (was ${describeValue(token)})`;
     return reject(seq, claimed, { code: 'bad_symbol', field: 'subject', reason }, null);
   }
+  if (subjectSymbol !== null && opts.owned && !opts.owned.has(subjectSymbol)) return { kind: 'unowned', seq, symbol: subjectSymbol };
 
   const bytes = utf8SizeIfLarge(data, opts.maxBytes);
   if (bytes > opts.maxBytes) {

@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { AckPolicy, type ConsumerInfo, DeliverPolicy, type JetStreamManager, ReplayPolicy } from '@nats-io/jetstream';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Subscriber } from 'rxjs';
-import type { InputEvent, Rejection } from '../domain/types.js';
+import type { SourceInput } from '../domain/types.js';
 import { startModuleWorker } from '../moduleWorker.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
 import { AckQueue } from './jetstreamAcks.js';
@@ -31,7 +31,7 @@ export class JetStreamSourceError extends Error {
   }
 }
 
-type Emitted = InputEvent | Rejection;
+type Emitted = SourceInput;
 
 /** What a live subscription needs from its source. */
 export interface LiveSettings {

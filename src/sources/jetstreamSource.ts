@@ -17,7 +17,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Observable } from 'rxjs';
 import { MS_PER_DAY } from '../domain/confidence.js';
 import { MarketClock } from '../domain/marketClock.js';
-import type { InputEvent, Millis, Rejection } from '../domain/types.js';
+import { ownedSymbols } from '../domain/symbolShard.js';
+import type { Millis, Rejection, SourceInput } from '../domain/types.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
 import type { AckQueue } from './jetstreamAcks.js';
 import { connectNats, drainWithin, type NatsConnectOptions } from './jetstreamConnection.js';
@@ -34,6 +35,8 @@ export interface JetStreamSourceOptions extends InputStreamOptions {
   readonly maxMessageBytes?: number;
   /** When set, candles of another interval are rejected (ms; see DecodeOptions.candleInterval). */
   readonly candleInterval?: Millis;
+  /** The symbols this engine owns, comma-separated (`evaluation.symbols`); others' messages are Unowned, unread. Unset or empty: all. */
+  readonly symbols?: string;
   /** Time the server waits for an ack before redelivering (ms, default 30,000). */
   readonly ackWaitMs?: number;
   /** Messages delivered and not acked before the server pauses delivery (default 65,536). */
@@ -66,7 +69,7 @@ export interface ReplayOptions {
   readonly maxTimeJump?: Millis;
 }
 
-type Emitted = InputEvent | Rejection;
+type Emitted = SourceInput;
 
 const silentLog: SourceLog = { info: () => undefined, warn: () => undefined };
 
@@ -104,6 +107,7 @@ export class JetStreamSource {
       subjectPrefix: this.prefix,
       maxBytes: opts.maxMessageBytes ?? 65_536,
       ...(opts.candleInterval === undefined ? {} : { candleInterval: opts.candleInterval }),
+      owned: ownedSymbols(opts.symbols ?? ''),
     };
   }
 

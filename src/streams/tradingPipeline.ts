@@ -1,7 +1,7 @@
 import { type OperatorFunction, pipe } from 'rxjs';
 import type { EngineConfig } from '../../config/engine.js';
 import type { StrategyBook } from '../domain/strategyBook.js';
-import type { InputEvent, OutputBatch, Rejection } from '../domain/types.js';
+import type { OutputBatch, SourceInput } from '../domain/types.js';
 import { buildEnsembles } from '../operators/buildEnsembles.js';
 import { evaluateStrategies } from '../operators/evaluateStrategies.js';
 import { filterByTime } from '../operators/filterByTime.js';
@@ -16,7 +16,7 @@ import { toOutputBatch } from '../operators/toOutputBatch.js';
  * stage is synchronous, so the outputs are a function of the input sequence alone: live and replay
  * runs of the same input produce the same decisions. `onBook` exposes the registry to metrics.
  */
-export function tradingPipeline(config: EngineConfig, onBook?: (book: StrategyBook) => void): OperatorFunction<InputEvent | Rejection, OutputBatch> {
+export function tradingPipeline(config: EngineConfig, onBook?: (book: StrategyBook) => void): OperatorFunction<SourceInput, OutputBatch> {
   return pipe(
     evaluateStrategies(config.evaluation, onBook), //         live evaluation: registry, candles, paper trades
     scoreConfidence(config.confidence, config.evaluation), // 1 confidence

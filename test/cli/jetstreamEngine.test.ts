@@ -1,25 +1,37 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
 import { DecisionLog } from '../../src/sinks/decisionLog.js';
 import { demoEvents } from '../../src/sources/demo/demoFeed.js';
+import { DEMO_PAIRS } from '../../src/sources/demo/pairs.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
 import { publishDemoFeed, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 const DEMO = ['--seed', '5', '--strategies', '150', '--candles', '40'];
 
-/** The same demo data run in-process: its decision-log fingerprint and final positions. */
-async function inProcess() {
+/** The same demo data run in-process (by an engine that owns `symbols`, all by default): its decision-log fingerprint and final positions. */
+async function inProcess(symbols = '') {
   const base = defaultConfig();
-  const config = { ...base, demo: { ...base.demo, seed: 5, strategies: 150, candles: 40, speed: 'max' as const } };
+  const config = {
+    ...base,
+    evaluation: { ...base.evaluation, symbols },
+    demo: { ...base.demo, seed: 5, strategies: 150, candles: 40, speed: 'max' as const },
+  };
   const batches = await lastValueFrom(from([...demoEvents(config.demo, config.evaluation.interval)]).pipe(tradingPipeline(config), toArray()));
   const log = new DecisionLog();
-  for (const b of batches) for (const o of b.outputs) if (o.kind === 'decision') log.append(o);
-  return { fingerprint: log.fingerprint(), lastSeq: batches.at(-1)?.seq ?? 0, decisions: log.count() };
+  let strategyDecisions = 0;
+  for (const b of batches) {
+    for (const o of b.outputs) {
+      if (o.kind !== 'decision') continue;
+      log.append(o);
+      if (o.decision.startsWith('strategy.')) strategyDecisions++;
+    }
+  }
+  return { fingerprint: log.fingerprint(), lastSeq: batches.at(-1)?.seq ?? 0, decisions: log.count(), strategyDecisions };
 }
 
 function dbState(file: string) {
@@ -73,6 +85,52 @@ describe('the engine on JetStream', () => {
     }
     expect(dbState(join(dir, 'replay1.db')).positions).toEqual(dbState(db).positions);
   }, 180_000);
+
+  // DESIGN.md, Scale: engines shard the symbols between them, each with its own consumer and file.
+  it('runs two engines that share the symbols between them, each deciding as an in-process engine with its symbols, and replays each', async () => {
+    const halves = [DEMO_PAIRS.slice(0, 8), DEMO_PAIRS.slice(8)].map((pairs) => pairs.map((p) => p.symbol).join(','));
+    const shards = halves.map((symbols, i) => {
+      const db = join(dir, `shard${i}.db`);
+      const engine = spawnEngine([
+        'run',
+        '--source',
+        'jetstream',
+        '--nats-url',
+        nats.url,
+        '--db',
+        db,
+        '--port',
+        '0',
+        '--consumer',
+        `shard-${i}`,
+        '--symbols',
+        symbols,
+      ]);
+      return { symbols, db, engine };
+    });
+    for (const { engine } of shards) await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
+    const strategies: number[] = [];
+    for (const { symbols, db, engine } of shards) {
+      const want = await inProcess(symbols);
+      expect(want.decisions).toBeGreaterThan(100);
+      strategies.push(want.strategyDecisions);
+      // Each commits the whole stream: the last message may be the other shard's.
+      await waitForCommitted(db, expected.lastSeq, 90_000);
+      engine.child.kill('SIGTERM');
+      const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');
+      expect(await engine.exited).toBe(0);
+      expect(stopped.fingerprint).toBe(want.fingerprint);
+      const owned = readDb(db, (d) => d.prepare('select distinct symbol from trading_positions').pluck().all() as string[]);
+      expect(owned.length).toBeGreaterThan(0);
+      for (const symbol of owned) expect(symbols.split(',')).toContain(symbol);
+
+      const replay = runCli(['replay', '--from-seq', '1', '--db', join(dir, `${basename(db)}.replay`), '--nats-url', nats.url, '--json', '--symbols', symbols]);
+      expect(replay.status, replay.stderr).toBe(0);
+      expect(JSON.parse(replay.stdout).fingerprint).toBe(want.fingerprint);
+    }
+    // Every discovery is decided once, by the shard that owns its symbol.
+    expect(strategies.reduce((a, b) => a + b, 0)).toBe(expected.strategyDecisions);
+  }, 240_000);
 
   it('reconnects by itself when the nats-server restarts mid-run and ends in the same state', async () => {
     const db = join(dir, 'restart.db');

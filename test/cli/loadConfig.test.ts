@@ -56,6 +56,16 @@ describe('loadConfig', () => {
     expect(problems).toContain('demo.speed: "warp" is not allowed (expected one of "realtime", "max")');
   });
 
+  it('takes the symbols an engine owns as a comma-separated list, and names a bad or repeated symbol with the value', () => {
+    expect(loadConfig({ env: { TRADESTREAM_SYMBOLS: 'BTC/USD, ETH/USD' } }).evaluation.symbols).toBe('BTC/USD, ETH/USD');
+    expect(problemsOf(() => loadConfig({ overrides: { 'evaluation.symbols': 'BTC/USD,btc-usd' } }))).toEqual([
+      'evaluation.symbols: "BTC/USD,btc-usd" is not allowed (expected symbols like BTC/USD, comma-separated, or empty for every symbol)',
+    ]);
+    expect(problemsOf(() => loadConfig({ overrides: { 'evaluation.symbols': 'BTC/USD,ETH/USD,BTC/USD' } }))).toEqual([
+      'evaluation.symbols: "BTC/USD,ETH/USD,BTC/USD" names BTC/USD more than once',
+    ]);
+  });
+
   it('refuses unknown keys from every source', () => {
     const problems = problemsOf(() => loadConfig({ env: { TRADESTREAM_NOPE: '1' }, overrides: { 'sizing.nope': 1 } }));
     expect(problems).toEqual(['environment TRADESTREAM_NOPE: no such configuration key', 'sizing.nope: no such configuration key']);

@@ -147,9 +147,9 @@ describe('scoreConfidenceInto (the allocation-free path of the confidence stage)
   it('has its weights checked once, by checkConfidenceWeights, which the stage runs when it is built', () => {
     const bad = { ...cfg, recencyWeight: 0.16 };
     expect(() => checkConfidenceWeights(bad)).toThrow(/weights must sum to 1/);
-    expect(() => new ConfidenceStage(bad, { interval: 60_000, feeBps: 10, returnsWindow: 240, periodsPerYear: 525_600, maxTimeJump: 86_400_000 })).toThrow(
-      /weights must sum to 1/,
-    );
+    expect(
+      () => new ConfidenceStage(bad, { interval: 60_000, feeBps: 10, returnsWindow: 240, periodsPerYear: 525_600, maxTimeJump: 86_400_000, symbols: '' }),
+    ).toThrow(/weights must sum to 1/);
     expect(() => checkConfidenceWeights(cfg)).not.toThrow();
   });
 });

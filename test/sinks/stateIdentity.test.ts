@@ -29,6 +29,16 @@ describe('state file identity across versions of the engine', () => {
     ]);
   });
 
+  it('covers the symbols an engine owns (shard by symbol), as a set: the order they are written in does not count', () => {
+    const shard = (symbols: string) => stateIdentity({ ...config, evaluation: { ...config.evaluation, symbols } }, 'engine');
+    expect(identityDifferences(shard('BTC/USD,ETH/USD'), shard(' ETH/USD, BTC/USD'))).toEqual([]);
+    expect(identityDifferences(shard('BTC/USD,ETH/USD'), shard('BTC/USD'))).toEqual(['evaluation.symbols: "BTC/USD,ETH/USD" in the file, "BTC/USD" now']);
+    // A file from before shards owned every symbol, as an engine at the default does.
+    const { 'evaluation.symbols': _symbols, ...unsharded } = current;
+    expect(identityDifferences(unsharded, current)).toEqual([]);
+    expect(identityDifferences(unsharded, shard('BTC/USD'))).toEqual(['evaluation.symbols: absent in the file, "BTC/USD" now']);
+  });
+
   it('does not compare a setting this engine no longer has, and names every other difference, where the state comes from first', () => {
     expect(identityDifferences({ ...current, 'sizing.retiredSetting': 3 }, current)).toEqual([]);
     expect(identityDifferences({ ...current, capital: 5_000, consumer: 'other' }, current)).toEqual([

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { InputEvent, Rejection } from '../../src/domain/types.js';
+import type { SourceInput } from '../../src/domain/types.js';
 import { type PublishMessage, publishMessages } from '../../src/sources/inputFiles.js';
 import { connectNats } from '../../src/sources/jetstreamConnection.js';
 import { JetStreamSource } from '../../src/sources/jetstreamSource.js';
@@ -44,7 +44,7 @@ it('reconnects after a server restart mid-consume and delivers the rest in order
 
   // max_ack_pending 100 and no acks: delivery stops at 100, in the middle of the stream.
   source = await JetStreamSource.connect({ servers: server.url }, { maxAckPending: 100, ackWaitMs: 2_000, batchSize: 50 });
-  const seen: (InputEvent | Rejection)[] = [];
+  const seen: SourceInput[] = [];
   let acking = false;
   const errors: unknown[] = [];
   const sub = source.events(0).subscribe({

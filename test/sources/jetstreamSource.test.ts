@@ -3,7 +3,7 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { firstValueFrom, lastValueFrom, type Subscription, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputEvent, Rejection } from '../../src/domain/types.js';
+import type { SourceInput } from '../../src/domain/types.js';
 import { type PublishMessage, publishMessages, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
 import { connectNats } from '../../src/sources/jetstreamConnection.js';
 import { JetStreamSource, type JetStreamSourceOptions } from '../../src/sources/jetstreamSource.js';
@@ -113,7 +113,7 @@ describe('publish and consume', () => {
     await publishMessages(js, fileMessages(names.subjectPrefix));
 
     const source = await openSource(names);
-    const seen: (InputEvent | Rejection)[] = [];
+    const seen: SourceInput[] = [];
     let sub: Subscription = source.events(3).subscribe((e) => seen.push(e));
     await waitFor('5 events after seq 3', () => seen.length === 5);
     expect(seen.map((e) => e.seq)).toEqual([4, 5, 6, 7, 8]);
@@ -173,7 +173,7 @@ describe('publish and consume', () => {
     for (const [subject, data] of hostile) await js.publish(subject, data);
 
     const source = await openSource({ ...names, maxMessageBytes: 1_024, ackWaitMs: 1_000 });
-    const seen: (InputEvent | Rejection)[] = [];
+    const seen: SourceInput[] = [];
     const sub = source.events(0).subscribe((e) => seen.push(e));
     await waitFor('6 inputs', () => seen.length === 6);
     expect(seen.map((e) => (e.kind === 'rejection' ? e.code : e.kind))).toEqual([
@@ -295,7 +295,7 @@ describe('replayEvents', () => {
 
     // Messages published after a replay started are not waited for.
     let published: Promise<unknown> | undefined;
-    const publishOnFirst = tap<InputEvent | Rejection>(() => {
+    const publishOnFirst = tap<SourceInput>(() => {
       published ??= js.publish(`${names.subjectPrefix}.prices.BTC-USD`, JSON.stringify({ symbol: 'BTC/USD', ts: 1795169000000, price: 102, size: 1 }));
     });
     const replayed = await lastValueFrom(source.replayEvents({ fromSeq: 7 }).pipe(publishOnFirst, toArray()));

@@ -1,7 +1,7 @@
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
-import type { InputEvent, OutputBatch, Rejection } from '../../src/domain/types.js';
+import type { OutputBatch, SourceInput } from '../../src/domain/types.js';
 import { decodeMessage } from '../../src/sources/decode.js';
 import { demoEvents } from '../../src/sources/demo/demoEvents.js';
 import { MAX_PRICE, MIN_PRICE } from '../../src/sources/schemas.js';
@@ -29,7 +29,7 @@ describe('prices at the bounds of what decoding accepts', () => {
     for (const e of base) if (e.kind === 'tick') last.set(e.symbol, { price: e.price, ts: e.ts });
     const t0 = Math.max(...[...last.values()].map((p) => p.ts));
     let seq = base.length;
-    const swing: (InputEvent | Rejection)[] = [];
+    const swing: SourceInput[] = [];
     const prices = [MIN_PRICE, MAX_PRICE, MIN_PRICE, MAX_PRICE];
     // One tick per symbol per minute: each minute closes the previous one's candle.
     for (let minute = 0; minute <= prices.length + 2; minute++) {
@@ -52,7 +52,7 @@ describe('prices at the bounds of what decoding accepts', () => {
         next: (batch: OutputBatch) => {
           batches++;
           if (batch.seq === base.length) openWhenSwingStarts = open.size;
-          for (const o of batch.outputs) if (o.kind === 'position') (o.status === 'open' ? open.add(o.symbol) : open.delete(o.symbol));
+          for (const o of batch.outputs) if (o.kind === 'position') o.status === 'open' ? open.add(o.symbol) : open.delete(o.symbol);
           nonFinite(batch.outputs, `seq ${batch.seq}`, bad);
         },
         error: (e: unknown) => {

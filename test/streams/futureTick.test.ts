@@ -5,14 +5,14 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
-import type { InputEvent, OutputBatch, Rejection } from '../../src/domain/types.js';
+import type { InputEvent, OutputBatch, Rejection, SourceInput } from '../../src/domain/types.js';
 import { demoEvents } from '../../src/sources/demo/demoFeed.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 
 const config = defaultConfig();
 const demo = [...demoEvents({ ...config.demo, seed: 5, strategies: 400, candles: 200, speed: 'max', warmupCandles: 0 }, config.evaluation.interval)];
 
-async function run(events: readonly (InputEvent | Rejection)[]): Promise<OutputBatch[]> {
+async function run(events: readonly SourceInput[]): Promise<OutputBatch[]> {
   return lastValueFrom(from(events).pipe(tradingPipeline(config), toArray()));
 }
 
@@ -27,7 +27,7 @@ describe('a price stamped far ahead of the market clock', () => {
     const tick = demo.slice(0, at).findLast((e) => e.kind === 'tick');
     if (tick?.kind !== 'tick') throw new Error('the demo feed has no tick');
     const wrong: InputEvent = { ...tick, seq: 0, ts: Date.UTC(2206, 0, 1) };
-    const renumber = (events: readonly (InputEvent | Rejection)[]) => events.map((e, i) => ({ ...e, seq: i + 1 }));
+    const renumber = (events: readonly SourceInput[]) => events.map((e, i) => ({ ...e, seq: i + 1 }));
     const clean = await run(renumber(demo));
     const withWrong = await run(renumber([...demo.slice(0, at), wrong, ...demo.slice(at)]));
     const rejections = (batches: readonly OutputBatch[]) => batches.flatMap((b) => b.outputs).filter((o): o is Rejection => o.kind === 'rejection');

@@ -5,7 +5,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
-import type { InputEvent, Rejection } from '../../src/domain/types.js';
+import type { SourceInput } from '../../src/domain/types.js';
 import { decodeMessage } from '../../src/sources/decode.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 
@@ -13,7 +13,7 @@ describe('prices swinging between 1e-6 and 1e6 for a thousand candles', () => {
   it('keeps the pipeline running with every output finite', async () => {
     const t0 = Date.UTC(2026, 0, 1);
     const opts = { subjectPrefix: 'tradestream', maxBytes: 65_536 };
-    const events: (InputEvent | Rejection)[] = [];
+    const events: SourceInput[] = [];
     const add = (subject: string, body: object): void => {
       events.push(decodeMessage(JSON.stringify(body), subject, events.length + 1, opts));
     };

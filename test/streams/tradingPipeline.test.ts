@@ -1,7 +1,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
-import type { Decision, EngineOutput, InputEvent, OutputBatch, Rejection } from '../../src/domain/types.js';
+import type { Decision, EngineOutput, OutputBatch, Rejection, SourceInput } from '../../src/domain/types.js';
 import { DecisionLog } from '../../src/sinks/decisionLog.js';
 import { decodeMessage } from '../../src/sources/decode.js';
 import { demoEvents } from '../../src/sources/demo/demoFeed.js';
@@ -12,7 +12,7 @@ function demoConfig(seed: number, strategies = 300, candles = 150) {
   return { ...config, demo: { ...config.demo, seed, strategies, candles, speed: 'max' as const } };
 }
 
-async function run(inputs: readonly (InputEvent | Rejection)[], config = defaultConfig()): Promise<OutputBatch[]> {
+async function run(inputs: readonly SourceInput[], config = defaultConfig()): Promise<OutputBatch[]> {
   return lastValueFrom(from(inputs).pipe(tradingPipeline(config), toArray()));
 }
 

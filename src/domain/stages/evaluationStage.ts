@@ -1,7 +1,8 @@
 import type { EvaluationConfig } from '../../../config/engine.js';
 import { MarketClock } from '../marketClock.js';
 import { StrategyBook, type SymbolBook } from '../strategyBook.js';
-import type { Candle, EngineOutput, InputEvent, Rejection } from '../types.js';
+import { asOwned, ownedSymbols } from '../symbolShard.js';
+import type { Candle, EngineOutput, InputEvent, Rejection, SourceInput } from '../types.js';
 import type { Frame } from './frame.js';
 
 /**
@@ -17,15 +18,24 @@ export class EvaluationStage {
   readonly book: StrategyBook;
   /** Market time: the largest price event time (MarketClock refuses a price too far ahead). */
   private readonly clock: MarketClock;
+  /** The symbols this engine owns (`evaluation.symbols`), or null for every symbol. */
+  private readonly owned: ReadonlySet<string> | null;
 
   constructor(cfg: EvaluationConfig) {
     this.book = new StrategyBook(cfg);
     this.clock = new MarketClock(cfg.maxTimeJump);
+    this.owned = ownedSymbols(cfg.symbols);
   }
 
-  /** One input → one frame. Never throws for bad input: a rejection passes through as an output. */
-  step(input: InputEvent | Rejection): Frame {
+  /**
+   * One input → one frame. Never throws for bad input: a rejection passes through as an output. An
+   * input of a symbol another engine owns applies nothing (a source that reads subjects says so
+   * before decoding; the demo and file sources' events are sorted out here).
+   */
+  step(source: SourceInput): Frame {
+    const input = asOwned(source, this.owned);
     if (input.kind === 'rejection') return this.frame(input.seq, null, null, [input], this.clock.time);
+    if (input.kind === 'unowned') return this.frame(input.seq, null, null, [], this.clock.time);
     if (input.kind === 'strategy') {
       // Before the first price, a discovery's outputs carry its own time.
       const time = Number.isFinite(this.clock.time) ? this.clock.time : input.ts;

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { compareShards } from './shardRun.js';
 import type { EngineFigures, SizeOptions } from './sizeRun.js';
 
 /**
@@ -244,6 +245,28 @@ export function renderReport(results: F): string {
       '',
     );
   }
+  const shards = results.shards as F | undefined;
+  if (shards !== undefined && typeof shards === 'object') {
+    lines.push(
+      `## 2d. Shard by symbol: one engine against two sharing the symbols, at the same time (${num(shards, 'strategies')} strategies, bench/shardRun.ts)`,
+      '',
+    );
+    const row = (key: 'whole' | 'split', label: string): string[] => {
+      const part = get(shards, key) as F | undefined;
+      const rates = ((part?.evaluationsPerSecond as (number | null)[] | undefined) ?? []).map((r) => (r === null ? '–' : r.toLocaleString('en-US')));
+      const ms = ((part?.shardMs as (number | null)[][] | undefined) ?? []).map((t) => t.map((m) => (m === null ? '–' : m.toFixed(0))).join(' + '));
+      return [label, rates.join(' / ') || '–', ms.join(' / ') || '–', num(part, 'strategyCandleEvaluations')];
+    };
+    lines.push(
+      table(
+        ['engines', 'evaluations/s of all engines together, per trial', "each engine's ms over the timed rounds, per trial", 'strategy-candle evaluations'],
+        [row('whole', '1, every symbol'), row('split', `${num(shards, 'split.shards')}, the symbols dealt between them`)],
+      ),
+      '',
+      `Speedup (median of the split over median of the whole): **${num(shards, 'speedup', 2)}×**. Each engine is a process of its own with the suite's workload (every input; another engine's pass over as unowned), warmed like section 2, then all start their timed rounds together; the rate is every engine's evaluations over the slowest one's time. Trials alternate, the whole engine first. On 2 cores the split has at most 2× to gain, less what the other work on the machine takes.`,
+      '',
+    );
+  }
   if (sizes.some((s) => s.memory !== undefined)) {
     lines.push('## 4. Memory (pipeline loaded and running, after a full GC)', '');
     lines.push(
@@ -424,6 +447,12 @@ async function main(): Promise<void> {
     sizes.push(await runChild(sizeOptions(suite, n)));
     process.stderr.write(`[${n}] finished in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
+  // Shard by symbol: one engine against two sharing the symbols, at the largest size up to 10,000.
+  const shardSize = Math.max(0, ...suite.sizes.filter((n) => n <= 10_000));
+  const shards =
+    suite.workloads.includes('candle') && !onlyJetstream && shardSize > 0
+      ? await compareShards(sizeOptions(suite, shardSize).plan, 2, suite.quick ? 1 : 2, ENGINE_NODE_FLAGS)
+      : 'not selected';
   const jetstream = suite.workloads.includes('jetstream') ? await runJetStreamSizes(suite) : 'not selected';
   const results: F = {
     startedAt: new Date(started).toISOString(),
@@ -437,6 +466,7 @@ async function main(): Promise<void> {
     loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     options: suite.sizes.map((n) => sizeOptions(suite, n)),
     sizes,
+    shards,
     jetstream,
   };
   const previous = join(suite.out, 'results.json');

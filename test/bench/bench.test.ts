@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENGINE_NODE_FLAGS, parseArgs, renderReport, sizeOptions, writeResults } from '../../bench/run.js';
 import { PHASES } from '../../bench/engines.js';
+import { compareShards, shardSymbols } from '../../bench/shardRun.js';
 import { runSize } from '../../bench/sizeRun.js';
 
 // Behaviour only: the benchmark code runs on a tiny workload and writes well-formed results.
@@ -47,7 +48,13 @@ describe('benchmark suite', () => {
     expect(phases[0]?.share).toBeGreaterThan(0);
     expect((result.registry as Record<string, number>).symbols).toBe(16);
     // The floor ran on the engine's own strategy and series counts: 40 timed rounds of every symbol.
-    const floor = result.candleFloor as { evaluations: number; candles: number; strategiesPerSymbol: number[]; seriesPerSymbol: number[]; nsPerEvaluation: Record<string, number> };
+    const floor = result.candleFloor as {
+      evaluations: number;
+      candles: number;
+      strategiesPerSymbol: number[];
+      seriesPerSymbol: number[];
+      nsPerEvaluation: Record<string, number>;
+    };
     expect(floor.evaluations).toBe(40 * (result.registry as { activeStrategies: number }).activeStrategies);
     expect(floor.candles).toBe(40 * 16);
     expect(floor.seriesPerSymbol).toHaveLength(16);
@@ -93,6 +100,22 @@ describe('benchmark suite', () => {
     expect(sizeOptions(parseArgs(['--quick'], {}), 10).plan.strategies).toBe(10);
   });
 
+  it('runs the candle path as one engine and as two sharing the symbols, evaluating the same strategy-candles, and reports both', async () => {
+    expect(shardSymbols(2).map((set) => set.split(',').length)).toEqual([8, 8]);
+    expect(new Set(shardSymbols(2).join(',').split(',')).size).toBe(16);
+    const plan = { strategies: 60, warmupCandles: 2, ticksPerCandle: 20, tickCandles: 1, candleRounds: 3, candleWarmRounds: 1, seed: 7 };
+    const shards = await compareShards(plan, 2, 1, ENGINE_NODE_FLAGS);
+    expect(shards.whole.strategyCandleEvaluations).toBeGreaterThan(0);
+    // The split evaluates exactly what the whole engine does, each strategy by its symbol's engine.
+    expect(shards.split.strategyCandleEvaluations).toBe(shards.whole.strategyCandleEvaluations);
+    expect(shards.whole.shardMs[0]).toHaveLength(1);
+    expect(shards.split.shardMs[0]).toHaveLength(2);
+    expect(shards.speedup).toBeGreaterThan(0);
+    const report = renderReport({ sizes: [], shards });
+    expect(report).toMatch(/## 2d\. Shard by symbol[\s\S]*\| 2, the symbols dealt between them \| [0-9,]+ \| [0-9]+ \+ [0-9]+ \| [0-9,]+ \|/);
+    expect(report).not.toContain('NaN');
+  }, 60_000);
+
   it('renders a report without figures as dashes, not NaN', () => {
     expect(renderReport({ sizes: [{ strategies: 5, tickThroughput: {} }] })).toContain('–');
   });
@@ -104,7 +127,10 @@ describe('engine node flags', () => {
   it('are the same in the benchmark, npm start and the tradestream shebang', () => {
     const root = join(import.meta.dirname, '..', '..');
     const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
-    const startFlags = start.split(' ').slice(1).filter((word) => word.startsWith('--'));
+    const startFlags = start
+      .split(' ')
+      .slice(1)
+      .filter((word) => word.startsWith('--'));
     const shebang = readFileSync(join(root, 'src', 'cli', 'tradestream.ts'), 'utf8').split('\n')[0] ?? '';
     const shebangFlags = shebang.split(' ').filter((word) => word.startsWith('--'));
     expect(ENGINE_NODE_FLAGS).toEqual(expect.arrayContaining(['--single-threaded-gc', '--max-semi-space-size=64']));

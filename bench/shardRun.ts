@@ -43,7 +43,7 @@ export interface ShardComparison {
 /** The demo's symbols dealt round-robin into `shards` sets (alphabetical order mixes large and small books). */
 export function shardSymbols(shards: number): string[] {
   const sets: string[][] = Array.from({ length: shards }, () => []);
-  DEMO_PAIRS.forEach((pair, i) => sets[i % shards]?.push(pair.symbol));
+  for (const [i, pair] of DEMO_PAIRS.entries()) sets[i % shards]?.push(pair.symbol);
   return sets.map((set) => set.join(','));
 }
 

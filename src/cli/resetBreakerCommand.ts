@@ -18,6 +18,8 @@ capture <prefix>.control.> (the engine adds it); its settings are left as they a
 
   --operator NAME     who resets it (recorded in the decision)
   --reason TEXT       why (recorded in the decision)
+  --symbols SYM,...   where engines share the symbols between them (evaluation.symbols): only
+                      the engines that own any of these reset theirs (default: every engine)
   --nats-url URL      NATS server (default nats://127.0.0.1:4222)
   --stream NAME       input stream (default TRADESTREAM); --config FILE, --set KEY=VALUE (nats.*)
 
@@ -33,6 +35,7 @@ export async function resetBreakerCommand(args: string[]): Promise<number> {
     options: {
       operator: { type: 'string' },
       reason: { type: 'string' },
+      symbols: { type: 'string' },
       'nats-url': { type: 'string' },
       stream: { type: 'string' },
       config: { type: 'string' },
@@ -47,7 +50,8 @@ export async function resetBreakerCommand(args: string[]): Promise<number> {
     return 0;
   }
   // The operator's clock only dates the command: the engine acts at its market clock.
-  const body = { ts: new Date().toISOString(), operator: values.operator, reason: values.reason };
+  const symbols = values.symbols === undefined ? undefined : values.symbols.split(',').map((s) => s.trim());
+  const body = { ts: new Date().toISOString(), operator: values.operator, reason: values.reason, ...(symbols === undefined ? {} : { symbols }) };
   const checked = validateControl(body, 0);
   if (checked.kind === 'rejection') throw new UsageError(`reset-breaker: --${checked.field ?? 'operator'}: ${checked.reason}\n\n${RESET_BREAKER_HELP}`);
   const flags = { 'nats-url': values['nats-url'], stream: values.stream, config: values.config, set: values.set };

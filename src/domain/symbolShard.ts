@@ -22,8 +22,14 @@ export function symbolsKey(list: string): string {
   return [...(ownedSymbols(list) ?? [])].sort().join(',');
 }
 
-/** `input`, or the Unowned it stands for when it is a market event of a symbol outside `owned`. */
+/**
+ * `input`, or the Unowned it stands for: a market event of a symbol outside `owned`, or an
+ * operator's command addressed to symbols none of which are owned (one without symbols is for
+ * every engine: each keeps a breaker of its own).
+ */
 export function asOwned(input: SourceInput, owned: ReadonlySet<string> | null): SourceInput {
-  if (owned === null || input.kind === 'rejection' || input.kind === 'unowned' || input.kind === 'control' || owned.has(input.symbol)) return input;
-  return { kind: 'unowned', seq: input.seq, symbol: input.symbol };
+  if (owned === null || input.kind === 'rejection' || input.kind === 'unowned') return input;
+  if (input.kind === 'control')
+    return input.symbols === null || input.symbols.some((s) => owned.has(s)) ? input : { kind: 'unowned', seq: input.seq, symbol: null };
+  return owned.has(input.symbol) ? input : { kind: 'unowned', seq: input.seq, symbol: input.symbol };
 }

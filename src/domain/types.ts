@@ -85,6 +85,11 @@ export interface ControlEvent {
   /** Who issued it (free text, e.g. a login). */
   readonly operator: string;
   readonly reason: string;
+  /**
+   * The engines it is for, when symbols are sharded between engines (`evaluation.symbols`): those
+   * that own any of these symbols. Null: every engine.
+   */
+  readonly symbols: readonly Symbol[] | null;
 }
 
 /** The market's inputs: discoveries and prices (what the demo feed and input files produce). */
@@ -114,7 +119,8 @@ export interface Rejection {
 export interface Unowned {
   readonly kind: 'unowned';
   readonly seq: number;
-  readonly symbol: Symbol;
+  /** The message's symbol; null for an operator's command meant for other engines' symbols. */
+  readonly symbol: Symbol | null;
 }
 
 /** What a source hands the pipeline: an input, a refusal, or a message of another engine's symbol. */

@@ -172,10 +172,15 @@ export function validatePrice(obj: unknown, seq: number, candleInterval?: Millis
 /** Longest operator name and reason kept in a control message (characters). */
 export const MAX_CONTROL_TEXT = 500;
 
+/** Most symbols a control message may address. */
+export const MAX_CONTROL_SYMBOLS = 1_000;
+
 /**
  * Validates an already-parsed control message of subject `<prefix>.control.breaker-reset`:
  * `{ "ts": epoch ms or ISO time, "operator": "alice", "reason": "why" }`, both texts non-empty and
- * at most MAX_CONTROL_TEXT characters. Returns the ControlEvent or a Rejection naming the field.
+ * at most MAX_CONTROL_TEXT characters, and optionally `"symbols": ["BTC/USD", ...]` (distinct, at
+ * most MAX_CONTROL_SYMBOLS): the engines that own any of them, where symbols are sharded. Returns
+ * the ControlEvent or a Rejection naming the field.
  */
 export function validateControl(obj: unknown, seq: number): ControlEvent | Rejection {
   if (!isRecord(obj)) return notAnObject(seq, 'control', obj);
@@ -189,8 +194,25 @@ export function validateControl(obj: unknown, seq: number): ControlEvent | Rejec
   ] as const) {
     if (value.length > MAX_CONTROL_TEXT) r.fail('out_of_range', field, `field "${field}" must be at most ${MAX_CONTROL_TEXT} characters (was ${value.length})`);
   }
+  const symbols = controlSymbols(obj.symbols, r);
   if (r.failure !== null) return reject(seq, 'control', r.failure, null);
-  return { kind: 'control', seq, command: 'breaker.reset', ts, operator, reason };
+  return { kind: 'control', seq, command: 'breaker.reset', ts, operator, reason, symbols };
+}
+
+/** A control message's optional `symbols`: null when absent, else distinct symbols (a failure on `r` otherwise). */
+function controlSymbols(value: unknown, r: FieldReader): string[] | null {
+  if (value === undefined) return null;
+  const fail = (why: string) => {
+    r.fail(Array.isArray(value) ? 'out_of_range' : 'wrong_type', 'symbols', `field "symbols" ${why} (was ${describeValue(value)})`);
+    return null;
+  };
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_CONTROL_SYMBOLS) {
+    return fail(`must be a list of 1 to ${MAX_CONTROL_SYMBOLS} symbols like "BTC/USD"`);
+  }
+  const bad = value.find((s) => typeof s !== 'string' || !SYMBOL_PATTERN.test(s));
+  if (bad !== undefined) return fail(`holds ${describeValue(bad)}, which is not a symbol like "BTC/USD"`);
+  if (new Set(value).size !== value.length) return fail('names a symbol more than once');
+  return value as string[];
 }
 
 /** The message's size in UTF-8 bytes, or 0 when it surely fits under `maxBytes`. */

@@ -89,6 +89,20 @@ describe('tradestream reset-breaker', () => {
       reason: expect.stringMatching(/^operator reset at \d+: high-water mark re-based from .* to equity .*, by bob \(issued .*Z\): again$/),
     });
 
+    // Addressed to the engines of some symbols (sharded engines): this one owns every symbol.
+    const badSymbols = runCli(['reset-breaker', '--operator', 'carol', '--reason', 'x', '--symbols', 'DOGE/USD,doge', '--nats-url', nats.url]);
+    expect(badSymbols.status).toBe(2);
+    expect(badSymbols.stderr).toContain('reset-breaker: --symbols: field "symbols" holds "doge", which is not a symbol like "BTC/USD"');
+    const addressed = runCli(['reset-breaker', '--operator', 'carol', '--reason', 'doge desk', '--symbols', 'DOGE/USD', '--nats-url', nats.url]);
+    expect(addressed.status, addressed.stderr).toBe(0);
+    await waitForCommitted(db, published + 3);
+    const last = readDb(db, (d) => d.prepare('select line from decisions order by seq_no desc limit 1').pluck().get() as string);
+    expect(JSON.parse(last)).toMatchObject({
+      decision: 'breaker.changed',
+      seq: published + 3,
+      reason: expect.stringMatching(/, by carol for DOGE\/USD \(issued .*Z\): doge desk$/),
+    });
+
     engine.child.kill('SIGTERM');
     const stopped = await engine.waitForLog((l) => l.msg === 'stopped', 'stop');
     expect(await engine.exited).toBe(0);

@@ -344,6 +344,26 @@ describe('operator commands (tradestream.control.breaker-reset)', () => {
       ts: Date.UTC(2026, 10, 20, 10),
       operator: 'alice',
       reason: 'loss reviewed',
+      symbols: null,
+    });
+  });
+
+  it('takes the symbols whose engines it is for, and refuses a bad list naming the value', () => {
+    expect(decode({ ...reset, symbols: ['BTC/USD', 'ETH/USD'] }, CONTROL)).toMatchObject({ kind: 'control', symbols: ['BTC/USD', 'ETH/USD'] });
+    expect(decode({ ...reset, symbols: 'BTC/USD' }, CONTROL)).toMatchObject({
+      code: 'wrong_type',
+      field: 'symbols',
+      reason: 'field "symbols" must be a list of 1 to 1000 symbols like "BTC/USD" (was "BTC/USD")',
+    });
+    expect(decode({ ...reset, symbols: [] }, CONTROL)).toMatchObject({ code: 'out_of_range', field: 'symbols' });
+    expect(decode({ ...reset, symbols: ['BTC/USD', 7] }, CONTROL)).toMatchObject({
+      code: 'out_of_range',
+      field: 'symbols',
+      reason: expect.stringContaining('holds 7, which is not a symbol like "BTC/USD"'),
+    });
+    expect(decode({ ...reset, symbols: ['BTC/USD', 'BTC/USD'] }, CONTROL)).toMatchObject({
+      field: 'symbols',
+      reason: expect.stringContaining('names a symbol more than once'),
     });
   });
 

@@ -65,7 +65,7 @@ describe('an engine that owns some symbols', () => {
 describe('ownership', () => {
   const owned = ownedSymbols('BTC/USD,ETH/USD');
   const tick: MarketEvent = { kind: 'tick', seq: 3, symbol: 'SOL/USD', ts: 1, price: 150, size: 1 };
-  const reset: ControlEvent = { kind: 'control', seq: 4, command: 'breaker.reset', ts: 1, operator: 'ops', reason: 'checked' };
+  const reset: ControlEvent = { kind: 'control', seq: 4, command: 'breaker.reset', ts: 1, operator: 'ops', reason: 'checked', symbols: null };
 
   it('reads the configured list as a set, and an empty list as every symbol', () => {
     expect(ownedSymbols('')).toBeNull();
@@ -79,9 +79,31 @@ describe('ownership', () => {
     expect(asOwned(tick, owned)).toEqual({ kind: 'unowned', seq: 3, symbol: 'SOL/USD' });
     expect(asOwned(tick, null)).toBe(tick);
     expect(asOwned({ ...tick, symbol: 'BTC/USD' }, owned).kind).toBe('tick');
-    // Every engine keeps a breaker of its own: an operator's reset reaches every one.
+    // Every engine keeps a breaker of its own: an operator's reset reaches every one, unless it
+    // names symbols, and then the engines that own any of them.
     expect(asOwned(reset, owned)).toBe(reset);
+    const forSol = { ...reset, symbols: ['SOL/USD', 'XRP/USD'] };
+    expect(asOwned(forSol, owned)).toEqual({ kind: 'unowned', seq: 4, symbol: null });
+    expect(asOwned(forSol, null)).toBe(forSol);
+    expect(asOwned({ ...reset, symbols: ['SOL/USD', 'ETH/USD'] }, owned).kind).toBe('control');
   });
+
+  it("applies an operator's reset addressed to its symbols, and passes over one addressed to others'", async () => {
+    const config = configWith('');
+    const events: SourceInput[] = [...demoEvents(config.demo, config.evaluation.interval)].slice(0, 2_000);
+    const seq = (events.at(-1)?.seq ?? 0) + 1;
+    const addressed = (symbols: string[] | null): SourceInput => ({ ...reset, seq, symbols });
+    const lastBatch = async (command: SourceInput, engineSymbols: string) => (await run([...events, command], engineSymbols)).at(-1);
+    expect((await lastBatch(addressed(['SOL/USD']), 'BTC/USD,ETH/USD'))?.outputs).toEqual([]);
+    for (const [command, engineSymbols] of [
+      [addressed(['SOL/USD', 'ETH/USD']), 'BTC/USD,ETH/USD'],
+      [addressed(null), 'BTC/USD,ETH/USD'],
+      [addressed(['SOL/USD']), ''],
+    ] as const) {
+      const decision = (await lastBatch(command, engineSymbols))?.outputs.find((o) => o.kind === 'decision');
+      expect(decision).toMatchObject({ decision: 'breaker.changed', details: { operator: 'ops' } });
+    }
+  }, 60_000);
 
   it("does not read the body of another symbol's message, and still refuses a subject that names no symbol", () => {
     const opts: DecodeOptions = { subjectPrefix: 'tradestream', maxBytes: 65_536, owned };

@@ -207,8 +207,11 @@ export class TradingStage {
 function breakerChanged(update: BreakerUpdate, time: Millis, seq: number, command?: ControlEvent): Decision {
   const change = update.change as NonNullable<BreakerUpdate['change']>;
   const details = { from: change.from, to: change.to, drawdown: update.status.drawdown, highWaterMark: update.status.highWaterMark };
+  const addressed = command?.symbols ? ` for ${command.symbols.join(', ')}` : '';
   const reason =
-    command === undefined ? change.reason : `${change.reason}, by ${command.operator} (issued ${new Date(command.ts).toISOString()}): ${command.reason}`;
+    command === undefined
+      ? change.reason
+      : `${change.reason}, by ${command.operator}${addressed} (issued ${new Date(command.ts).toISOString()}): ${command.reason}`;
   return {
     kind: 'decision',
     decision: 'breaker.changed',

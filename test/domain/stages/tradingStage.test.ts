@@ -106,8 +106,8 @@ function tradingRun(cfg: ReturnType<typeof defaultConfig>, totals: Record<string
   const active = (symbol: string): Ensemble => ({ ...ensemble(symbol), total: totals[symbol] ?? 0.9 });
   const run = (event: CandleEvent | TickEvent): EngineOutput[] => trading.step({ ...evaluation.step(event), active: active(event.symbol) }).outputs;
   return {
-    control: (event: Omit<ControlEvent, 'kind' | 'seq' | 'command'>) =>
-      trading.step(evaluation.step({ kind: 'control', seq: ++seq, command: 'breaker.reset', ...event })).outputs,
+    control: (event: Omit<ControlEvent, 'kind' | 'seq' | 'command' | 'symbols'>) =>
+      trading.step(evaluation.step({ kind: 'control', seq: ++seq, command: 'breaker.reset', symbols: null, ...event })).outputs,
     candle: (symbol: string, i: number, close: number) => run(flatCandle(++seq, symbol, T0 + i * MINUTE, close)),
     tick: (symbol: string, ts: number, price: number) => run({ kind: 'tick', seq: ++seq, symbol, ts, price, size: 1 }),
   };

@@ -100,7 +100,9 @@ export function parseTimestamp(value: unknown): Millis | null {
     if (offH > 23 || offM > 59) return null;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (offH * 60 + offM);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  // 1970-01-01 with a positive offset is before the epoch: refused as a negative epoch number is.
+  return epochMs >= 0 ? epochMs : null;
 }
 
 /**

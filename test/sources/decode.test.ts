@@ -190,6 +190,15 @@ describe('decodeMessage refuses malformed input with the field and the value', (
       'field "discoveredAt" must be epoch ms or an ISO 8601 time with a zone (was "2026-02-30T00:00:00Z")',
     ],
     ['a negative epoch', PRICES, { ...tick, ts: -1 }, 'bad_timestamp', 'ts', 'field "ts" must be epoch ms or an ISO 8601 time with a zone (was -1)'],
+    // The epoch's first hour written with a positive offset is before the epoch (found by a bug hunt: read as -3,600,000 ms).
+    [
+      'an ISO time before the epoch through its offset',
+      PRICES,
+      { ...tick, ts: '1970-01-01T00:00:00+01:00' },
+      'bad_timestamp',
+      'ts',
+      'field "ts" must be epoch ms or an ISO 8601 time with a zone (was "1970-01-01T00:00:00+01:00")',
+    ],
     ['a boolean ts', PRICES, { ...tick, ts: true }, 'bad_timestamp', 'ts', 'field "ts" must be epoch ms or an ISO 8601 time with a zone (was true)'],
     [
       'interval "1x"',

@@ -137,6 +137,10 @@ function crossFieldProblems(c: EngineConfig): string[] {
     ordered('sizing.kellyPriorWins', c.sizing.kellyPriorWins, 'sizing.kellyPriorTrades', c.sizing.kellyPriorTrades, true);
   }
   ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
+  // Return windows keep returnsWindow samples: a symbol needing more was never sized (warming up
+  // for ever), and correlations needing more all counted as 0, so the 0.7 limit never bound.
+  ordered('sizing.minVolSamples', c.sizing.minVolSamples, 'evaluation.returnsWindow', c.evaluation.returnsWindow, false);
+  ordered('ensembles.minCorrelationSamples', c.ensembles.minCorrelationSamples, 'evaluation.returnsWindow', c.evaluation.returnsWindow, false);
   ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
   // The demo feed reads it as every event time is read (a zone is required): Date.parse took
   // "2026-11-01T00:00:00" here, and the feed then failed with a stack trace.

@@ -80,6 +80,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ overrides: { 'evaluation.periodsPerYear': 98_280 } }).evaluation.periodsPerYear).toBe(98_280);
   });
 
+  // Found by a bug hunt: a returns window shorter than the samples sizing or correlation need was
+  // accepted; every symbol then stayed 'warming up: 10 of 20 returns' and no position ever opened.
+  it('refuses sample minimums above the returns window, which could never fill them', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { 'evaluation.returnsWindow': 10 } }))).toEqual([
+      'sizing.minVolSamples 20 must be <= evaluation.returnsWindow 10',
+      'ensembles.minCorrelationSamples 20 must be <= evaluation.returnsWindow 10',
+    ]);
+    const edge = loadConfig({ overrides: { 'evaluation.returnsWindow': 20 } });
+    expect(edge.evaluation.returnsWindow).toBe(20);
+  });
+
   it('refuses a demo start without a zone, as the demo feed reads it (it failed later with a stack trace)', () => {
     expect(problemsOf(() => loadConfig({ overrides: { 'demo.start': '2026-11-01T00:00:00' } }))).toEqual([
       'demo.start: "2026-11-01T00:00:00" is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z)',

@@ -53,7 +53,7 @@ export const EvaluationConfig = Type.Object(
       maximum: 10 * 365 * DAY,
       default: DAY,
       description:
-        'A price stamped more than this ahead of the market clock is refused (ts_too_far_ahead) unless the next price is as far ahead: one mistyped time cannot move the clock for good (ms).',
+        'A price stamped more than this ahead of the market clock is refused (ts_too_far_ahead) unless the next price is as far ahead: one mistyped time cannot move the clock for good (ms; at least evaluation.interval).',
     }),
   },
   { default: {}, additionalProperties: false },

@@ -137,6 +137,9 @@ function crossFieldProblems(c: EngineConfig): string[] {
     ordered('sizing.kellyPriorWins', c.sizing.kellyPriorWins, 'sizing.kellyPriorTrades', c.sizing.kellyPriorTrades, true);
   }
   ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
+  // A candle-only feed moves the market clock by an interval per candle: a smaller jump limit
+  // refused every candle of a symbol (ts_too_far_ahead) unless another symbol's came at its time.
+  ordered('evaluation.interval', c.evaluation.interval, 'evaluation.maxTimeJump', c.evaluation.maxTimeJump, false);
   // Return windows keep returnsWindow samples: a symbol needing more was never sized (warming up
   // for ever), and correlations needing more all counted as 0, so the 0.7 limit never bound.
   ordered('sizing.minVolSamples', c.sizing.minVolSamples, 'evaluation.returnsWindow', c.evaluation.returnsWindow, false);

@@ -91,6 +91,15 @@ describe('loadConfig', () => {
     expect(edge.evaluation.returnsWindow).toBe(20);
   });
 
+  // Found by a bug hunt: with 5-minute candles and a 1-minute jump limit (both in range) the
+  // engine refused 19 of a symbol's 20 candles as too far ahead of its market clock.
+  it('refuses a time-jump limit shorter than the candle interval, by which a candle feed moves the clock', () => {
+    expect(
+      problemsOf(() => loadConfig({ overrides: { 'evaluation.interval': 300_000, 'evaluation.periodsPerYear': 105_120, 'evaluation.maxTimeJump': 60_000 } })),
+    ).toEqual(['evaluation.interval 300000 must be <= evaluation.maxTimeJump 60000']);
+    expect(loadConfig({ overrides: { 'evaluation.maxTimeJump': 60_000 } }).evaluation.maxTimeJump).toBe(60_000);
+  });
+
   it('refuses a demo start without a zone, as the demo feed reads it (it failed later with a stack trace)', () => {
     expect(problemsOf(() => loadConfig({ overrides: { 'demo.start': '2026-11-01T00:00:00' } }))).toEqual([
       'demo.start: "2026-11-01T00:00:00" is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z)',

@@ -67,6 +67,17 @@ describe('readPrices', () => {
     expect(bad).toEqual([{ path: join(fixtures, 'candles.jsonl'), line: 4, reason: expect.stringContaining('high') }]);
   });
 
+  it('gives equal ticks of one symbol and millisecond distinct msgIds, the same on every read of the file', async () => {
+    const file = join(dir, 'equal-trades.jsonl');
+    const trade = '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1}';
+    await writeFile(file, `${trade}\n${trade}\n{"symbol":"BTC/USD","ts":1795168920001,"price":100,"size":0.1}\n`);
+    const ids = (await collect(readPrices(file))).map((m) => m.msgId);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[0]).toMatch(/^tick:BTC\/USD:1795168920000:[0-9a-f]{16}$/);
+    expect(ids[1]).toBe(`${ids[0]}:1`);
+    expect((await collect(readPrices(file))).map((m) => m.msgId)).toEqual(ids);
+  });
+
   it('reads a CSV with a symbol header into candle JSON', async () => {
     const bad: BadLine[] = [];
     const messages = await collect(readPrices(join(fixtures, 'candles.csv'), { onBadLine: (b) => bad.push(b) }));

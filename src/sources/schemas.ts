@@ -125,7 +125,9 @@ export function describeValue(value: unknown): string {
     try {
       text = JSON.stringify(value) ?? String(value);
     } catch {
-      text = String(value);
+      // Nested past the stack (a 30 KB price of 15,000 nested arrays): String() recurses as deep,
+      // and the error it threw stopped the engine on every restart (found by a bug hunt).
+      text = Array.isArray(value) ? 'an array nested too deeply to print' : 'an object nested too deeply to print';
     }
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;

@@ -118,6 +118,26 @@ describe('decodeMessage accepts valid messages exactly', () => {
 });
 
 describe('decodeMessage refuses malformed input with the field and the value', () => {
+  // Found by a bug hunt: a 30 KB message whose value was 15,000 nested arrays parsed, but printing
+  // the value for the reason overflowed the stack; the RangeError stopped the engine, and on every
+  // restart again, since the message was never acked.
+  it('refuses a value nested too deeply to print, naming the field, without throwing', () => {
+    const deep = `${'['.repeat(15_000)}${']'.repeat(15_000)}`;
+    expect(decode(`{"symbol":"BTC/USD","ts":1790000000000,"price":${deep},"size":1}`)).toMatchObject({
+      kind: 'rejection',
+      code: 'wrong_type',
+      field: 'price',
+      reason: 'field "price" must be a finite number (was an array nested too deeply to print)',
+    });
+    const discovery = `{"symbol":"BTC/USD","type":"SMA_RSI","parameters":{"rsiPeriod":${deep}},"score":0.5,"discoveredAt":1790000000000}`;
+    expect(decode(discovery, STRAT)).toMatchObject({
+      kind: 'rejection',
+      code: 'bad_parameter',
+      field: 'parameters.rsiPeriod',
+      reason: 'parameter rsiPeriod a list nested too deeply to print is not a finite number',
+    });
+  });
+
   const cases: [string, string, unknown, string, string | null, string][] = [
     // name, subject, body, code, field, reason
     ['bad JSON', PRICES, '{"symbol":"BTC/USD",}', 'invalid_json', null, 'invalid JSON: '],

@@ -32,8 +32,14 @@ function bad(name: string, reason: string): ParseResult {
   return { ok: false, code: 'bad_parameter', field: `parameters.${name}`, reason };
 }
 
+/** A parameter's value as a reason shows it. Never throws: see describeValue (sources/schemas.ts). */
 function show(v: unknown): string {
-  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+  if (typeof v === 'number') return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Array.isArray(v) ? 'a list nested too deeply to print' : 'an object nested too deeply to print';
+  }
 }
 
 function checkScalar(name: string, v: unknown, integerOnly: boolean, min: number, max: number): string | null {

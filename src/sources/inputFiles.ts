@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { canonicalJson } from '../domain/canonicalJson.js';
 import { stableId } from '../domain/stableId.js';
+import { parseStrategy } from '../domain/strategies/catalog.js';
 import type { Millis } from '../domain/types.js';
 import { epochMillisOfText, epochUnitOf, splitCsvLine } from './csv.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
@@ -127,7 +128,8 @@ function parseJsonLine(text: string): { value: unknown } | { error: string } {
 /**
  * Strategies from a JSON-lines file, one message per valid line, on
  * `<prefix>.strategies.<SYM>` with msgId `strategy:<symbol>:<type>:<params hash>:<discoveredAt ms>`
- * (`:retired` appended for retirements). The line's text is published as written. Blank lines
+ * (`:retired` appended for retirements), the hash of the canonical parameters (the strategy's
+ * identity: defaults filled, unknown extras dropped). The line's text is published as written. Blank lines
  * are ignored; invalid ones reported through `onBadLine`.
  */
 export async function* readStrategies(path: string, opts: InputFileOptions = {}): AsyncGenerator<PublishMessage> {
@@ -151,7 +153,11 @@ export async function* readStrategies(path: string, opts: InputFileOptions = {})
       bad(line, event.reason);
       continue;
     }
-    const paramsHash = stableId(canonicalJson(event.parameters));
+    // The canonical parameters, not the line's: an ignored extra parameter changed the id, and one
+    // nested 15,000 deep overflowed the stack and stopped the command (found by a bug hunt).
+    const identity = parseStrategy(event.type, event.parameters);
+    if (!identity.ok) throw new Error(`readStrategies: line ${line} passed validation but not the catalog (${identity.reason})`);
+    const paramsHash = stableId(canonicalJson(identity.value.parameters));
     const msgId = `strategy:${event.symbol}:${event.type}:${paramsHash}:${event.ts}${event.retired ? ':retired' : ''}`;
     yield { subject: `${prefix}.strategies.${symbolToSubjectToken(event.symbol)}`, data, msgId };
   }

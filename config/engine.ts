@@ -55,7 +55,7 @@ export const EvaluationConfig = Type.Object(
       maximum: 10 * 365 * DAY,
       default: DAY,
       description:
-        'A price stamped more than this ahead of the market clock is refused (ts_too_far_ahead) unless the next price is as far ahead: one mistyped time cannot move the clock for good (ms).',
+        'A price stamped more than this ahead of the market clock is refused (ts_too_far_ahead) unless the next price is as far ahead: one mistyped time cannot move the clock for good (ms; at least evaluation.interval).',
     }),
     symbols: Type.String({
       pattern: `^(\\s*${SYMBOL}\\s*(,\\s*${SYMBOL}\\s*)*)?$`,
@@ -115,7 +115,7 @@ export const EnsembleConfig = Type.Object(
       minimum: 2,
       maximum: 10_000,
       default: 20,
-      description: 'Fewer common return samples than this count as correlation 0 (candles).',
+      description: 'Fewer common return samples than this count as correlation 0 (candles; at most evaluation.returnsWindow).',
     }),
     minUsableTotal: Type.Number({ minimum: 0, maximum: 10, default: 0.7, description: 'An ensemble is usable only at this total or above.' }),
   },
@@ -169,7 +169,12 @@ export const SizingConfig = Type.Object(
     defaultTradeReturn: Type.Number({ minimum: 0, maximum: 1, default: 0.01, description: 'm when there are no trades (fraction).' }),
     grossBudget: Type.Number({ minimum: 0, maximum: 10, default: 1, description: 'Risk parity sizes sum to this (fraction of equity).' }),
     volTarget: Type.Number({ minimum: 0, maximum: 10, default: 0.2, description: 'Annualized portfolio volatility target (fraction).' }),
-    minVolSamples: Type.Integer({ minimum: 2, maximum: 10_000, default: 20, description: 'Symbol returns needed before it can be sized (candles).' }),
+    minVolSamples: Type.Integer({
+      minimum: 2,
+      maximum: 10_000,
+      default: 20,
+      description: 'Symbol returns needed before it can be sized (candles; at most evaluation.returnsWindow).',
+    }),
     maxRiskPerPosition: fraction(0.02, 'At most this share of equity at risk per position (size × stop distance).'),
     maxPerStrategy: fraction(0.05, 'At most this share of equity attributable to one strategy (weight × size).'),
     maxCorrelation: Type.Number({ minimum: -1, maximum: 1, default: 0.7, description: 'Held positions correlated above this are cut.' }),

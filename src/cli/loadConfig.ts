@@ -141,6 +141,13 @@ function crossFieldProblems(c: EngineConfig): string[] {
   const twice = listed.filter((s, i) => s !== '' && listed.indexOf(s) !== i);
   if (twice.length > 0) problems.push(`evaluation.symbols: "${c.evaluation.symbols}" names ${[...new Set(twice)].join(', ')} more than once`);
   ordered('timeFilter.minWindowDays', c.timeFilter.minWindowDays, 'timeFilter.maxWindowDays', c.timeFilter.maxWindowDays, false);
+  // A candle-only feed moves the market clock by an interval per candle: a smaller jump limit
+  // refused every candle of a symbol (ts_too_far_ahead) unless another symbol's came at its time.
+  ordered('evaluation.interval', c.evaluation.interval, 'evaluation.maxTimeJump', c.evaluation.maxTimeJump, false);
+  // Return windows keep returnsWindow samples: a symbol needing more was never sized (warming up
+  // for ever), and correlations needing more all counted as 0, so the 0.7 limit never bound.
+  ordered('sizing.minVolSamples', c.sizing.minVolSamples, 'evaluation.returnsWindow', c.evaluation.returnsWindow, false);
+  ordered('ensembles.minCorrelationSamples', c.ensembles.minCorrelationSamples, 'evaluation.returnsWindow', c.evaluation.returnsWindow, false);
   ordered('sizing.drawdownReduce', c.sizing.drawdownReduce, 'sizing.drawdownHalt', c.sizing.drawdownHalt, true);
   // The demo feed reads it as every event time is read (a zone is required): Date.parse took
   // "2026-11-01T00:00:00" here, and the feed then failed with a stack trace.

@@ -20,6 +20,13 @@ export class CandleBuilder {
   private low = 0;
   private close = 0;
   private volume = 0;
+  /**
+   * Event times of the ticks that set `open` and `close`: ticks of one bucket may arrive out of
+   * order, and the open is the earliest trade by event time, the close the latest (ties: the later
+   * in stream order), not the first and last to arrive.
+   */
+  private openTs = 0;
+  private closeTs = 0;
   /** Open time of the last candle handed out; nothing at or before it is accepted again. */
   private lastClosed: Millis | null = null;
   private last: number | null = null;
@@ -46,7 +53,9 @@ export class CandleBuilder {
    * Applies a trade tick. Returns the candle this tick closed (the one being built, when the tick
    * belongs to a later bucket) or null, and whether the tick was applied. A late tick, whose bucket
    * is before the one being built or not after the last closed candle, is not applied:
-   * `{ closed: null, applied: false }`, and it does not move `lastPrice()`.
+   * `{ closed: null, applied: false }`, and it does not move `lastPrice()`. A tick of the bucket
+   * being built that is older than its latest one counts in high, low and volume (and is the open
+   * when it is the earliest), but neither closes the candle nor moves `lastPrice()`.
    * Throws on a tick of another symbol (a wiring bug, not bad input).
    */
   onTick(tick: Tick): { readonly closed: Candle | null; readonly applied: boolean } {
@@ -63,13 +72,22 @@ export class CandleBuilder {
       this.high = tick.price;
       this.low = tick.price;
       this.volume = 0;
+      this.openTs = tick.ts;
+      this.closeTs = tick.ts;
     } else {
       if (tick.price > this.high) this.high = tick.price;
       if (tick.price < this.low) this.low = tick.price;
+      if (tick.ts < this.openTs) {
+        this.openTs = tick.ts;
+        this.open = tick.price;
+      }
     }
-    this.close = tick.price;
     this.volume += tick.size;
-    this.last = tick.price;
+    if (tick.ts >= this.closeTs) {
+      this.closeTs = tick.ts;
+      this.close = tick.price;
+      this.last = tick.price;
+    }
     return { closed, applied: true };
   }
 
@@ -118,7 +136,7 @@ export class CandleBuilder {
     return closed;
   }
 
-  /** Price of the latest applied tick or explicit candle close (quote currency), null before any. */
+  /** Price of the latest applied tick by event time, or explicit candle close (quote currency), null before any. */
   lastPrice(): number | null {
     return this.last;
   }

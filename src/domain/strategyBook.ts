@@ -317,7 +317,8 @@ export class StrategyBook {
       const result = book.candles.onTick(event);
       closed = result.closed === null ? [] : [result.closed];
       applied = result.applied;
-      if (applied) book.mark = event.price;
+      // The builder's last price: a tick older than the bucket's latest one does not move the mark.
+      if (applied) book.mark = book.candles.lastPrice();
     } else {
       closed = book.candles.onCandle(event);
       applied = closed.length > 0;

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { canonicalJson } from '../domain/canonicalJson.js';
 import { stableId } from '../domain/stableId.js';
+import { parseStrategy } from '../domain/strategies/catalog.js';
 import type { Millis } from '../domain/types.js';
 import { epochMillisOfText, epochUnitOf, splitCsvLine } from './csv.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
@@ -127,7 +128,8 @@ function parseJsonLine(text: string): { value: unknown } | { error: string } {
 /**
  * Strategies from a JSON-lines file, one message per valid line, on
  * `<prefix>.strategies.<SYM>` with msgId `strategy:<symbol>:<type>:<params hash>:<discoveredAt ms>`
- * (`:retired` appended for retirements). The line's text is published as written. Blank lines
+ * (`:retired` appended for retirements), the hash of the canonical parameters (the strategy's
+ * identity: defaults filled, unknown extras dropped). The line's text is published as written. Blank lines
  * are ignored; invalid ones reported through `onBadLine`.
  */
 export async function* readStrategies(path: string, opts: InputFileOptions = {}): AsyncGenerator<PublishMessage> {
@@ -151,7 +153,11 @@ export async function* readStrategies(path: string, opts: InputFileOptions = {})
       bad(line, event.reason);
       continue;
     }
-    const paramsHash = stableId(canonicalJson(event.parameters));
+    // The canonical parameters, not the line's: an ignored extra parameter changed the id, and one
+    // nested 15,000 deep overflowed the stack and stopped the command (found by a bug hunt).
+    const identity = parseStrategy(event.type, event.parameters);
+    if (!identity.ok) throw new Error(`readStrategies: line ${line} passed validation but not the catalog (${identity.reason})`);
+    const paramsHash = stableId(canonicalJson(identity.value.parameters));
     const msgId = `strategy:${event.symbol}:${event.type}:${paramsHash}:${event.ts}${event.retired ? ':retired' : ''}`;
     yield { subject: `${prefix}.strategies.${symbolToSubjectToken(event.symbol)}`, data, msgId };
   }
@@ -228,7 +234,9 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
  * Prices from JSON lines (candles or ticks), a header CSV, or a kline CSV (`opts.symbol`
  * required), chosen by the first non-blank line. One message per valid line on
  * `<prefix>.prices.<SYM>`: msgId `candle:<symbol>:<interval ms>:<ts ms>` for candles,
- * `tick:<symbol>:<ts ms>:<content hash>` for ticks. Invalid lines go to `onBadLine`. Throws
+ * `tick:<symbol>:<ts ms>:<content hash>` for ticks, with `:<n>` added for the n-th repeat of an
+ * identical tick among its symbol's ticks of that time (two equal trades in one millisecond are two
+ * trades, and publishing the file again still repeats every id). Invalid lines go to `onBadLine`. Throws
  * InputFileError when the file cannot be read or the layout needs a missing option.
  */
 export async function* readPrices(path: string, opts: PriceFileOptions = {}): AsyncGenerator<PublishMessage> {
@@ -237,6 +245,7 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
   const maxBytes = opts.maxBytes ?? 65_536;
   const bad = (line: number, reason: string): void => opts.onBadLine?.({ path, line, reason });
   let parseRow: RowParser | 'json' | undefined;
+  const repeats = new TickRepeats();
   for await (const { line, text } of numberedLines(path)) {
     const trimmed = text.trim();
     if (trimmed === '') continue;
@@ -287,8 +296,31 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
       continue;
     }
     const body = data ?? JSON.stringify(obj);
-    const msgId = event.kind === 'candle' ? `candle:${event.symbol}:${event.interval}:${event.ts}` : `tick:${event.symbol}:${event.ts}:${stableId(body)}`;
+    const msgId = event.kind === 'candle' ? `candle:${event.symbol}:${event.interval}:${event.ts}` : repeats.msgId(event.symbol, event.ts, stableId(body));
     yield { subject: `${prefix}.prices.${symbolToSubjectToken(event.symbol)}`, data: body, msgId };
+  }
+}
+
+/**
+ * Numbers identical ticks of one symbol and time. A tick has no trade id, so its msgId is its
+ * content: without a number, the second of two equal trades in one millisecond (a taker order
+ * filling two equal maker orders) was dropped by the stream as a duplicate (found by a bug hunt).
+ * Only the symbol's latest time is remembered: memory stays bounded on files of millions of ticks.
+ */
+class TickRepeats {
+  private readonly bySymbol = new Map<string, { ts: number; seen: Map<string, number> }>();
+
+  /** `tick:<symbol>:<ts>:<hash>` for the first such tick, then `...:<hash>:1`, `...:<hash>:2`. */
+  msgId(symbol: string, ts: number, hash: string): string {
+    let at = this.bySymbol.get(symbol);
+    if (at === undefined || at.ts !== ts) {
+      at = { ts, seen: new Map() };
+      this.bySymbol.set(symbol, at);
+    }
+    const n = at.seen.get(hash) ?? 0;
+    at.seen.set(hash, n + 1);
+    const id = `tick:${symbol}:${ts}:${hash}`;
+    return n === 0 ? id : `${id}:${n}`;
   }
 }
 

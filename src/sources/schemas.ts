@@ -100,7 +100,9 @@ export function parseTimestamp(value: unknown): Millis | null {
     if (offH > 23 || offM > 59) return null;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (offH * 60 + offM);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  // 1970-01-01 with a positive offset is before the epoch: refused as a negative epoch number is.
+  return epochMs >= 0 ? epochMs : null;
 }
 
 /**
@@ -123,7 +125,9 @@ export function describeValue(value: unknown): string {
     try {
       text = JSON.stringify(value) ?? String(value);
     } catch {
-      text = String(value);
+      // Nested past the stack (a 30 KB price of 15,000 nested arrays): String() recurses as deep,
+      // and the error it threw stopped the engine on every restart (found by a bug hunt).
+      text = Array.isArray(value) ? 'an array nested too deeply to print' : 'an object nested too deeply to print';
     }
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;

@@ -90,6 +90,26 @@ describe('loadConfig', () => {
     expect(loadConfig({ overrides: { 'evaluation.periodsPerYear': 98_280 } }).evaluation.periodsPerYear).toBe(98_280);
   });
 
+  // Found by a bug hunt: a returns window shorter than the samples sizing or correlation need was
+  // accepted; every symbol then stayed 'warming up: 10 of 20 returns' and no position ever opened.
+  it('refuses sample minimums above the returns window, which could never fill them', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { 'evaluation.returnsWindow': 10 } }))).toEqual([
+      'sizing.minVolSamples 20 must be <= evaluation.returnsWindow 10',
+      'ensembles.minCorrelationSamples 20 must be <= evaluation.returnsWindow 10',
+    ]);
+    const edge = loadConfig({ overrides: { 'evaluation.returnsWindow': 20 } });
+    expect(edge.evaluation.returnsWindow).toBe(20);
+  });
+
+  // Found by a bug hunt: with 5-minute candles and a 1-minute jump limit (both in range) the
+  // engine refused 19 of a symbol's 20 candles as too far ahead of its market clock.
+  it('refuses a time-jump limit shorter than the candle interval, by which a candle feed moves the clock', () => {
+    expect(
+      problemsOf(() => loadConfig({ overrides: { 'evaluation.interval': 300_000, 'evaluation.periodsPerYear': 105_120, 'evaluation.maxTimeJump': 60_000 } })),
+    ).toEqual(['evaluation.interval 300000 must be <= evaluation.maxTimeJump 60000']);
+    expect(loadConfig({ overrides: { 'evaluation.maxTimeJump': 60_000 } }).evaluation.maxTimeJump).toBe(60_000);
+  });
+
   it('refuses a demo start without a zone, as the demo feed reads it (it failed later with a stack trace)', () => {
     expect(problemsOf(() => loadConfig({ overrides: { 'demo.start': '2026-11-01T00:00:00' } }))).toEqual([
       'demo.start: "2026-11-01T00:00:00" is not an ISO 8601 time with a zone (e.g. 2026-11-01T00:00:00Z)',

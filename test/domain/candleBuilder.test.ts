@@ -58,6 +58,19 @@ describe('CandleBuilder', () => {
     expect(closed).toMatchObject({ ts: T0 + MIN, open: 20, high: 20, low: 20, close: 20, volume: 1 });
   });
 
+  it('takes the open and close of a minute from its earliest and latest ticks by event time, not by arrival', () => {
+    const b = new CandleBuilder('BTC/USD', MIN);
+    // Arrival order 50 s @ 101, 10 s @ 99, 30 s @ 104: by event time the open is 99 (10 s), the
+    // close 101 (50 s), high 104, low 99, volume 3; the last price stays 101 throughout.
+    b.onTick(tick(T0 + 50_000, 101));
+    expect(b.onTick(tick(T0 + 10_000, 99))).toEqual({ closed: null, applied: true });
+    expect(b.lastPrice()).toBe(101);
+    b.onTick(tick(T0 + 30_000, 104));
+    expect(b.lastPrice()).toBe(101);
+    expect(b.onTick(tick(T0 + MIN, 102)).closed).toMatchObject({ ts: T0, open: 99, high: 104, low: 99, close: 101, volume: 3 });
+    expect(b.lastPrice()).toBe(102);
+  });
+
   it('ignores a tick for a minute an explicit candle already closed', () => {
     const b = new CandleBuilder('BTC/USD', MIN);
     b.onCandle(candle(T0, 50));

@@ -19,6 +19,15 @@ const discovery = (over: Partial<StrategyEvent> = {}): StrategyEvent => ({
 });
 
 describe('StrategyBook', () => {
+  it('marks a symbol at its latest trade by event time: a tick older than the latest one of its minute does not move the mark', () => {
+    const book = new StrategyBook(defaultConfig().evaluation);
+    const tick = (seq: number, ts: number, price: number) => ({ kind: 'tick' as const, seq, symbol: 'BTC/USD', ts, price, size: 1 });
+    expect(book.applyPrice(tick(1, T0 + 50_000, 101)).applied).toBe(true);
+    // Arrives second, traded 40 s earlier in the same minute: it counts in the candle, not as the mark.
+    expect(book.applyPrice(tick(2, T0 + 10_000, 90)).applied).toBe(true);
+    expect(book.book('BTC/USD').mark).toBe(101);
+  });
+
   it('registers a strategy once per identity and counts a rediscovery with a new discovery time', () => {
     const book = new StrategyBook(defaultConfig().evaluation);
     const first = book.applyStrategy(discovery(), T0);

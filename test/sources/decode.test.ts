@@ -118,6 +118,26 @@ describe('decodeMessage accepts valid messages exactly', () => {
 });
 
 describe('decodeMessage refuses malformed input with the field and the value', () => {
+  // Found by a bug hunt: a 30 KB message whose value was 15,000 nested arrays parsed, but printing
+  // the value for the reason overflowed the stack; the RangeError stopped the engine, and on every
+  // restart again, since the message was never acked.
+  it('refuses a value nested too deeply to print, naming the field, without throwing', () => {
+    const deep = `${'['.repeat(15_000)}${']'.repeat(15_000)}`;
+    expect(decode(`{"symbol":"BTC/USD","ts":1790000000000,"price":${deep},"size":1}`)).toMatchObject({
+      kind: 'rejection',
+      code: 'wrong_type',
+      field: 'price',
+      reason: 'field "price" must be a finite number (was an array nested too deeply to print)',
+    });
+    const discovery = `{"symbol":"BTC/USD","type":"SMA_RSI","parameters":{"rsiPeriod":${deep}},"score":0.5,"discoveredAt":1790000000000}`;
+    expect(decode(discovery, STRAT)).toMatchObject({
+      kind: 'rejection',
+      code: 'bad_parameter',
+      field: 'parameters.rsiPeriod',
+      reason: 'parameter rsiPeriod a list nested too deeply to print is not a finite number',
+    });
+  });
+
   const cases: [string, string, unknown, string, string | null, string][] = [
     // name, subject, body, code, field, reason
     ['bad JSON', PRICES, '{"symbol":"BTC/USD",}', 'invalid_json', null, 'invalid JSON: '],
@@ -190,6 +210,15 @@ describe('decodeMessage refuses malformed input with the field and the value', (
       'field "discoveredAt" must be epoch ms or an ISO 8601 time with a zone (was "2026-02-30T00:00:00Z")',
     ],
     ['a negative epoch', PRICES, { ...tick, ts: -1 }, 'bad_timestamp', 'ts', 'field "ts" must be epoch ms or an ISO 8601 time with a zone (was -1)'],
+    // The epoch's first hour written with a positive offset is before the epoch (found by a bug hunt: read as -3,600,000 ms).
+    [
+      'an ISO time before the epoch through its offset',
+      PRICES,
+      { ...tick, ts: '1970-01-01T00:00:00+01:00' },
+      'bad_timestamp',
+      'ts',
+      'field "ts" must be epoch ms or an ISO 8601 time with a zone (was "1970-01-01T00:00:00+01:00")',
+    ],
     ['a boolean ts', PRICES, { ...tick, ts: true }, 'bad_timestamp', 'ts', 'field "ts" must be epoch ms or an ISO 8601 time with a zone (was true)'],
     [
       'interval "1x"',

@@ -46,6 +46,16 @@ describe('readStrategies', () => {
     expect(again.map((m) => m.msgId)).toEqual(messages.map((m) => m.msgId));
   });
 
+  it('names a strategy by its canonical parameters: defaults spelled out, an ignored extra, even one nested too deeply to print', async () => {
+    const file = join(dir, 'extras.jsonl');
+    const line = (parameters: string) => `{"symbol":"BTC/USD","type":"SMA_RSI","parameters":${parameters},"score":0.9,"discoveredAt":"2026-11-20T10:00:00Z"}`;
+    const deep = `${'['.repeat(15_000)}${']'.repeat(15_000)}`;
+    await writeFile(file, [line('{"rsiPeriod":14}'), line('{"rsiPeriod":14,"movingAveragePeriod":14}'), line(`{"rsiPeriod":14,"note":${deep}}`)].join('\n'));
+    const ids = (await collect(readStrategies(file))).map((m) => m.msgId);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(1);
+  });
+
   it('uses the given subject prefix and fails on a missing file with InputFileError', async () => {
     const messages = await collect(readStrategies(join(fixtures, 'strategies.jsonl'), { subjectPrefix: 'desk' }));
     expect(messages[0]?.subject).toBe('desk.strategies.BTC-USD');
@@ -65,6 +75,17 @@ describe('readPrices', () => {
     ]);
     expect(messages[3]?.subject).toBe('tradestream.prices.ETH-USD');
     expect(bad).toEqual([{ path: join(fixtures, 'candles.jsonl'), line: 4, reason: expect.stringContaining('high') }]);
+  });
+
+  it('gives equal ticks of one symbol and millisecond distinct msgIds, the same on every read of the file', async () => {
+    const file = join(dir, 'equal-trades.jsonl');
+    const trade = '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1}';
+    await writeFile(file, `${trade}\n${trade}\n{"symbol":"BTC/USD","ts":1795168920001,"price":100,"size":0.1}\n`);
+    const ids = (await collect(readPrices(file))).map((m) => m.msgId);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[0]).toMatch(/^tick:BTC\/USD:1795168920000:[0-9a-f]{16}$/);
+    expect(ids[1]).toBe(`${ids[0]}:1`);
+    expect((await collect(readPrices(file))).map((m) => m.msgId)).toEqual(ids);
   });
 
   it('reads a CSV with a symbol header into candle JSON', async () => {

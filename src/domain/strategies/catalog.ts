@@ -32,8 +32,26 @@ function bad(name: string, reason: string): ParseResult {
   return { ok: false, code: 'bad_parameter', field: `parameters.${name}`, reason };
 }
 
+/**
+ * A parameter's value as a reason shows it: JSON cut to 64 characters, invisible characters
+ * escaped (as the type's, see `quoted`). Printed whole, a 60 KB string or list went into the
+ * reason, the log line, the rejections row and the dead letter (found by a bug hunt). Never
+ * throws: see describeValue (sources/schemas.ts).
+ */
 function show(v: unknown): string {
-  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+  if (typeof v === 'number') return String(v);
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    return Array.isArray(v) ? 'a list nested too deeply to print' : 'an object nested too deeply to print';
+  }
+  return escapeInvisible(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}
+
+/** Control and zero-width characters as \uXXXX escapes, so a reason shows every character it holds. */
+function escapeInvisible(text: string): string {
+  return text.replace(/[\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function checkScalar(name: string, v: unknown, integerOnly: boolean, min: number, max: number): string | null {
@@ -67,10 +85,7 @@ function parseParameter(spec: ParameterSpec, raw: unknown): { value: number | re
  */
 function quoted(text: string): string {
   const cut = text.length > 64 ? `${text.slice(0, 64)}…` : text;
-  return JSON.stringify(cut).replace(
-    /[\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeInvisible(JSON.stringify(cut));
 }
 
 /**

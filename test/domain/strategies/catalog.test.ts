@@ -79,6 +79,17 @@ describe('parseStrategy', () => {
     expect(r.ok === false && r.reason).toBe('parameter rsiPeriod "14" is not a finite number');
   });
 
+  // Found by a bug hunt: a parameter's value went whole into the reason (60 KB in the log line,
+  // the rejections row and the dead letter), as the type's once did.
+  it('shows a long or invisible-charactered parameter value cut to 64 characters and escaped', () => {
+    const long = parseStrategy('SMA_RSI', { rsiPeriod: 'x'.repeat(60_000) });
+    expect(long.ok === false && long.reason).toBe(`parameter rsiPeriod "${'x'.repeat(63)}… is not a finite number`);
+    const list = parseStrategy('RAINBOW_OSCILLATOR', { periods: Array.from({ length: 10_000 }, () => 1) });
+    expect(list.ok === false && list.reason).toBe(`parameter periods [${'1,'.repeat(31)}1… must be a list of 3 integers`);
+    const zeroWidth = parseStrategy('SMA_RSI', { rsiPeriod: '14\u200b' });
+    expect(zeroWidth.ok === false && zeroWidth.reason).toBe('parameter rsiPeriod "14\\u200b" is not a finite number');
+  });
+
   it('rejects a short period that is not below the long one', () => {
     const r = parseStrategy('DOUBLE_EMA_CROSSOVER', { shortEmaPeriod: 30, longEmaPeriod: 26 });
     expect(r).toEqual({ ok: false, code: 'bad_parameter', field: 'parameters.shortEmaPeriod', reason: 'shortEmaPeriod 30 must be < longEmaPeriod 26' });

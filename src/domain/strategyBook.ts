@@ -203,18 +203,21 @@ export class StrategyBook {
     const built = book.byId.get(id);
     const existing = book.registration(id);
     if (event.retired) {
-      if (existing === undefined) {
-        const reason = `retirement of ${id}, which is not registered`;
-        const rejection: Rejection = {
-          kind: 'rejection',
-          seq: event.seq,
-          source: 'strategy',
-          code: 'not_registered',
-          reason,
-          field: 'retired',
-          symbol: event.symbol,
-        };
-        return { record: null, rejection, decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code: 'not_registered' }) };
+      const refuse = (code: 'not_registered' | 'stale_retirement', field: string, reason: string): StrategyChange => ({
+        record: null,
+        rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code, reason, field, symbol: event.symbol },
+        decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code }),
+      });
+      if (existing === undefined) return refuse('not_registered', 'retired', `retirement of ${id}, which is not registered`);
+      // By event time the strategy was discovered again after this retirement, whatever the order
+      // the two arrived in (found by a bug hunt: a late retirement retired a rediscovered strategy).
+      if (event.ts < existing.lastSeenAt) {
+        const when = (t: Millis) => new Date(t).toISOString();
+        return refuse(
+          'stale_retirement',
+          'discoveredAt',
+          `retirement of ${id} at ${when(event.ts)} is older than its latest discovery at ${when(existing.lastSeenAt)}: it was discovered again after it`,
+        );
       }
       if (built !== undefined) {
         // The pending strategies would have held their series since their discoveries: build them

@@ -96,6 +96,26 @@ describe('StrategyBook', () => {
     expect(book.size()).toBe(1);
   });
 
+  // Found by a bug hunt: discoveries at 10:00 and 12:00 then a retirement stamped 11:00 retired the
+  // strategy, while the same three with the retirement arriving between them left it registered.
+  it('refuses a retirement older than the latest discovery, so the outcome does not depend on their arrival order', () => {
+    const hour = 3_600_000;
+    const outcome = (order: readonly ('d10' | 'd12' | 'r11')[]) => {
+      const book = new StrategyBook(defaultConfig().evaluation);
+      const at = { d10: T0, d12: T0 + 2 * hour, r11: T0 + hour };
+      const changes = order.map((k, i) => book.applyStrategy(discovery({ seq: i + 1, ts: at[k], retired: k === 'r11' }), T0 + 2 * hour));
+      return { registered: book.size(), last: changes.at(-1) };
+    };
+    const late = outcome(['d10', 'd12', 'r11']);
+    expect(late.registered).toBe(1);
+    expect(late.last?.rejection).toMatchObject({ code: 'stale_retirement', field: 'discoveredAt' });
+    expect(late.last?.rejection?.reason).toMatch(
+      new RegExp(`at ${new Date(T0 + hour).toISOString()} is older than its latest discovery at ${new Date(T0 + 2 * hour).toISOString()}`),
+    );
+    expect(late.last?.decision).toMatchObject({ decision: 'strategy.rejected', details: { code: 'stale_retirement' } });
+    expect(outcome(['d10', 'r11', 'd12']).registered).toBe(1);
+  });
+
   it(`keeps the latest ${KEPT_DISCOVERIES} discovery times per strategy, and takes one older than all of them as sent again`, () => {
     const book = new StrategyBook(defaultConfig().evaluation);
     const id = book.applyStrategy(discovery({ seq: 1, ts: T0 }), T0).record?.strategyId ?? '';

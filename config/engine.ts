@@ -140,7 +140,12 @@ export const PositionConfig = Type.Object(
       default: 0.05,
       description: 'Stop-loss distance below the entry price (fraction, > 0: it bounds the risk per position).',
     }),
-    takeProfit: Type.Number({ minimum: 0, maximum: 100, default: 0.15, description: 'Take-profit distance above the entry price (fraction).' }),
+    takeProfit: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      default: 0.15,
+      description: 'Take-profit distance above the entry price (fraction; 0 exits at the first mark at or above entry, and 100 is in effect off).',
+    }),
     cooldown: positiveMs(HOUR, 'No re-entry on a symbol for this long after a risk exit'),
     feeBps: Type.Number({ minimum: 0, maximum: 1000, default: 10, description: 'Fee per fill (basis points of notional).' }),
     slippageBps: Type.Number({ minimum: 0, maximum: 1000, default: 5, description: 'Slippage per fill against the mark (basis points).' }),

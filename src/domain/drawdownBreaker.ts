@@ -8,7 +8,7 @@
  * and a replay that feeds the same equity marks at the same event times gets the same statuses.
  */
 import type { SizingConfig } from '../../config/engine.js';
-import { decimal, percent } from './riskFormat.js';
+import { decimal, money, percent } from './riskFormat.js';
 import type { BreakerState, Millis } from './types.js';
 
 export interface BreakerStatus {
@@ -66,7 +66,7 @@ export function updateBreaker(status: BreakerStatus, equity: number, time: Milli
       change: {
         from: 'HALTED',
         to: 'NORMAL',
-        reason: `halt cooldown ended after ${halted} ms (cooldown ${cfg.haltCooldown} ms); high-water mark re-based from ${decimal(status.highWaterMark)} to equity ${decimal(equity)}`,
+        reason: `halt cooldown ended after ${halted} ms (cooldown ${cfg.haltCooldown} ms); high-water mark re-based from ${money(status.highWaterMark)} to equity ${money(equity)}`,
       },
     };
   }
@@ -86,9 +86,10 @@ export function updateBreaker(status: BreakerStatus, equity: number, time: Milli
   if (next.state === status.state) return { status: next, change: null };
   let why: string;
   if (next.state === 'HALTED') why = `drawdown ${percent(drawdown)} reached halt level ${percent(cfg.drawdownHalt)}: entries stop and positions flatten`;
-  else if (next.state === 'REDUCING') why = `drawdown ${percent(drawdown)} reached reduce level ${percent(cfg.drawdownReduce)}: sizes scaled by ${decimal(next.sizeScale)}`;
+  else if (next.state === 'REDUCING')
+    why = `drawdown ${percent(drawdown)} reached reduce level ${percent(cfg.drawdownReduce)}: sizes scaled by ${decimal(next.sizeScale)}`;
   else why = `drawdown ${percent(drawdown)} below reduce level ${percent(cfg.drawdownReduce)}: full size`;
-  const change = { from: status.state, to: next.state, reason: `${why} (equity ${decimal(equity)}, high-water mark ${decimal(highWaterMark)})` };
+  const change = { from: status.state, to: next.state, reason: `${why} (equity ${money(equity)}, high-water mark ${money(highWaterMark)})` };
   return { status: next, change };
 }
 
@@ -104,7 +105,7 @@ export function resetBreaker(status: BreakerStatus, equity: number, time: Millis
     change: {
       from: status.state,
       to: 'NORMAL',
-      reason: `operator reset at ${time}: high-water mark re-based from ${decimal(status.highWaterMark)} to equity ${decimal(equity)}`,
+      reason: `operator reset at ${time}: high-water mark re-based from ${money(status.highWaterMark)} to equity ${money(equity)}`,
     },
   };
 }

@@ -9,6 +9,14 @@ export function percent(fraction: number): string {
   return `${tidy(Number((fraction * 100).toFixed(2)))}%`;
 }
 
+/**
+ * An amount of money to the cent: 100100.374 → `100100.37`, 99990 → `99990.00`. Four significant
+ * digits printed a high-water mark of 100,100.37 as `100100` (found by a bug hunt).
+ */
+export function money(value: number): string {
+  return tidy(Number(value.toFixed(2))).toFixed(2);
+}
+
 /** A number to four significant digits without trailing zeros: 0.0666666 → `0.06667`, 0.4 → `0.4`. */
 export function decimal(value: number): string {
   return String(tidy(Number(value.toPrecision(4))));

@@ -97,7 +97,7 @@ describe('drawdownBreaker', () => {
       [86_450, T0 + DAY + 1],
     ]);
     expect(after?.status).toEqual({ state: 'NORMAL', highWaterMark: 91_000, drawdown: 0, sizeScale: 1, haltedAt: null });
-    expect(after?.change).toEqual({ from: 'HALTED', to: 'NORMAL', reason: expect.stringContaining('high-water mark re-based from 100000 to equity 91000') });
+    expect(after?.change).toEqual({ from: 'HALTED', to: 'NORMAL', reason: expect.stringContaining('high-water mark re-based from 100000.00 to equity 91000.00') });
     expect(nextDrop?.status).toMatchObject({ state: 'REDUCING', highWaterMark: 91_000, drawdown: 0.05 });
   });
 

@@ -295,7 +295,7 @@ describe('TradingStage sizes and the breaker', () => {
       details: { from: 'HALTED', to: 'NORMAL', drawdown: 0, highWaterMark: halted.equity, operator: 'alice' },
     });
     expect(decision?.reason).toBe(
-      `operator reset at ${T0 + 60 * MINUTE}: high-water mark re-based from ${Number(halted.highWaterMark.toPrecision(4))} to equity ${Number(halted.equity.toPrecision(4))}, by alice (issued 2026-11-02T00:00:00.000Z): loss reviewed`,
+      `operator reset at ${T0 + 60 * MINUTE}: high-water mark re-based from ${halted.highWaterMark.toFixed(2)} to equity ${halted.equity.toFixed(2)}, by alice (issued 2026-11-02T00:00:00.000Z): loss reviewed`,
     );
     // No longer cut by the breaker: each size as its other limits leave it.
     expect(sizesOf(outputs).map((s) => [s.symbol, s.binding, s.size > 0])).toEqual([

@@ -16,6 +16,8 @@ import type { Millis } from './types.js';
  */
 export class DiscoveryLog {
   readonly #times = new Map<string, number[]>();
+  /** The earliest discovery kept, of any type (+∞ when none): a cutoff not after it drops nothing. */
+  #earliest = Number.POSITIVE_INFINITY;
   #cacheValid = false;
   #cacheNow = 0;
   #cacheLookback = 0;
@@ -36,6 +38,7 @@ export class DiscoveryLog {
     }
     if (times.length === 0 || ts >= (times[times.length - 1] as number)) times.push(ts);
     else times.splice(upperBound(times, ts), 0, ts);
+    if (ts < this.#earliest) this.#earliest = ts;
     this.#cacheValid = false;
   }
 
@@ -64,11 +67,19 @@ export class DiscoveryLog {
 
   /** Drops every discovery before `cutoff` (ms): call with now − lookback to bound memory. */
   forgetUpTo(cutoff: Millis): void {
+    // The confidence stage calls this on every candle close; a discovery leaves the lookback only
+    // every few, and a walk over every type's times found that out each time.
+    if (cutoff <= this.#earliest) return;
+    let earliest = Number.POSITIVE_INFINITY;
     for (const [type, times] of this.#times) {
       const keep = lowerBound(times, cutoff);
       if (keep === times.length) this.#times.delete(type);
-      else if (keep > 0) times.splice(0, keep);
+      else {
+        if (keep > 0) times.splice(0, keep);
+        earliest = Math.min(earliest, times[0] as number);
+      }
     }
+    this.#earliest = earliest;
     // Dropping only discoveries older than every one counted leaves the counts standing. (A cutoff
     // past the counted interval may also drop uncounted later ones; the stale `#cacheNext` then
     // only forces a recount that was not needed.)

@@ -258,7 +258,8 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
     pool.map((c) => c.returns),
     pairwiseStorage,
   );
-  const cache = new Float64Array(n * n).fill(Number.NaN);
+  if (correlationScratch.length < n * n) correlationScratch = new Float64Array(n * n);
+  const cache = correlationScratch.fill(Number.NaN, 0, n * n);
   const rho = (a: number, b: number): number => {
     const i = Math.min(a, b);
     const j = Math.max(a, b);
@@ -321,6 +322,13 @@ export function buildEnsemble(symbol: string, candidates: readonly EnsembleCandi
 
 /** The ensemble search's PairwiseStats arrays, reused build after build (a build runs to its end before the next starts). */
 const pairwiseStorage = new PairwiseStorage();
+
+/**
+ * The ensemble search's counted correlation of candidates i < j at i · n + j, NaN until read;
+ * reused build after build like pairwiseStorage: a new typed array per build (3.2 KB at 20
+ * candidates) was an ArrayBuffer allocated on every candle close.
+ */
+let correlationScratch = new Float64Array(0);
 
 /** Distinct strategy types among `pool[indices[0]], …`: a handful of members, so a type counts at its first occurrence. */
 function distinctTypesOf(pool: readonly EnsembleCandidate[], indices: readonly number[]): number {

@@ -1,4 +1,4 @@
-import type { EvaluationConfig } from '../../config/engine.js';
+import type { EvaluationConfig, TimeFilterConfig } from '../../config/engine.js';
 import { CandleBuilder } from './candleBuilder.js';
 import type { ConfidenceFigures } from './confidence.js';
 import { DiscoveryLog } from './discoveryLog.js';
@@ -7,6 +7,7 @@ import { IndicatorHub } from './indicators/indicatorHub.js';
 import { PaperAccount, type TradeClosed } from './paperAccount.js';
 import { ReturnWindow, SymbolWindows } from './returnWindow.js';
 import { createRule, type ParsedStrategy, parseStrategy, type StrategyRule } from './strategies/catalog.js';
+import type { TimeExclusion } from './timeFilter.js';
 import type { BacktestWindow, Candle, Decision, Millis, PriceEvent, Rejection, StrategyEvent, StrategyRecord } from './types.js';
 
 /** What the registry knows of a strategy from its discoveries: identity and discovery history. */
@@ -50,6 +51,13 @@ export interface StrategyEntry extends Registration {
   survives: boolean | null;
   /** Phase 2: the strategy as an ensemble candidate, updated in place while it survives. */
   candidate: SurvivorCandidate | null;
+  /**
+   * Phase 2: the time filter's windowExclusion of `judgedWindow` under `judgedBy`, its config;
+   * recomputed when either is not the current one (`judgedWindow` is undefined until judged).
+   */
+  windowExclusion: TimeExclusion | null;
+  judgedWindow: BacktestWindow | null | undefined;
+  judgedBy: TimeFilterConfig | null;
 }
 
 /** Everything the engine keeps per symbol: its strategies, candles, shared indicators and returns. */
@@ -127,6 +135,9 @@ export class SymbolBook {
         confidence: null,
         survives: null,
         candidate: null,
+        windowExclusion: null,
+        judgedWindow: undefined,
+        judgedBy: null,
       };
       this.byId.set(entry.id, entry);
       this.strategies.push(entry);

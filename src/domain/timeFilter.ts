@@ -43,11 +43,24 @@ export function filterByTime(input: TimeFilterInput, now: Millis, cfg: TimeFilte
  * filterByTime's verdict without its text: the exclusion code, or null for a survivor. The time
  * stage judges every strategy of a symbol on every candle close but writes a reason only when a
  * strategy changes sides, so the numbers-in-words are built only then (by filterByTime).
- * Throws on a NaN or infinite time (a bug).
+ * Staleness first, then the window. Throws on a NaN or infinite time (a bug).
  */
 export function timeExclusion(lastSeenAt: Millis, window: BacktestWindow | null, now: Millis, cfg: TimeFilterConfig): TimeExclusion | null {
+  return ageExclusion(lastSeenAt, now, cfg) ?? windowExclusion(window, cfg);
+}
+
+/** `stale` when the age since the last discovery, max(0, now − lastSeenAt), exceeds maxAgeDays; else null. Throws on a NaN or infinite time. */
+export function ageExclusion(lastSeenAt: Millis, now: Millis, cfg: TimeFilterConfig): 'stale' | null {
   if (!Number.isFinite(now) || !Number.isFinite(lastSeenAt)) throw new RangeError(`filterByTime: non-finite input (now ${now}, lastSeenAt ${lastSeenAt})`);
-  if (Math.max(0, now - lastSeenAt) > cfg.maxAgeDays * MS_PER_DAY) return 'stale';
+  return Math.max(0, now - lastSeenAt) > cfg.maxAgeDays * MS_PER_DAY ? 'stale' : null;
+}
+
+/**
+ * The verdict on a backtest window alone, which does not move with time: too short or too long for
+ * [minWindowDays, maxWindowDays] (the limits pass), null when it fits or is missing. Throws on a
+ * non-finite window (a bug).
+ */
+export function windowExclusion(window: BacktestWindow | null, cfg: TimeFilterConfig): 'window_too_short' | 'window_too_long' | null {
   if (window === null) return null;
   const lengthMs = window.end - window.start;
   if (!Number.isFinite(lengthMs)) throw new RangeError(`filterByTime: window is not finite (${window.start}..${window.end})`);

@@ -89,6 +89,25 @@ describe('DiscoveryLog', () => {
     expect(log.frequency('PIVOT', 10 * DAY, 1000 * DAY)).toBe(0);
   });
 
+  it('forgets after cutoffs that dropped nothing, whichever type holds the oldest discovery', () => {
+    const log = new DiscoveryLog();
+    log.record('A', 5 * DAY);
+    log.record('B', 8 * DAY);
+    log.record('B', 1 * DAY); // the oldest, recorded last
+    const kept = (): number[] => ['A', 'B'].map((t) => log.count(t, 100 * DAY, 1000 * DAY));
+    log.forgetUpTo(1 * DAY); // keeps the one at the cutoff
+    expect(kept()).toEqual([1, 2]);
+    log.forgetUpTo(3 * DAY);
+    expect(kept()).toEqual([1, 1]);
+    log.forgetUpTo(6 * DAY); // now A's, older than B's remaining one
+    expect(kept()).toEqual([0, 1]);
+    log.forgetUpTo(9 * DAY);
+    expect(kept()).toEqual([0, 0]);
+    log.record('A', 2 * DAY); // after everything was forgotten
+    log.forgetUpTo(2 * DAY + 1);
+    expect(kept()).toEqual([0, 0]);
+  });
+
   it('refuses a NaN time and a negative lookback', () => {
     const log = new DiscoveryLog();
     expect(() => log.record('SMA_RSI', Number.NaN)).toThrow(RangeError);

@@ -297,6 +297,18 @@ describe('buildEnsemble', () => {
     expect(buildEnsemble('BTC/USD', equal, T, { ...cfg, maxCorrelation: 1, minMembers: 4, maxMembers: 3 })).toBeNull();
   });
 
+  it('reads no correlation left behind by the build before it (their scratch storage is shared)', () => {
+    const a = candidate('A', 'X', 0.9, 0.9, 'long', e1);
+    const c = candidate('C', 'Y', 0.7, 0.7, 'long', e3);
+    // ρ(A, B) = 0.7071 > 0.7: B is refused (first test above).
+    expect(ids(buildEnsemble('BTC/USD', [a, candidate('B', 'Y', 0.9, 0.88, 'long', plus(e1, e2)), c], T, cfg))).toEqual(['A', 'C']);
+    // The same ids in the same pool places, B now uncorrelated with A: {A, B} has P 0.89, D 1,
+    // R 0.01 → 0.623 + 0.3 − 0.001 = 0.922; adding C gives 0.7697 (P 0.8267, D 2/3, R 0.0899).
+    const e = buildEnsemble('BTC/USD', [a, candidate('B', 'Y', 0.9, 0.88, 'long', e2), c], T, cfg);
+    expect(ids(e)).toEqual(['A', 'B']);
+    expect(e?.total).toBeCloseTo(0.922, 12);
+  });
+
   it('equals scoreEnsemble on the chosen members, to the last bit', () => {
     const a = candidate('A', 'X', 0.9, 0.9, 'long', plus(e1, e2));
     const b = candidate('B', 'Y', 0.6, 0.8, 'flat', plus(e1, e3));

@@ -1,7 +1,7 @@
 import type { TimeFilterConfig } from '../../../config/engine.js';
 import { type EnsembleCandidate, SurvivorCandidate } from '../ensembles.js';
 import type { StrategyEntry, SymbolBook } from '../strategyBook.js';
-import { decayedPerformance, exclusionReason, timeExclusion } from '../timeFilter.js';
+import { ageExclusion, decayedPerformance, exclusionReason, type TimeExclusion, windowExclusion } from '../timeFilter.js';
 import type { Frame } from './frame.js';
 
 /**
@@ -24,7 +24,7 @@ export class TimeFilterStage {
       const figures = entry.confidence;
       if (figures === null) continue;
       const before = entry.survives;
-      const code = timeExclusion(entry.lastSeenAt, entry.window, now, this.cfg);
+      const code = ageExclusion(entry.lastSeenAt, now, this.cfg) ?? this.windowVerdict(entry);
       if (code === null) {
         entry.survives = true;
         let candidate = entry.candidate;
@@ -68,6 +68,20 @@ export class TimeFilterStage {
       }
     }
     return { ...frame, survivors: new SurvivorView(book) };
+  }
+
+  /**
+   * windowExclusion of the strategy's backtest window, kept on the entry for the window object it
+   * judged: a window is replaced only by a rediscovery, and reading it again on every candle close
+   * was a cold load per strategy (the object was allocated when its discovery was decoded).
+   */
+  private windowVerdict(entry: StrategyEntry): TimeExclusion | null {
+    if (entry.judgedWindow !== entry.window || entry.judgedBy !== this.cfg) {
+      entry.windowExclusion = windowExclusion(entry.window, this.cfg);
+      entry.judgedWindow = entry.window;
+      entry.judgedBy = this.cfg;
+    }
+    return entry.windowExclusion;
   }
 }
 

@@ -78,3 +78,41 @@ describe('TimeFilterStage decay', () => {
     expect(moved.candidate?.performance).toBe((moved.confidence?.performance as number) * halfLifeDecay(2 * DAY, 30));
   });
 });
+
+describe('TimeFilterStage backtest windows', () => {
+  const windowOfDays = (end: number, days: number) => ({ start: end - days * DAY, end });
+
+  it('judges the window a rediscovery brings, not the one it judged before (the verdict is kept per window)', () => {
+    const cfg = defaultConfig();
+    const evaluation = new EvaluationStage(cfg.evaluation);
+    const confidence = new ConfidenceStage(cfg.confidence, cfg.evaluation);
+    const timeFilter = new TimeFilterStage(cfg.timeFilter);
+    const step = (event: StrategyEvent | CandleEvent): Frame => timeFilter.step(confidence.step(evaluation.step(event)));
+    const decisions = (frame: Frame) => frame.outputs.filter((o) => o.kind === 'decision').map((d) => [d.decision, d.reason]);
+    // A window of 10 days: too short for the default minimum of 30.
+    step(discoveryEvent(1, T0 - 5 * DAY, { parameters: { rsiPeriod: 14 }, window: windowOfDays(T0 - 5 * DAY, 10) }));
+    expect(decisions(step(candle(2, T0)))).toEqual([['strategy.rejected', 'backtest window 10.0 days, minimum 30']]);
+    expect(decisions(step(candle(3, T0 + 60_000)))).toEqual([]);
+    // Rediscovered on a 100-day window: it passes from the next close on.
+    step(discoveryEvent(4, T0 - 4 * DAY, { parameters: { rsiPeriod: 14 }, window: windowOfDays(T0 - 4 * DAY, 100) }));
+    expect(decisions(step(candle(5, T0 + 120_000)))).toEqual([['strategy.accepted', 'passes the time filter again']]);
+    // And on a 400-day one: too long.
+    step(discoveryEvent(6, T0 - 3 * DAY, { parameters: { rsiPeriod: 14 }, window: windowOfDays(T0 - 3 * DAY, 400) }));
+    expect(decisions(step(candle(7, T0 + 180_000)))).toEqual([['strategy.rejected', 'backtest window 400.0 days, maximum 365']]);
+  });
+
+  it('judges a window again under another time filter configuration', () => {
+    const cfg = defaultConfig();
+    const evaluation = new EvaluationStage(cfg.evaluation);
+    const confidence = new ConfidenceStage(cfg.confidence, cfg.evaluation);
+    const lenient = new TimeFilterStage(cfg.timeFilter);
+    const strict = new TimeFilterStage({ ...cfg.timeFilter, minWindowDays: 200 });
+    evaluation.step(discoveryEvent(1, T0 - 5 * DAY, { parameters: { rsiPeriod: 14 }, window: windowOfDays(T0 - 5 * DAY, 100) }));
+    const scored = confidence.step(evaluation.step(candle(2, T0)));
+    const entry = evaluation.book.book('BTC/USD').strategies[0];
+    lenient.step(scored);
+    expect(entry?.survives).toBe(true);
+    strict.step(scored);
+    expect(entry?.survives).toBe(false);
+  });
+});

@@ -235,8 +235,9 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
  * required), chosen by the first non-blank line. One message per valid line on
  * `<prefix>.prices.<SYM>`: msgId `candle:<symbol>:<interval ms>:<ts ms>` for candles,
  * `tick:<symbol>:<ts ms>:<content hash>` for ticks, with `:<n>` added for the n-th repeat of an
- * identical tick among its symbol's ticks of that time (two equal trades in one millisecond are two
- * trades, and publishing the file again still repeats every id). Invalid lines go to `onBadLine`. Throws
+ * identical tick among its symbol's ticks of that time, in whatever order the file holds them
+ * (two equal trades in one millisecond are two trades, and publishing the file again still repeats
+ * every id; see TickRepeats for the bound). Invalid lines go to `onBadLine`. Throws
  * InputFileError when the file cannot be read or the layout needs a missing option.
  */
 export async function* readPrices(path: string, opts: PriceFileOptions = {}): AsyncGenerator<PublishMessage> {
@@ -305,24 +306,33 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
  * Numbers identical ticks of one symbol and time. A tick has no trade id, so its msgId is its
  * content: without a number, the second of two equal trades in one millisecond (a taker order
  * filling two equal maker orders) was dropped by the stream as a duplicate (found by a bug hunt).
- * Only the symbol's latest time is remembered: memory stays bounded on files of millions of ticks.
+ * The counts of the latest MAX_TICK_TIMES (symbol, time) pairs are kept: memory stays bounded on
+ * files of millions of ticks, and a file whose ticks are out of time order still numbers its
+ * repeats (keeping only each symbol's latest time gave a repeat after an earlier-stamped tick the
+ * first one's id, and the stream dropped it: found by a review).
  */
 class TickRepeats {
-  private readonly bySymbol = new Map<string, { ts: number; seen: Map<string, number> }>();
+  /** Seen counts by content hash, per `<symbol> <ts>`, oldest pair first. */
+  private readonly seen = new Map<string, Map<string, number>>();
 
   /** `tick:<symbol>:<ts>:<hash>` for the first such tick, then `...:<hash>:1`, `...:<hash>:2`. */
   msgId(symbol: string, ts: number, hash: string): string {
-    let at = this.bySymbol.get(symbol);
-    if (at === undefined || at.ts !== ts) {
-      at = { ts, seen: new Map() };
-      this.bySymbol.set(symbol, at);
+    const at = `${symbol} ${ts}`;
+    let counts = this.seen.get(at);
+    if (counts === undefined) {
+      counts = new Map();
+      this.seen.set(at, counts);
+      if (this.seen.size > MAX_TICK_TIMES) this.seen.delete(this.seen.keys().next().value as string);
     }
-    const n = at.seen.get(hash) ?? 0;
-    at.seen.set(hash, n + 1);
+    const n = counts.get(hash) ?? 0;
+    counts.set(hash, n + 1);
     const id = `tick:${symbol}:${ts}:${hash}`;
     return n === 0 ? id : `${id}:${n}`;
   }
 }
+
+/** (symbol, time) pairs whose tick counts TickRepeats keeps. */
+const MAX_TICK_TIMES = 100_000;
 
 /** Progress of publishMessages. */
 export interface PublishProgress {

@@ -7,6 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { AckPolicy, type ConsumerInfo, DeliverPolicy, type JetStreamManager, ReplayPolicy } from '@nats-io/jetstream';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Subscriber } from 'rxjs';
+import { symbolsKey } from '../domain/symbolShard.js';
 import type { SourceInput } from '../domain/types.js';
 import { startModuleWorker } from '../moduleWorker.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
@@ -186,14 +187,17 @@ export class LiveRun {
 
   /**
    * Reuses the durable when it delivers exactly what follows `startAfterSeq`: same ack settings
-   * and nothing delivered past it. Otherwise (a crash left messages delivered after the commit,
-   * which the server would hold back until ack_wait, or the store is behind the consumer's ack
-   * floor, which would skip inputs) it is recreated at startAfterSeq + 1: SQLite is the truth.
+   * and owner, and nothing delivered past it. Otherwise (a crash left messages delivered after the
+   * commit, which the server would hold back until ack_wait, or the store is behind the consumer's
+   * ack floor, which would skip inputs) it is recreated at startAfterSeq + 1: SQLite is the truth.
+   * A durable whose description names an engine owning other symbols (shard by symbol) is that
+   * engine's: refused, never recreated (JetStreamSourceError).
    */
   private async prepareDurable(jsm: JetStreamManager, name: string): Promise<void> {
     const { stream, opts, log } = this.s;
     const ackWait = nanos(opts.ackWaitMs ?? 30_000);
     const maxAckPending = opts.maxAckPending ?? 65_536;
+    const description = durableDescription(opts.symbols ?? '');
     let info: ConsumerInfo | null = null;
     try {
       info = await jsm.consumers.info(stream, name);
@@ -202,8 +206,22 @@ export class LiveRun {
     }
     if (info !== null) {
       const c = info.config;
+      // Two shards left at one consumer name pulled from one durable: each got part of the other's
+      // messages, and both waited for the rest for ever; started one after the other, the second
+      // recreated the first's durable under it (found by a review). A durable from before owners
+      // were recorded has no description: it is taken as this engine's, and recreated to record it.
+      if (c.description?.startsWith(DURABLE_OWNER) && c.description !== description) {
+        throw new JetStreamSourceError(
+          `consumer ${name} of ${stream} is the durable of the ${c.description.slice(DURABLE_OWNER.length)}, and this engine owns ${ownerOf(opts.symbols ?? '')}: give each engine its own --consumer (nats.consumer), or delete that consumer if its engine is gone for good`,
+        );
+      }
       const sameSettings =
-        c.ack_policy === AckPolicy.All && c.ack_wait === ackWait && c.max_ack_pending === maxAckPending && !c.deliver_subject && !c.filter_subject;
+        c.ack_policy === AckPolicy.All &&
+        c.ack_wait === ackWait &&
+        c.max_ack_pending === maxAckPending &&
+        !c.deliver_subject &&
+        !c.filter_subject &&
+        c.description === description;
       if (sameSettings && info.delivered.stream_seq <= this.startAfterSeq) {
         log.info({ consumer: name, delivered: info.delivered.stream_seq, startAfterSeq: this.startAfterSeq }, 'reusing durable consumer');
         return;
@@ -216,6 +234,7 @@ export class LiveRun {
     }
     await jsm.consumers.add(stream, {
       durable_name: name,
+      description,
       ack_policy: AckPolicy.All,
       ack_wait: ackWait,
       max_ack_pending: maxAckPending,
@@ -286,6 +305,20 @@ export class LiveRun {
     this.acks.push(seq, decoded.kind === 'rejection');
     this.subscriber.next(decoded);
   }
+}
+
+/** How a durable's description names the engine that consumes it (see prepareDurable). */
+const DURABLE_OWNER = 'TradeStream: durable of the ';
+
+/** The symbols an engine owns, as a durable's description and its refusal say them. */
+function ownerOf(symbols: string): string {
+  const key = symbolsKey(symbols);
+  return key === '' ? 'every symbol' : `the symbols ${key}`;
+}
+
+/** The description of the durable of an engine owning `symbols` (evaluation.symbols). */
+function durableDescription(symbols: string): string {
+  return `${DURABLE_OWNER}engine owning ${ownerOf(symbols)}`;
 }
 
 /** A request that failed because the server is away (timeout, disconnect, no responders), looking through `cause`s. */

@@ -88,6 +88,14 @@ describe('readPrices', () => {
     expect((await collect(readPrices(file))).map((m) => m.msgId)).toEqual(ids);
   });
 
+  it('numbers equal ticks of one millisecond apart in the file, with an earlier-stamped tick between them', async () => {
+    const file = join(dir, 'equal-trades-apart.jsonl');
+    const trade = '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1}';
+    await writeFile(file, `${trade}\n{"symbol":"BTC/USD","ts":1795168919000,"price":99,"size":0.1}\n${trade}\n`);
+    const ids = (await collect(readPrices(file))).map((m) => m.msgId);
+    expect(ids[2]).toBe(`${ids[0]}:1`);
+  });
+
   it('reads a CSV with a symbol header into candle JSON', async () => {
     const bad: BadLine[] = [];
     const messages = await collect(readPrices(join(fixtures, 'candles.csv'), { onBadLine: (b) => bad.push(b) }));

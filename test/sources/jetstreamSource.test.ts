@@ -148,6 +148,36 @@ describe('publish and consume', () => {
     sub.unsubscribe();
   });
 
+  // Shard by symbol: engines share the stream, each with its own durable; one left at another's
+  // consumer name used to recreate that durable under it (the other failed: "was deleted").
+  it("refuses the durable of an engine that owns other symbols, and leaves that engine's durable and run alone", async () => {
+    const names = isolated();
+    await ensureStream(jsm, names);
+    await publishMessages(js, fileMessages(names.subjectPrefix));
+
+    const first = await openSource({ ...names, symbols: 'BTC/USD' });
+    const seen: SourceInput[] = [];
+    let firstError: unknown = null;
+    const sub = first.events(0).subscribe({ next: (e) => seen.push(e), error: (e) => (firstError = e) });
+    await waitFor('8 inputs of the first engine', () => seen.length === 8);
+    const created = (await first.consumerInfo()).created;
+
+    const second = await openSource({ ...names, symbols: 'SOL/USD, ETH/USD' });
+    await expect(firstValueFrom(second.events(0))).rejects.toThrow(
+      `consumer ${names.consumer} of ${names.stream} is the durable of the engine owning the symbols BTC/USD, and this engine owns the symbols ETH/USD,SOL/USD: give each engine its own --consumer`,
+    );
+    const unsharded = await openSource(names);
+    await expect(firstValueFrom(unsharded.events(0))).rejects.toThrow('and this engine owns every symbol');
+
+    await js.publish(`${names.subjectPrefix}.prices.BTC-USD`, JSON.stringify({ symbol: 'BTC/USD', ts: 1795169000000, price: 102, size: 1 }), {
+      msgID: 'after-the-refusals',
+    });
+    await waitFor('the next input of the first engine', () => seen.length === 9);
+    expect(firstError).toBeNull();
+    expect((await first.consumerInfo()).created).toBe(created);
+    sub.unsubscribe();
+  });
+
   it('dead-letters hostile messages with reasons, terminates them, and they are not redelivered after ack_wait', async () => {
     const names = isolated();
     const prefix = names.subjectPrefix;

@@ -62,7 +62,7 @@ export const EvaluationConfig = Type.Object(
       allowed: 'symbols like BTC/USD, comma-separated, or empty for every symbol',
       default: '',
       description:
-        "The symbols this engine owns, comma-separated (shard by symbol): it applies their inputs only and passes over the others' messages, so that engines with disjoint sets share one stream, each with its own portfolio (capital), consumer and state file. Operator commands reach every engine. Empty: every symbol.",
+        "The symbols this engine owns, comma-separated (shard by symbol): it applies their inputs only and passes over the others' messages, so that engines with disjoint sets share one stream, each with its own portfolio (capital), consumer and state file. An operator's breaker reset reaches every engine unless it names symbols (reset-breaker --symbols). Empty: every symbol.",
     }),
   },
   { default: {}, additionalProperties: false },

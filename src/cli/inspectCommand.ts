@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { prepareStatements, SCHEMA_VERSION, schemaVersionOf } from '../sinks/schema.js';
+import { recordedIdentity } from '../sinks/stateIdentity.js';
 import { configFromFlags, UsageError } from './cliOptions.js';
 
 export const INSPECT_HELP = `Usage: tradestream inspect [--db FILE] [--config FILE] [--json]
 
-Prints the state in a TradeStream SQLite file: portfolio and breaker, open positions, sizes,
+Prints the state in a TradeStream SQLite file: the symbols its engine owns, portfolio and breaker, open positions, sizes,
 active ensembles and row counts (a table, or one JSON object with --json).
 
   --db FILE       the state file (default: store.db of the configuration, as for run: TRADESTREAM_DB,
@@ -60,7 +61,11 @@ export async function inspectCommand(args: string[]): Promise<number> {
     }
     const sql = prepareStatements(file);
     const consumers = sql.consumers();
+    // The symbols its engine owns (shard by symbol); a file from before identities, or of an engine
+    // of every symbol, owns them all.
+    const owned = recordedIdentity(file)?.['evaluation.symbols'];
     const state = {
+      symbols: typeof owned === 'string' && owned !== '' ? owned.split(',') : 'every symbol',
       portfolio: sql.portfolio(),
       positions: sql.openPositions(),
       sizes: sql.sizes(),
@@ -74,6 +79,7 @@ export async function inspectCommand(args: string[]): Promise<number> {
       console.log(JSON.stringify(state));
       return 0;
     }
+    console.log(`symbols: ${Array.isArray(state.symbols) ? state.symbols.join(', ') : state.symbols}`);
     const p = state.portfolio;
     console.log(
       p === null

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
+import { tap } from 'rxjs';
+import { asOwned, ownedSymbols } from '../domain/symbolShard.js';
 import { startEngine } from '../main.js';
 import { ReplayReport } from '../sinks/replayReport.js';
 import { JetStreamSource, JetStreamSourceError } from '../sources/jetstreamSource.js';
@@ -62,12 +64,19 @@ export async function replayCommand(args: string[]): Promise<number> {
     await (await source.manager()).streams.info(config.nats.stream).catch((error: unknown) => {
       throw new JetStreamSourceError(`cannot replay ${config.nats.stream}: ${(error as Error).message}`, { cause: error });
     });
-    const events = source.replayEvents({
-      ...(fromSeq !== undefined ? { fromSeq } : {}),
-      ...(since !== undefined ? { since } : {}),
-      ...(until !== undefined ? { until } : {}),
-      maxTimeJump: config.evaluation.maxTimeJump,
-    });
+    const owned = ownedSymbols(config.evaluation.symbols);
+    const events = source
+      .replayEvents({
+        ...(fromSeq !== undefined ? { fromSeq } : {}),
+        ...(since !== undefined ? { since } : {}),
+        ...(until !== undefined ? { until } : {}),
+        maxTimeJump: config.evaluation.maxTimeJump,
+      })
+      .pipe(
+        tap((input) => {
+          if (asOwned(input, owned).kind === 'unowned') report.passOver();
+        }),
+      );
     const engine = await startEngine(config, () => events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay' });
     await engine.done;
     const figures = { ...report.figures(), fingerprint: engine.fingerprint(), db: config.store.db };
@@ -82,7 +91,10 @@ export async function replayCommand(args: string[]): Promise<number> {
 function printReport(f: ReturnType<ReplayReport['figures']> & { fingerprint: string; db: string }): void {
   const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString());
   const lines = [
-    ['inputs', `${f.inputs} (seq ${f.firstSeq ?? '-'}..${f.lastSeq ?? '-'}, ${iso(f.from)} .. ${iso(f.until)})`],
+    [
+      'inputs',
+      `${f.inputs} (seq ${f.firstSeq ?? '-'}..${f.lastSeq ?? '-'}, ${iso(f.from)} .. ${iso(f.until)})${f.unowned > 0 ? `; ${f.unowned} of other engines' symbols passed over` : ''}`,
+    ],
     [
       'decisions',
       `${f.decisions}  ${Object.entries(f.decisionsByKind)

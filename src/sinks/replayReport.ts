@@ -2,7 +2,10 @@ import type { Millis, OutputBatch } from '../domain/types.js';
 
 /** What `tradestream replay` prints at the end. Money in quote currency, ratios as fractions. */
 export interface ReplayFigures {
+  /** Inputs applied (or refused), from firstSeq to lastSeq. */
   readonly inputs: number;
+  /** Messages of symbols another engine owns (`evaluation.symbols`), passed over; 0 for an engine of every symbol. */
+  readonly unowned: number;
   readonly firstSeq: number | null;
   readonly lastSeq: number | null;
   readonly decisions: number;
@@ -28,6 +31,7 @@ export interface ReplayFigures {
  */
 export class ReplayReport {
   private inputs = 0;
+  private unowned = 0;
   private firstSeq: number | null = null;
   private lastSeq: number | null = null;
   private decisions = 0;
@@ -57,6 +61,11 @@ export class ReplayReport {
     this.highWaterMark = capital;
     this.bucketEquity = capital;
     this.samples.push(capital);
+  }
+
+  /** Counts one input of a symbol another engine owns (its batch, empty, is observed too). */
+  passOver(): void {
+    this.unowned++;
   }
 
   /** Takes one batch. */
@@ -93,7 +102,8 @@ export class ReplayReport {
     const returns: number[] = [];
     for (let i = 1; i < equities.length; i++) returns.push((equities[i] as number) / (equities[i - 1] as number) - 1);
     return {
-      inputs: this.inputs,
+      inputs: this.inputs - this.unowned,
+      unowned: this.unowned,
       firstSeq: this.firstSeq,
       lastSeq: this.lastSeq,
       decisions: this.decisions,

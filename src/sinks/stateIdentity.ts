@@ -121,7 +121,7 @@ export function checkStateIdentity(db: Database.Database, identity: StateIdentit
 }
 
 /** The identity recorded in an open state file, or null (none yet). `meta` must exist. */
-function recordedIdentity(db: Database.Database): StateIdentity | null {
+export function recordedIdentity(db: Database.Database): StateIdentity | null {
   const value = db.prepare("SELECT value FROM meta WHERE key = 'identity'").pluck().get() as string | undefined;
   return value === undefined ? null : (JSON.parse(value) as StateIdentity);
 }

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { inspectCommand } from '../../src/cli/inspectCommand.js';
+import { defaultConfig } from '../../src/cli/loadConfig.js';
+import { stateIdentity } from '../../src/sinks/stateIdentity.js';
 import { StateStore } from '../../src/sinks/stateStore.js';
 import { ensemble as ensembleOf, portfolio as portfolioOf, position as positionOf, size as sizeOf, T0 } from '../helpers/outputs.js';
 
@@ -65,6 +67,18 @@ describe('tradestream inspect', () => {
     expect(state.sizes).toEqual([{ ...size }]);
     expect(state.ensembles[0]).toMatchObject({ id: 'BTC/USD:abc', total: 0.74, active: true });
     expect(state.portfolio).toMatchObject({ equity: 100_470, state: 'NORMAL' });
+  });
+
+  it('names the symbols its engine owns (shard by symbol), or every symbol', async () => {
+    const file = join(dir, 'shard.db');
+    const config = defaultConfig();
+    const identity = stateIdentity({ ...config, evaluation: { ...config.evaluation, symbols: 'SOL/USD, BTC/USD' } }, 'engine');
+    StateStore.open(file, { flushInterval: 60_000, identity }).close();
+    expect(JSON.parse((await capture(['--db', file, '--json'])).out).symbols).toEqual(['BTC/USD', 'SOL/USD']);
+    expect((await capture(['--db', file])).out).toContain('symbols: BTC/USD, SOL/USD');
+    const whole = join(dir, 'whole.db');
+    StateStore.open(whole, { flushInterval: 60_000, identity: stateIdentity(config, 'engine') }).close();
+    expect(JSON.parse((await capture(['--db', whole, '--json'])).out).symbols).toBe('every symbol');
   });
 
   it('prints the same state as tables for a person', async () => {

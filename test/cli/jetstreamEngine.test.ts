@@ -126,7 +126,11 @@ describe('the engine on JetStream', () => {
 
       const replay = runCli(['replay', '--from-seq', '1', '--db', join(dir, `${basename(db)}.replay`), '--nats-url', nats.url, '--json', '--symbols', symbols]);
       expect(replay.status, replay.stderr).toBe(0);
-      expect(JSON.parse(replay.stdout).fingerprint).toBe(want.fingerprint);
+      const report = JSON.parse(replay.stdout);
+      expect(report.fingerprint).toBe(want.fingerprint);
+      // Its inputs are its own symbols'; the other engine's are passed over and counted apart.
+      expect(report.unowned).toBeGreaterThan(1_000);
+      expect(report.inputs + report.unowned).toBe(expected.lastSeq);
     }
     // Every discovery is decided once, by the shard that owns its symbol.
     expect(strategies.reduce((a, b) => a + b, 0)).toBe(expected.strategyDecisions);

@@ -254,16 +254,24 @@ export function renderReport(results: F): string {
     const row = (key: 'whole' | 'split', label: string): string[] => {
       const part = get(shards, key) as F | undefined;
       const rates = ((part?.evaluationsPerSecond as (number | null)[] | undefined) ?? []).map((r) => (r === null ? '–' : r.toLocaleString('en-US')));
-      const ms = ((part?.shardMs as (number | null)[][] | undefined) ?? []).map((t) => t.map((m) => (m === null ? '–' : m.toFixed(0))).join(' + '));
+      const cpu = (part?.shardCpuMs as (number | null)[][] | undefined) ?? [];
+      const ms = ((part?.shardMs as (number | null)[][] | undefined) ?? []).map((t, i) =>
+        t.map((m, j) => `${m === null ? '–' : m.toFixed(0)} (${cpu[i]?.[j]?.toFixed(0) ?? '–'})`).join(' + '),
+      );
       return [label, rates.join(' / ') || '–', ms.join(' / ') || '–', num(part, 'strategyCandleEvaluations')];
     };
     lines.push(
       table(
-        ['engines', 'evaluations/s of all engines together, per trial', "each engine's ms over the timed rounds, per trial", 'strategy-candle evaluations'],
+        [
+          'engines',
+          'evaluations/s of all engines together, per trial',
+          "each engine's ms over the timed rounds (its process's CPU ms), per trial",
+          'strategy-candle evaluations',
+        ],
         [row('whole', '1, every symbol'), row('split', `${num(shards, 'split.shards')}, the symbols dealt between them`)],
       ),
       '',
-      `Speedup (median of the split over median of the whole): **${num(shards, 'speedup', 2)}×**. Each engine is a process of its own with the suite's workload (every input; another engine's pass over as unowned), warmed like section 2, then all start their timed rounds together; the rate is every engine's evaluations over the slowest one's time. Trials alternate, the whole engine first. On 2 cores the split has at most 2× to gain, less what the other work on the machine takes.`,
+      `Speedup (median of the split over median of the whole): **${num(shards, 'speedup', 2)}×**. Each engine is a process of its own with the suite's workload (every input; another engine's pass over as unowned), warmed like section 2, then all start their timed rounds together; the rate is every engine's evaluations over the slowest one's time. Trials alternate, the whole engine first. On 2 cores the split has at most 2× to gain, less what the other work on the machine takes, and less what each engine already runs beside its main thread: V8 compiles functions that grow hot late (the per-candle ensemble search and sizing) on threads of its own during these rounds, so one engine's CPU is above its wall time (README, Performance).`,
       '',
     );
   }

@@ -28,6 +28,8 @@ export interface ShardFigures {
   readonly evaluationsPerSecond: readonly (number | null)[];
   /** Each shard's own time over its timed rounds (ms), per trial. */
   readonly shardMs: readonly (readonly (number | null)[])[];
+  /** Each shard's CPU time over the same rounds (ms, every thread of its process: V8 compiles on threads of its own), per trial. */
+  readonly shardCpuMs: readonly (readonly (number | null)[])[];
   readonly strategyCandleEvaluations: number;
 }
 
@@ -56,6 +58,8 @@ const CHILD_SCRIPT = fileURLToPath(import.meta.url).replace(/\/bench\/shardRun\.
 interface ChildResult {
   readonly evaluations: number;
   readonly ms: number;
+  /** CPU time of the engine's process over the same rounds (all its threads). */
+  readonly cpuMs: number;
 }
 
 /** One engine owning `symbols` ('' = all), in this process: warms, says ready, waits for a line on stdin, times its rounds. */
@@ -77,6 +81,7 @@ async function runShard(plan: WorkloadPlan, symbols: string): Promise<ChildResul
   process.stdout.write('ready\n');
   await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
   let evaluations = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = timedFrom; i < spans.candles.length; i++) {
     const candle = spans.candles[i] as InputEvent & { symbol: string };
@@ -84,8 +89,9 @@ async function runShard(plan: WorkloadPlan, symbols: string): Promise<ChildResul
     input.next(candle);
   }
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   input.complete();
-  return { evaluations, ms };
+  return { evaluations, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Runs the given engines as child processes at once and times their rounds together (the barrier). */
@@ -118,6 +124,7 @@ function figures(shards: number, trials: readonly ChildResult[][]): ShardFigures
     shards,
     evaluationsPerSecond: trials.map((t) => round(aggregateRate(t), 0)),
     shardMs: trials.map((t) => t.map((r) => round(r.ms, 1))),
+    shardCpuMs: trials.map((t) => t.map((r) => round(r.cpuMs, 1))),
     strategyCandleEvaluations: trials[0]?.reduce((a, r) => a + r.evaluations, 0) ?? 0,
   };
 }

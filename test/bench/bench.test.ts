@@ -110,9 +110,12 @@ describe('benchmark suite', () => {
     expect(shards.split.strategyCandleEvaluations).toBe(shards.whole.strategyCandleEvaluations);
     expect(shards.whole.shardMs[0]).toHaveLength(1);
     expect(shards.split.shardMs[0]).toHaveLength(2);
+    expect(shards.split.shardCpuMs[0]).toHaveLength(2);
     expect(shards.speedup).toBeGreaterThan(0);
     const report = renderReport({ sizes: [], shards });
-    expect(report).toMatch(/## 2d\. Shard by symbol[\s\S]*\| 2, the symbols dealt between them \| [0-9,]+ \| [0-9]+ \+ [0-9]+ \| [0-9,]+ \|/);
+    expect(report).toMatch(
+      /## 2d\. Shard by symbol[\s\S]*\| 2, the symbols dealt between them \| [0-9,]+ \| [0-9]+ \([0-9]+\) \+ [0-9]+ \([0-9]+\) \| [0-9,]+ \|/,
+    );
     expect(report).not.toContain('NaN');
   }, 60_000);
 

@@ -177,9 +177,9 @@ export async function startEngine(config: EngineConfig, source: InputSource, log
     if (restoring) endRestore();
   })
     .pipe(
-      map((source) => {
+      map((received) => {
         // Counted as what the pipeline makes of it: a demo event of another engine's symbol is unowned.
-        const input = asOwned(source, owned);
+        const input = asOwned(received, owned);
         // Inputs replayed to rebuild the state are not counted, as their outputs are not.
         if (input.seq > restoredThrough) metrics.observeInput(input);
         enteredUnowned = input.kind === 'unowned';

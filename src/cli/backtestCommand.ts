@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type BacktestTrade, inferInterval, runBacktest } from '../domain/backtest.js';
 import type { Candle, Millis } from '../domain/types.js';
-import { epochMillisOfText, splitCsvLine } from '../sources/csv.js';
+import { epochMillisOfText, epochUnitOf, splitCsvLine } from '../sources/csv.js';
 import { validatePrice } from '../sources/decode.js';
 import { parseTimestamp } from '../sources/schemas.js';
 
@@ -124,6 +124,16 @@ function candlesOf(path: string, rows: readonly Row[]): Candle[] {
   if (interval < 1000) {
     throw new BadInput(
       `${path}: candles ${interval} ms apart (from ${JSON.stringify(rows[0]?.fields.ts)} and the next ones); times must be ISO 8601 or epoch ms (in JSON lines, seconds since 1970 are read as ms)`,
+    );
+  }
+  // Hourly candles in epoch seconds are 3,600 "ms" apart and passed the check above: a Sharpe of 66
+  // came out as 2,101. A JSON time sized as seconds or µs (epochUnitOf, as a CSV's is read) is
+  // refused; only a CSV's ts was converted to ms, so a JSON number is as written.
+  const misread = rows.find((r) => typeof r.fields.ts === 'number' && epochUnitOf(r.fields.ts) !== 'ms');
+  if (misread !== undefined) {
+    const unit = epochUnitOf(misread.fields.ts as number) === 's' ? 'seconds' : 'µs or ns';
+    throw new BadInput(
+      `${path}:${misread.line}: field "ts" ${misread.fields.ts} is sized as epoch ${unit}, not ms; JSON lines take epoch ms or ISO 8601 (a CSV's ts may be in any unit)`,
     );
   }
   return rows.map((row) => {

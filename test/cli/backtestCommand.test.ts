@@ -109,6 +109,31 @@ describe('tradestream backtest', () => {
     );
   });
 
+  it('exits 2 on JSON lines of hourly candles in epoch seconds or minute candles in µs instead of annualizing them as 3.6 s or 16.7 h candles', async () => {
+    const lines = (ts: (i: number) => number) => closes.map((c, i) => JSON.stringify({ ts: ts(i), open: c, high: c, low: c, close: c, volume: 1 })).join('\n');
+    const seconds = await run([
+      ...params,
+      '--candles',
+      file(
+        'hourly-seconds.jsonl',
+        lines((i) => start / 1000 + i * 3_600),
+      ),
+    ]);
+    expect(seconds.code).toBe(2);
+    expect(seconds.out).toEqual([]);
+    expect(seconds.err).toContain(`hourly-seconds.jsonl:1: field "ts" ${start / 1000} is sized as epoch seconds, not ms`);
+    const micros = await run([
+      ...params,
+      '--candles',
+      file(
+        'minute-micros.jsonl',
+        lines((i) => (start + i * 60_000) * 1000),
+      ),
+    ]);
+    expect(micros.code).toBe(2);
+    expect(micros.err).toContain(`minute-micros.jsonl:1: field "ts" ${start * 1000} is sized as epoch µs or ns, not ms`);
+  });
+
   it('exits 2 naming the line of a quote left open', async () => {
     const r = await run([...params, '--candles', file('quote.csv', csv.replace('\n2026-01-01T02', '\n"2026-01-01T02'))]);
     expect(r.code).toBe(2);

@@ -281,6 +281,11 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
       }
       obj = parsed.value;
       data = trimmed;
+      const misread = misreadEpoch(obj);
+      if (misread !== null) {
+        bad(line, misread);
+        continue;
+      }
     } else {
       const cells = splitCsvLine(trimmed);
       const row = Array.isArray(cells) ? parseRow(cells) : cells;
@@ -300,6 +305,20 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
     const msgId = event.kind === 'candle' ? `candle:${event.symbol}:${event.interval}:${event.ts}` : repeats.msgId(event.symbol, event.ts, stableId(body));
     yield { subject: `${prefix}.prices.${symbolToSubjectToken(event.symbol)}`, data: body, msgId };
   }
+}
+
+/**
+ * Why a JSON line's numeric `ts` is not epoch ms, or null. A JSON line is published as written and
+ * the engine reads its ts as ms: one in epoch seconds went into the stream, for good, as a price of
+ * January 1970. Sized as seconds or µs/ns (epochUnitOf, the rule a CSV's ts is read by), it is a
+ * bad line.
+ */
+function misreadEpoch(value: unknown): string | null {
+  const ts = typeof value === 'object' && value !== null ? (value as { ts?: unknown }).ts : undefined;
+  if (typeof ts !== 'number') return null;
+  const unit = epochUnitOf(ts);
+  if (unit === 'ms') return null;
+  return `field "ts" ${ts} is sized as epoch ${unit === 's' ? 'seconds' : 'µs or ns'}, not ms: JSON lines carry epoch ms or ISO 8601 (a CSV's ts may be in any unit)`;
 }
 
 /**

@@ -96,6 +96,27 @@ describe('readPrices', () => {
     expect(ids[2]).toBe(`${ids[0]}:1`);
   });
 
+  it('skips a JSON line whose numeric ts is sized as epoch seconds or µs instead of publishing it as a price of 1970 or of the year 55,800', async () => {
+    const file = join(dir, 'json-units.jsonl');
+    await writeFile(
+      file,
+      [
+        '{"symbol":"BTC/USD","ts":1795168920,"price":100,"size":0.1}',
+        '{"symbol":"BTC/USD","ts":1795168860,"open":1,"high":1,"low":1,"close":1,"volume":1,"interval":60000}',
+        '{"symbol":"BTC/USD","ts":1795168920000000,"price":100,"size":0.1}',
+        '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1}',
+      ].join('\n'),
+    );
+    const bad: BadLine[] = [];
+    const messages = await collect(readPrices(file, { onBadLine: (b) => bad.push(b) }));
+    expect(messages.map((m) => m.msgId)).toEqual([expect.stringMatching(/^tick:BTC\/USD:1795168920000:/)]);
+    expect(bad.map((b) => [b.line, b.reason])).toEqual([
+      [1, expect.stringContaining('field "ts" 1795168920 is sized as epoch seconds, not ms')],
+      [2, expect.stringContaining('field "ts" 1795168860 is sized as epoch seconds, not ms')],
+      [3, expect.stringContaining('field "ts" 1795168920000000 is sized as epoch µs or ns, not ms')],
+    ]);
+  });
+
   it('reads a CSV with a symbol header into candle JSON', async () => {
     const bad: BadLine[] = [];
     const messages = await collect(readPrices(join(fixtures, 'candles.csv'), { onBadLine: (b) => bad.push(b) }));

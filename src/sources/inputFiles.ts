@@ -153,6 +153,11 @@ export async function* readStrategies(path: string, opts: InputFileOptions = {})
       bad(line, event.reason);
       continue;
     }
+    const misread = misreadEpoch(parsed.value, STRATEGY_TIMES);
+    if (misread !== null) {
+      bad(line, misread);
+      continue;
+    }
     // The canonical parameters, not the line's: an ignored extra parameter changed the id, and one
     // nested 15,000 deep overflowed the stack and stopped the command (found by a bug hunt).
     const identity = parseStrategy(event.type, event.parameters);
@@ -281,7 +286,7 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
       }
       obj = parsed.value;
       data = trimmed;
-      const misread = misreadEpoch(obj);
+      const misread = misreadEpoch(obj, PRICE_TIMES);
       if (misread !== null) {
         bad(line, misread);
         continue;
@@ -308,18 +313,26 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
 }
 
 /**
- * Why a JSON line's numeric `ts` is not epoch ms, or null. A JSON line is published as written and
- * the engine reads its ts as ms: one in epoch seconds went into the stream, for good, as a price of
- * January 1970. Sized as seconds or µs/ns (epochUnitOf, the rule a CSV's ts is read by), it is a
- * bad line.
+ * Why a JSON line's numeric time at one of `paths` (`ts`, `window.start`) is not epoch ms, or
+ * null. A JSON line is published as written and the engine reads its times as ms: one in epoch
+ * seconds went into the stream, for good, as a time of January 1970. Sized as seconds or µs/ns
+ * (epochUnitOf, the rule a CSV's ts is read by), it is a bad line.
  */
-function misreadEpoch(value: unknown): string | null {
-  const ts = typeof value === 'object' && value !== null ? (value as { ts?: unknown }).ts : undefined;
-  if (typeof ts !== 'number') return null;
-  const unit = epochUnitOf(ts);
-  if (unit === 'ms') return null;
-  return `field "ts" ${ts} is sized as epoch ${unit === 's' ? 'seconds' : 'µs or ns'}, not ms: JSON lines carry epoch ms or ISO 8601 (a CSV's ts may be in any unit)`;
+function misreadEpoch(value: unknown, paths: readonly string[]): string | null {
+  for (const path of paths) {
+    let time: unknown = value;
+    for (const key of path.split('.')) time = typeof time === 'object' && time !== null ? (time as Record<string, unknown>)[key] : undefined;
+    if (typeof time !== 'number') continue;
+    const unit = epochUnitOf(time);
+    if (unit !== 'ms')
+      return `field "${path}" ${time} is sized as epoch ${unit === 's' ? 'seconds' : 'µs or ns'}, not ms: JSON lines carry epoch ms or ISO 8601 (a CSV's ts may be in any unit)`;
+  }
+  return null;
 }
+
+/** The times of a strategy line and of a price line. */
+const STRATEGY_TIMES = ['discoveredAt', 'window.start', 'window.end'];
+const PRICE_TIMES = ['ts'];
 
 /**
  * Numbers identical ticks of one symbol and time. A tick has no trade id, so its msgId is its

@@ -61,6 +61,25 @@ describe('readStrategies', () => {
     expect(messages[0]?.subject).toBe('desk.strategies.BTC-USD');
     await expect(collect(readStrategies(join(dir, 'missing.jsonl')))).rejects.toBeInstanceOf(InputFileError);
   });
+  it('skips a line whose discoveredAt or window time is sized as epoch seconds instead of publishing a discovery of 1970', async () => {
+    const file = join(dir, 'strategy-units.jsonl');
+    const line = (times: Record<string, unknown>) => JSON.stringify({ symbol: 'BTC/USD', type: 'EMA_MACD', parameters: {}, score: 0.9, ...times });
+    await writeFile(
+      file,
+      [
+        line({ discoveredAt: 1795168920 }),
+        line({ discoveredAt: 1795168920000, window: { start: 1790000000, end: 1795000000 } }),
+        line({ discoveredAt: 1795168920000, window: { start: 1790000000000, end: 1795000000000 } }),
+      ].join('\n'),
+    );
+    const bad: BadLine[] = [];
+    const messages = await collect(readStrategies(file, { onBadLine: (b) => bad.push(b) }));
+    expect(messages.map((m) => m.msgId)).toEqual([expect.stringMatching(/^strategy:BTC\/USD:EMA_MACD:[0-9a-f]{16}:1795168920000$/)]);
+    expect(bad.map((b) => [b.line, b.reason])).toEqual([
+      [1, expect.stringContaining('field "discoveredAt" 1795168920 is sized as epoch seconds, not ms')],
+      [2, expect.stringContaining('field "window.start" 1790000000 is sized as epoch seconds, not ms')],
+    ]);
+  });
 });
 
 describe('readPrices', () => {

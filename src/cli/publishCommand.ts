@@ -25,7 +25,8 @@ is dropped by the stream and a timed-out publish is retried safely.
   --symbol SYM        symbol of a kline CSV (e.g. BTC/USD)
   --interval I        candle interval of CSV rows (1m, 5m, 1h or ms): must be the engine's
                       evaluation.interval, the default (1m unless configured); a kline CSV without
-                      it takes each row's interval from its close time
+                      it takes each row's interval from its close time, and with it a row whose
+                      close time says another length is a bad line
   --nats-url URL      NATS server (default nats://127.0.0.1:4222); --stream NAME, --config FILE, --set K=V
 
 A bad line is reported with its line number and skipped; the exit code is 1 if any publish failed,

@@ -225,10 +225,20 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
     const closeRaw = fields[6] === undefined ? Number.NaN : Number(fields[6]);
     const unit = epochUnitOf(openRaw);
     const ts = Number.isFinite(openRaw) ? epochMillisOfText(fields[0] as string, unit) : Number.NaN;
+    // The candle's length by its close time: open + interval − 1 unit (Binance), or open + interval.
+    const byClose = Number.isFinite(closeRaw) ? epochMillisOfText(fields[6] as string, unit, 1) - ts : null;
     let interval: unknown = opts.interval === undefined ? undefined : intervalValue(opts.interval);
     if (interval === undefined) {
-      if (!Number.isFinite(closeRaw)) return { error: 'kline row has no close time to derive the interval from; pass an interval' };
-      interval = epochMillisOfText(fields[6] as string, unit, 1) - ts;
+      if (byClose === null) return { error: 'kline row has no close time to derive the interval from; pass an interval' };
+      interval = byClose;
+    } else if (byClose !== null && Number.isFinite(byClose)) {
+      // --interval names the engine's interval; a row whose close time says another length is a
+      // candle of another interval (5m klines with --interval 1m were published as 1m candles).
+      const given = parseInterval(interval);
+      const exact = epochMillisOfText(fields[6] as string, unit) - ts;
+      if (given !== null && byClose !== given && exact !== given) {
+        return { error: `kline row's close time makes it a ${byClose} ms candle, not the --interval ${describeValue(opts.interval)} (${given} ms)` };
+      }
     }
     const [, open, high, low, close, volume] = fields.map((f) => Number(f));
     return { obj: { symbol, ts: Number.isFinite(openRaw) ? ts : fields[0], open, high, low, close, volume, interval } };

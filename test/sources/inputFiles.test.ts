@@ -163,6 +163,19 @@ describe('readPrices', () => {
     expect(bad.map((b) => b.line)).toEqual([3]);
   });
 
+  it('skips a kline row whose close time makes it a candle of another length than the interval given, instead of relabelling it', async () => {
+    const path = join(dir, 'klines-5m.csv');
+    // A 5m row (close time open + 5m − 1 ms), then 1m rows closing at open + 1m − 1 ms and at open + 1m.
+    await writeFile(
+      path,
+      '1795168800000,1,2,0.5,1.5,10,1795169099999\n1795169100000,1,2,0.5,1.5,10,1795169159999\n1795169160000,1,2,0.5,1.5,10,1795169220000\n',
+    );
+    const bad: BadLine[] = [];
+    const messages = await collect(readPrices(path, { symbol: 'BTC/USD', interval: '1m', onBadLine: (b) => bad.push(b) }));
+    expect(messages.map((m) => m.msgId)).toEqual(['candle:BTC/USD:60000:1795169100000', 'candle:BTC/USD:60000:1795169160000']);
+    expect(bad.map((b) => [b.line, b.reason])).toEqual([[1, `kline row's close time makes it a 300000 ms candle, not the --interval "1m" (60000 ms)`]]);
+  });
+
   it('reads a kline CSV in milliseconds with a header line, and refuses one without a symbol', async () => {
     const path = join(dir, 'klines-ms.csv');
     await writeFile(path, 'open_time,open,high,low,close,volume,close_time\n1795168800000,1,2,0.5,1.5,10,1795172399999\n');

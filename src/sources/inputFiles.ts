@@ -111,9 +111,18 @@ async function* numberedLines(path: string): AsyncGenerator<{ line: number; text
     throw new InputFileError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   let line = 0;
-  for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-    line += 1;
-    yield { line, text: line === 1 ? text.replace(/^\uFEFF/, '') : text };
+  // A directory opens but fails its first read (EISDIR): that is a file that cannot be read too,
+  // not a runtime failure (it exited 1 with the bare error, a missing file 2 naming the path).
+  try {
+    for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+      line += 1;
+      yield { line, text: line === 1 ? text.replace(/^\uFEFF/, '') : text };
+    }
+  } catch (error) {
+    if (error instanceof InputFileError) throw error;
+    throw new InputFileError(`cannot read ${path}${line > 0 ? ` after line ${line}` : ''}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -80,6 +80,14 @@ describe('readStrategies', () => {
       [2, expect.stringContaining('field "window.start" 1790000000 is sized as epoch seconds, not ms')],
     ]);
   });
+
+  it('fails on a directory given as the file with InputFileError naming it, as on a missing file', async () => {
+    // A directory opens and fails at its first read (EISDIR).
+    await expect(collect(readStrategies(fixtures))).rejects.toThrow(
+      new InputFileError(`cannot read ${fixtures}: EISDIR: illegal operation on a directory, read`),
+    );
+    await expect(collect(readPrices(fixtures))).rejects.toBeInstanceOf(InputFileError);
+  });
 });
 
 describe('readPrices', () => {

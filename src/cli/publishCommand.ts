@@ -10,7 +10,7 @@ import {
   readStrategies,
 } from '../sources/inputFiles.js';
 import { connectNats } from '../sources/jetstreamConnection.js';
-import { ensureStream } from '../sources/jetstreamStream.js';
+import { streamToPublishTo } from '../sources/jetstreamStream.js';
 import { configFromFlags, parseCommand, UsageError } from './cliOptions.js';
 import { jetStreamOptions, natsConnectOptions } from './natsOptions.js';
 
@@ -35,8 +35,9 @@ or if nothing was published because every line was bad.`;
 /**
  * Publishes messages to the input stream with progress on stderr; returns the exit code: 1 when a
  * publish failed, or when `badLines()` (lines skipped while reading) is above 0 and nothing was sent.
- * `prepare` readies the stream first: by default it is created, or its settings updated, to the
- * configuration's.
+ * `prepare` readies the stream first: by default it is created with the configuration's settings
+ * when missing, and an existing one must capture the strategies and prices subjects (its settings
+ * are the engine's and are left as they are).
  */
 export async function publishToStream(
   values: Record<string, string | boolean | string[] | undefined>,
@@ -44,7 +45,10 @@ export async function publishToStream(
   label: string,
   {
     badLines = () => 0,
-    prepare = (jsm, config) => ensureStream(jsm, jetStreamOptions(config)),
+    prepare = (jsm, config) => {
+      const prefix = config.nats.subjectPrefix;
+      return streamToPublishTo(jsm, jetStreamOptions(config), [`${prefix}.strategies.>`, `${prefix}.prices.>`], true);
+    },
   }: { badLines?: () => number; prepare?: (jsm: JetStreamManager, config: EngineConfig) => Promise<unknown> } = {},
 ): Promise<number> {
   const config = configFromFlags(values);

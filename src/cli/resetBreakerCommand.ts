@@ -3,8 +3,9 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { EngineConfig } from '../../config/engine.js';
 import { stableId } from '../domain/stableId.js';
 import { validateControl } from '../sources/decode.js';
-import { StreamSetupError } from '../sources/jetstreamStream.js';
+import { streamToPublishTo } from '../sources/jetstreamStream.js';
 import { configFromFlags, UsageError } from './cliOptions.js';
+import { jetStreamOptions } from './natsOptions.js';
 import { publishToStream } from './publishCommand.js';
 
 export const RESET_BREAKER_HELP = `Usage: tradestream reset-breaker --operator NAME --reason TEXT [options]
@@ -62,16 +63,9 @@ export async function resetBreakerCommand(args: string[]): Promise<number> {
 
 /**
  * The stream must exist and capture the control subjects; nothing of it is changed. With the
- * publish commands' default (create or update to this configuration) an operator's reset without
- * the engine's settings rewrote the stream's limits: a short nats.maxAge purged its history.
+ * publish commands' old default (create or update to this configuration) an operator's reset
+ * without the engine's settings rewrote the stream's limits: a short nats.maxAge purged its history.
  */
-async function capturesControl(jsm: JetStreamManager, config: EngineConfig): Promise<void> {
-  const { stream, subjectPrefix } = config.nats;
-  const info = await jsm.streams.info(stream).catch((error: unknown) => {
-    throw new StreamSetupError(`cannot read stream ${stream}: ${(error as Error).message}`, { cause: error });
-  });
-  const wanted = `${subjectPrefix}.control.>`;
-  if (!(info.config.subjects ?? []).includes(wanted)) {
-    throw new StreamSetupError(`stream ${stream} does not capture ${wanted}: start the engine on it once (it adds the subject), then reset`);
-  }
+function capturesControl(jsm: JetStreamManager, config: EngineConfig): Promise<unknown> {
+  return streamToPublishTo(jsm, jetStreamOptions(config), [`${config.nats.subjectPrefix}.control.>`], false);
 }

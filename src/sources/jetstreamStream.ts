@@ -96,6 +96,27 @@ export async function ensureStream(jsm: JetStreamManager, opts: InputStreamOptio
   }
 }
 
+/**
+ * The input stream as the commands that publish into it need it (publish, demo-feed,
+ * reset-breaker): with `create`, made with `opts` when missing; an existing one is left as it is,
+ * since the engine's configuration rules its settings (a publish run without it rewrote the
+ * stream's limits, and a short nats.maxAge purged the history: found by bug hunts), and refused
+ * (StreamSetupError) when it does not capture every subject in `needs`.
+ */
+export async function streamToPublishTo(jsm: JetStreamManager, opts: InputStreamOptions, needs: readonly string[], create: boolean): Promise<StreamInfo> {
+  const name = opts.stream ?? 'TRADESTREAM';
+  const existing = await jsm.streams.info(name).catch((error: unknown) => {
+    if (create && isStreamNotFound(error)) return null;
+    throw new StreamSetupError(`cannot read stream ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
+  if (existing === null) return ensureStream(jsm, opts);
+  const missing = needs.filter((subject) => !(existing.config.subjects ?? []).includes(subject));
+  if (missing.length > 0) {
+    throw new StreamSetupError(`stream ${name} does not capture ${missing.join(', ')}: start the engine on it once (it adds the subjects), then try again`);
+  }
+  return existing;
+}
+
 function isStreamNotFound(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { name?: string; code?: number; message?: string; api_error?: { err_code?: number } };

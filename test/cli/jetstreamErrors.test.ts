@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
 import { publishDemoFeed, runCli, spawnEngine } from './engineProcess.js';
@@ -30,10 +32,55 @@ describe('the CLI on JetStream errors', () => {
   });
 
   it('reports a stream the server refuses in one line with the reason, exit 1', () => {
-    const r = runCli(['demo-feed', '--to-nats', '--nats-url', nats.url, '--candles', '1', '--set', 'nats.retention=interest']);
+    // The engine owns the stream's settings: its start refuses a retention the stream cannot change to.
+    const r = runCli([
+      'run',
+      '--source',
+      'jetstream',
+      '--nats-url',
+      nats.url,
+      '--db',
+      join(dir, 'retention.db'),
+      '--port',
+      '0',
+      '--set',
+      'nats.retention=interest',
+    ]);
     expect(r.status, r.stderr).toBe(1);
     expectOneLine(r.stderr, 'tradestream: stream TRADESTREAM has retention limits');
   });
+
+  // Found by a bug hunt: publish and demo-feed created the stream or updated its limits to their own
+  // configuration, so a publish without the engine's settings rewrote them (a short nats.maxAge
+  // given with it purged the history), as reset-breaker once did.
+  it("publish and demo-feed leave an existing stream's settings as they are, and refuse one that does not capture their subjects", async () => {
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const limits = async () => {
+        const { max_age, max_bytes, duplicate_window, num_replicas, subjects } = (await jsm.streams.info('TRADESTREAM')).config;
+        return { max_age, max_bytes, duplicate_window, num_replicas, subjects };
+      };
+      const before = await limits();
+      const csv = join(dir, 'one.csv');
+      writeFileSync(csv, 'symbol,ts,open,high,low,close,volume\nBTC/USD,1793491200000,1,2,0.5,1.5,10\n');
+      const published = runCli(['publish', 'prices', csv, '--nats-url', nats.url, '--set', 'nats.maxAge=2000', '--set', 'nats.duplicateWindow=1000']);
+      expect(published.status, published.stderr).toBe(0);
+      const fed = runCli(['demo-feed', '--to-nats', '--nats-url', nats.url, '--candles', '1', '--set', 'nats.maxAge=2000']);
+      expect(fed.status, fed.stderr).toBe(0);
+      expect(await limits()).toEqual(before);
+
+      await jsm.streams.add({ name: 'PRICES_ONLY', subjects: ['desk.prices.>'] });
+      const refused = runCli(['publish', 'prices', csv, '--nats-url', nats.url, '--stream', 'PRICES_ONLY', '--set', 'nats.subjectPrefix=desk']);
+      expect(refused.status).toBe(1);
+      expectOneLine(
+        refused.stderr,
+        'tradestream: stream PRICES_ONLY does not capture desk.strategies.>: start the engine on it once (it adds the subjects), then try again',
+      );
+    } finally {
+      await nc.close();
+    }
+  }, 60_000);
 
   // Found by a bug hunt: the engine printed a stack trace and never exited (its NATS connection and
   // state lock were only released after a clean end).

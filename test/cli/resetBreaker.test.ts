@@ -120,6 +120,6 @@ describe('tradestream reset-breaker', () => {
     }
     const r = runCli(['reset-breaker', '--operator', 'alice', '--reason', 'x', '--nats-url', nats.url, '--stream', 'OLD', '--set', 'nats.subjectPrefix=old']);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('tradestream: stream OLD does not capture old.control.>: start the engine on it once (it adds the subject), then reset');
+    expect(r.stderr.trim()).toBe('tradestream: stream OLD does not capture old.control.>: start the engine on it once (it adds the subjects), then try again');
   }, 60_000);
 });

@@ -134,6 +134,39 @@ describe('tradestream backtest', () => {
     expect(micros.err).toContain(`minute-micros.jsonl:1: field "ts" ${start * 1000} is sized as epoch µs or ns, not ms`);
   });
 
+  // Found by a bug hunt: the interval was the smallest gap, so one candle off its grid halved it and
+  // doubled every annualization without a word (a Sharpe of 66 read 94).
+  it('refuses a candle off the grid of most candles, and takes --interval for a file whose gaps say another', async () => {
+    const hour = 3_600_000;
+    const rowAt = (ts: number, c: number) => `${new Date(ts).toISOString()},${c},${c},${c},${c},1`;
+    const hourly = (times: number[]) =>
+      ['ts,open,high,low,close,volume', ...times.map((t, i) => rowAt(start + t, closes[i % closes.length] as number))].join('\n');
+    const offGrid = Array.from({ length: 12 }, (_, i) => i * hour);
+    offGrid[6] = 5.5 * hour;
+    const off = await run([...params, '--candles', file('offgrid.csv', hourly(offGrid))]);
+    expect(off.code).toBe(2);
+    expect(off.err).toContain("offgrid.csv:8: candle 1800000 ms after line 7's, while most candles are 3600000 ms apart");
+    const offGiven = await run([...params, '--interval', '1h', '--candles', file('offgrid2.csv', hourly(offGrid))]);
+    expect(offGiven.code).toBe(2);
+    expect(offGiven.err).toContain("offgrid2.csv:8: candle 1800000 ms after line 7's, not a whole number of --interval 3600000 ms");
+
+    // Missing candles are larger gaps: the interval stays the usual and smallest gap.
+    const missing = await run([...params, '--candles', file('missing.csv', hourly([0, 1, 2, 4, 5, 6, 8, 9, 10].map((h) => h * hour)))]);
+    expect(missing.code, missing.err).toBe(0);
+    expect(JSON.parse(missing.out.at(-1) as string)).toMatchObject({ interval: hour });
+    // Most gaps two hours and a few one: ambiguous without --interval, read as hourly with it.
+    const sparse = hourly([0, 2, 4, 6, 8, 9, 11, 13, 15].map((h) => h * hour));
+    const guessed = await run([...params, '--candles', file('sparse.csv', sparse)]);
+    expect(guessed.code).toBe(2);
+    expect(guessed.err).toContain('give --interval to say which');
+    const told = await run([...params, '--interval', '1h', '--candles', file('sparse2.csv', sparse)]);
+    expect(told.code, told.err).toBe(0);
+    expect(JSON.parse(told.out.at(-1) as string)).toMatchObject({ interval: hour, periodsPerYear: 8_760 });
+    const bad = await run([...params, '--interval', '1x', '--candles', file('sparse3.csv', sparse)]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--interval "1x" is not a candle interval of at least 1 s');
+  });
+
   it('exits 2 naming the line of a quote left open', async () => {
     const r = await run([...params, '--candles', file('quote.csv', csv.replace('\n2026-01-01T02', '\n"2026-01-01T02'))]);
     expect(r.code).toBe(2);

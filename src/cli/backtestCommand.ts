@@ -149,8 +149,9 @@ function candlesOf(path: string, rows: readonly Row[], given: Millis | undefined
   }
   checkGrid(path, rows, interval, given !== undefined);
   return rows.map((row) => {
-    // The file's own symbol, if any, is kept for validation; the interval is the file's.
-    const event = validatePrice({ symbol: 'BACKTEST/USD', ...row.fields, ts: row.ts, interval }, row.line);
+    // One series: a symbol column, if any, is not read (an exchange export's BTCUSDT was refused as
+    // not BASE/QUOTE, found by a bug hunt); the interval is the file's.
+    const event = validatePrice({ ...row.fields, symbol: 'BACKTEST/USD', ts: row.ts, interval }, row.line);
     if (event.kind === 'rejection') throw new BadInput(`${path}:${row.line}: ${event.reason}`);
     if (event.kind !== 'candle') throw new BadInput(`${path}:${row.line}: not a candle (a tick?); expected ${CSV_COLUMNS.join(', ')}`);
     return { symbol: event.symbol, ts: event.ts, interval, open: event.open, high: event.high, low: event.low, close: event.close, volume: event.volume };

@@ -167,6 +167,15 @@ describe('tradestream backtest', () => {
     expect(bad.err).toContain('--interval "1x" is not a candle interval of at least 1 s');
   });
 
+  it("does not read a symbol column: an exchange export's BTCUSDT backtests as the same series", async () => {
+    const withSymbol = csv.replace('ts,open', 'symbol,ts,open').replace(/\n(?=\d)/g, '\nBTCUSDT,');
+    expect(withSymbol.split('\n')[1]).toMatch(/^BTCUSDT,2026-01-01T00:00/);
+    const plain = await run([...params, '--candles', file('plain.csv', csv)]);
+    const exported = await run([...params, '--candles', file('exported.csv', withSymbol)]);
+    expect(exported.code, exported.err).toBe(0);
+    expect(exported.out).toEqual(plain.out);
+  });
+
   it('exits 2 naming the line of a quote left open', async () => {
     const r = await run([...params, '--candles', file('quote.csv', csv.replace('\n2026-01-01T02', '\n"2026-01-01T02'))]);
     expect(r.code).toBe(2);

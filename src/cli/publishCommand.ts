@@ -1,5 +1,4 @@
-import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { EngineConfig } from '../../config/engine.js';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   type BadLine,
   checkPriceFileOptions,
@@ -35,9 +34,9 @@ or if nothing was published because every line was bad.`;
 /**
  * Publishes messages to the input stream with progress on stderr; returns the exit code: 1 when a
  * publish failed, or when `badLines()` (lines skipped while reading) is above 0 and nothing was sent.
- * `prepare` readies the stream first: by default it is created with the configuration's settings
- * when missing, and an existing one must capture the strategies and prices subjects (its settings
- * are the engine's and are left as they are).
+ * The stream must capture the subject `families` published to (default strategies and prices);
+ * with `create` (the default) it is made with the configuration's settings when missing. An
+ * existing stream's settings are the engine's and are left as they are (streamToPublishTo).
  */
 export async function publishToStream(
   values: Record<string, string | boolean | string[] | undefined>,
@@ -45,16 +44,15 @@ export async function publishToStream(
   label: string,
   {
     badLines = () => 0,
-    prepare = (jsm, config) => {
-      const prefix = config.nats.subjectPrefix;
-      return streamToPublishTo(jsm, jetStreamOptions(config), [`${prefix}.strategies.>`, `${prefix}.prices.>`], true);
-    },
-  }: { badLines?: () => number; prepare?: (jsm: JetStreamManager, config: EngineConfig) => Promise<unknown> } = {},
+    families = ['strategies', 'prices'],
+    create = true,
+  }: { badLines?: () => number; families?: readonly ('strategies' | 'prices' | 'control')[]; create?: boolean } = {},
 ): Promise<number> {
   const config = configFromFlags(values);
   const nc = await connectNats(natsConnectOptions(config));
   try {
-    await prepare(await jetstreamManager(nc), config);
+    const needs = families.map((family) => `${config.nats.subjectPrefix}.${family}.>`);
+    await streamToPublishTo(await jetstreamManager(nc), jetStreamOptions(config), needs, create);
     const summary = await publishMessages(jetstream(nc), messages, {
       onProgress: (p) => process.stderr.write(`${label}: ${p.published} published, ${p.duplicates} duplicates, ${p.failed} failed, ${Math.round(p.rate)}/s\n`),
       onFailed: (m, error) => process.stderr.write(`${label}: gave up on ${m.subject} (${m.msgId}): ${String(error)}\n`),

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pino } from 'pino';
-import { tap } from 'rxjs';
-import { asOwned, ownedSymbols } from '../domain/symbolShard.js';
 import { startEngine } from '../main.js';
+import { EngineMetrics } from '../sinks/metrics.js';
 import { ReplayReport } from '../sinks/replayReport.js';
 import { JetStreamSource, JetStreamSourceError } from '../sources/jetstreamSource.js';
 import { configFromFlags, integerFlag, parseCommand, timeFlag, UsageError } from './cliOptions.js';
@@ -58,32 +57,29 @@ export async function replayCommand(args: string[]): Promise<number> {
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, base: { service: 'tradestream-replay' } }, pino.destination(2));
   const report = new ReplayReport(config.capital, config.evaluation.interval, config.evaluation.periodsPerYear);
   const source = await JetStreamSource.connect(natsConnectOptions(config), jetStreamOptions(config), log);
+  // The engine's own count of the inputs it passed over (another engine's symbols): it sorts them out once.
+  const metrics = new EngineMetrics();
   try {
     // Before the store creates the file: a missing stream left a new, empty --db behind, and a
     // retry was refused as "already exists".
     await (await source.manager()).streams.info(config.nats.stream).catch((error: unknown) => {
       throw new JetStreamSourceError(`cannot replay ${config.nats.stream}: ${(error as Error).message}`, { cause: error });
     });
-    const owned = ownedSymbols(config.evaluation.symbols);
-    const events = source
-      .replayEvents({
-        ...(fromSeq !== undefined ? { fromSeq } : {}),
-        ...(since !== undefined ? { since } : {}),
-        ...(until !== undefined ? { until } : {}),
-        maxTimeJump: config.evaluation.maxTimeJump,
-      })
-      .pipe(
-        tap((input) => {
-          if (asOwned(input, owned).kind === 'unowned') report.passOver();
-        }),
-      );
-    const engine = await startEngine(config, () => events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay' });
+    const events = source.replayEvents({
+      ...(fromSeq !== undefined ? { fromSeq } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+      maxTimeJump: config.evaluation.maxTimeJump,
+    });
+    const engine = await startEngine(config, () => events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay', metrics });
     await engine.done;
+    report.passedOver(metrics.inputCount('unowned'));
     const figures = { ...report.figures(), fingerprint: engine.fingerprint(), db: config.store.db };
     if (values.json === true) console.log(JSON.stringify(figures));
     else printReport(figures);
     return 0;
   } finally {
+    metrics.close();
     await source.close();
   }
 }

@@ -1,11 +1,7 @@
 import { parseArgs } from 'node:util';
-import type { JetStreamManager } from '@nats-io/jetstream';
-import type { EngineConfig } from '../../config/engine.js';
 import { stableId } from '../domain/stableId.js';
 import { validateControl } from '../sources/decode.js';
-import { streamToPublishTo } from '../sources/jetstreamStream.js';
 import { configFromFlags, UsageError } from './cliOptions.js';
-import { jetStreamOptions } from './natsOptions.js';
 import { publishToStream } from './publishCommand.js';
 
 export const RESET_BREAKER_HELP = `Usage: tradestream reset-breaker --operator NAME --reason TEXT [options]
@@ -58,14 +54,9 @@ export async function resetBreakerCommand(args: string[]): Promise<number> {
   const flags = { 'nats-url': values['nats-url'], stream: values.stream, config: values.config, set: values.set };
   const data = JSON.stringify(body);
   const subject = `${configFromFlags(flags).nats.subjectPrefix}.control.breaker-reset`;
-  return publishToStream(flags, [{ subject, data, msgId: `control:breaker-reset:${stableId(data)}` }], 'reset-breaker', { prepare: capturesControl });
-}
-
-/**
- * The stream must exist and capture the control subjects; nothing of it is changed. With the
- * publish commands' old default (create or update to this configuration) an operator's reset
- * without the engine's settings rewrote the stream's limits: a short nats.maxAge purged its history.
- */
-function capturesControl(jsm: JetStreamManager, config: EngineConfig): Promise<unknown> {
-  return streamToPublishTo(jsm, jetStreamOptions(config), [`${config.nats.subjectPrefix}.control.>`], false);
+  // The stream must exist and capture the control subjects; nothing of it is changed (an operator's
+  // reset without the engine's settings once rewrote the stream's limits, and a short nats.maxAge
+  // purged its history).
+  const message = { subject, data, msgId: `control:breaker-reset:${stableId(data)}` };
+  return publishToStream(flags, [message], 'reset-breaker', { families: ['control'], create: false });
 }

@@ -221,6 +221,11 @@ export class EngineMetrics {
     this.inputs[input.kind === 'rejection' ? 'invalid' : input.kind]++;
   }
 
+  /** Inputs counted so far of one kind (tradestream_inputs_total{kind}). */
+  inputCount(kind: InputKind): number {
+    return this.inputs[kind];
+  }
+
   /**
    * Counts one input's outputs (decisions by kind, position changes, rejections by code, open
    * positions, the latest portfolio) and observes its tick-to-decision latency (seconds, wall

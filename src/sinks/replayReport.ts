@@ -63,9 +63,9 @@ export class ReplayReport {
     this.samples.push(capital);
   }
 
-  /** Counts one input of a symbol another engine owns (its batch, empty, is observed too). */
-  passOver(): void {
-    this.unowned++;
+  /** Records how many of the observed inputs were of symbols another engine owns (their batches are empty). */
+  passedOver(count: number): void {
+    this.unowned = count;
   }
 
   /** Takes one batch. */

@@ -1,10 +1,11 @@
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { EngineConfig } from '../config/engine.js';
 import { defaultConfig } from '../src/cli/loadConfig.js';
 import type { MarketEvent, TickEvent } from '../src/domain/types.js';
 import { type BenchEngine, loopEngine, phaseFigures, pipelineEngine } from './engines.js';
 import { runFloor } from './floor.js';
+import { lateTicks, type Span } from './lateTicks.js';
 import { collectGarbage, mean, median, quantile, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
 
@@ -163,17 +164,30 @@ function tickThroughput(
 /** A plain tick that took longer than this (ms) waited for a pause rather than worked. */
 const PAUSE_MS = 1;
 
+/** The tick path's target: p99 from due time ≤ 1 ms; the ticks later than this are sorted by cause. */
+const TARGET_MS = 1;
+
 /**
  * Tick path at a fixed offered rate: tick i is due at t0 + i / rate. A pacing loop on setImmediate
  * pushes every due tick; `service` is from the push into the pipeline to its OutputBatch, `sojourn`
  * from the tick's due time to its OutputBatch (so it includes waiting behind earlier ticks).
  * Stops at the end of the ticks or after 4× the planned wall time (then it reports saturation).
+ * The ticks over 1 ms from their due time are sorted by what held them up (lateTicks), from the
+ * candle-closing ticks' pushes and the garbage collections seen meanwhile.
  */
-async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], rate: number, seconds: number): Promise<EngineFigures> {
+async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], closesCandle: Uint8Array, rate: number, seconds: number): Promise<EngineFigures> {
   const n = Math.min(ticks.length, Math.floor(rate * seconds));
   const service = new Float64Array(n);
   const sojourn = new Float64Array(n);
+  const dueAt = new Float64Array(n);
+  const doneAt = new Float64Array(n);
+  const closes: Span[] = [];
   collectGarbage();
+  const gcs: Span[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime - t0, end: e.startTime + e.duration - t0 });
+  });
+  observer.observe({ entryTypes: ['gc'] });
   const perTick = 1000 / rate;
   const deadline = seconds * 4000;
   let i = 0;
@@ -187,7 +201,10 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], rat
         engine.push(ticks[i] as TickEvent);
         const e = performance.now();
         service[i] = e - s;
-        sojourn[i] = e - t0 - i * perTick;
+        dueAt[i] = i * perTick;
+        doneAt[i] = e - t0;
+        sojourn[i] = doneAt[i]! - dueAt[i]!;
+        if (closesCandle[i] === 1) closes.push({ start: s - t0, end: e - t0 });
         i++;
       }
       if (i >= n || performance.now() - t0 > deadline) resolve();
@@ -196,13 +213,24 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], rat
     setImmediate(turn);
   });
   const wall = performance.now() - t0;
+  observer.disconnect();
   const done = service.subarray(0, i);
   const waited = sojourn.subarray(0, i);
+  const late = lateTicks(dueAt.subarray(0, i), doneAt.subarray(0, i), closes, gcs, TARGET_MS);
   return {
     offeredRate: rate,
     ticks: i,
     achievedRate: round((i / wall) * 1000, 0),
     saturated: i < n || waited[i - 1]! > 10,
+    candleCloses: closes.length,
+    candleClosesMs: ms(closes.reduce((sum, c) => sum + c.end - c.start, 0)),
+    gcCount: gcs.length,
+    gcMs: ms(gcs.reduce((sum, g) => sum + g.end - g.start, 0)),
+    gcMaxMs: ms(gcs.reduce((max, g) => Math.max(max, g.end - g.start), 0)),
+    ticksOver1ms: late.total,
+    ticksOver1msBehindCandleCloses: late.behindCandleCloses,
+    ticksOver1msBehindGc: late.behindGc,
+    ticksOver1msOther: late.other,
     serviceP50Us: us(quantile(done, 0.5)),
     serviceP99Us: us(quantile(done, 0.99)),
     serviceP999Us: us(quantile(done, 0.999)),
@@ -330,10 +358,12 @@ export async function runSize(opts: SizeOptions, log: Log = () => {}, cfg: Engin
     collectGarbage();
     result.tickThroughput = tickThroughput([pipeline, loop], spans.ticks, spans.closesCandle, opts.warmTicks, opts.throughputTicks, opts.chunkTicks);
     log(`[${plan.strategies}] tick throughput done`);
-    const rest = spans.ticks.slice(Math.min(opts.warmTicks + opts.throughputTicks, spans.ticks.length));
+    const skip = Math.min(opts.warmTicks + opts.throughputTicks, spans.ticks.length);
+    const rest = spans.ticks.slice(skip);
+    const restCloses = spans.closesCandle.subarray(skip);
     result.tickLatency = {
-      pipeline: await tickLatency(pipeline, rest, opts.offeredRate, opts.latencySeconds),
-      loop: await tickLatency(loop, rest, opts.offeredRate, opts.latencySeconds),
+      pipeline: await tickLatency(pipeline, rest, restCloses, opts.offeredRate, opts.latencySeconds),
+      loop: await tickLatency(loop, rest, restCloses, opts.offeredRate, opts.latencySeconds),
     };
     log(`[${plan.strategies}] tick latency done`);
   }

@@ -12,17 +12,17 @@ import { runSize } from '../../bench/sizeRun.js';
 describe('benchmark suite', () => {
   it('runs every workload on a tiny plan with identical outputs from the pipeline and the loop', async () => {
     const result = await runSize({
-      plan: { strategies: 60, warmupCandles: 2, ticksPerCandle: 20, tickCandles: 2, candleRounds: 3, candleWarmRounds: 1, seed: 7 },
+      plan: { strategies: 60, warmupCandles: 2, ticksPerCandle: 20, tickCandles: 3, candleRounds: 3, candleWarmRounds: 1, seed: 7 },
       workloads: ['tick', 'candle', 'memory'],
       warmTicks: 100,
       throughputTicks: 300,
       chunkTicks: 100,
       offeredRate: 5_000,
-      latencySeconds: 0.05,
+      latencySeconds: 0.1,
     });
     expect(result.outputsMatch).toBe(true);
     const tick = result.tickThroughput as Record<string, Record<string, number>>;
-    // 16 symbols × 2 candles × 20 ticks = 640 ticks: 100 warm (untimed), then 300 timed.
+    // 16 symbols × 3 candles × 20 ticks = 960 ticks: 100 warm (untimed), then 300 timed.
     expect(tick.pipeline?.warmTicks).toBe(100);
     expect(tick.pipeline?.ticks).toBe(300);
     expect(tick.loop?.candleClosingTicks).toBe(16);
@@ -36,6 +36,14 @@ describe('benchmark suite', () => {
     const latency = result.tickLatency as Record<string, Record<string, number>>;
     expect(latency.pipeline?.ticks).toBeGreaterThan(0);
     expect(latency.pipeline?.serviceP99Us).toBeGreaterThanOrEqual(latency.pipeline?.serviceP50Us ?? Number.POSITIVE_INFINITY);
+    // The latency run (ticks 400–899, 0.1 s at 5,000/s) holds the third candle's first tick of every symbol (from 640):
+    // 16 candle closes; the late ticks' causes add up to them all.
+    for (const engine of [latency.pipeline, latency.loop]) {
+      expect(engine?.candleCloses).toBe(16);
+      expect(engine?.candleClosesMs).toBeGreaterThan(0);
+      expect(engine?.gcMaxMs).toBeLessThanOrEqual(engine?.gcMs ?? Number.NEGATIVE_INFINITY);
+      expect((engine?.ticksOver1msBehindCandleCloses ?? 0) + (engine?.ticksOver1msBehindGc ?? 0) + (engine?.ticksOver1msOther ?? 0)).toBe(engine?.ticksOver1ms);
+    }
     const candle = result.candlePath as Record<string, number>;
     expect(candle.strategyCandleEvaluations).toBeGreaterThan(0);
     // Span C has 1 warm + 3 timed rounds of 16 candles, after the round that closes span B's candles: 3 × 16 timed.

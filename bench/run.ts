@@ -179,7 +179,7 @@ export function renderReport(results: F): string {
           ),
       ),
       '',
-      'Target: p99 ≤ 1 ms at 20k ticks/s with 10,000 strategies. "service" = push into the Subject until its OutputBatch; "from due time" adds the wait behind earlier ticks (a candle close stalls the ticks behind it). p99 ≤ 1 ms means at most 1% of the ticks over 1 ms; each late tick is counted under what took most of its wait: the candle-closing ticks\' pushes, the garbage collections (perf_hooks gc entries), or the rest (the setImmediate pacing loop, the OS, compilation).',
+      'Target: p99 ≤ 1 ms at 20k ticks/s with 10,000 strategies. "service" = push into the Subject until its OutputBatch; "from due time" adds the wait behind earlier ticks (a candle close stalls the ticks behind it). p99 ≤ 1 ms means at most 1% of the ticks over 1 ms; each late tick is counted under what took most of its wait: the candle-closing ticks\' pushes, the garbage collections (perf_hooks gc entries), or the rest (the OS, compilation, the pacing). The ticks are paced by a busy-wait that makes no garbage of its own.',
       '',
     );
   }

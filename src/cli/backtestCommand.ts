@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type BacktestTrade, inferInterval, runBacktest } from '../domain/backtest.js';
 import type { Candle, Millis } from '../domain/types.js';
-import { epochMillisOfText, epochUnitOf, splitCsvLine } from '../sources/csv.js';
+import { epochMillisOfText, epochUnitOf, splitCsvLine, TIME_COLUMNS, timeColumn } from '../sources/csv.js';
 import { validatePrice } from '../sources/decode.js';
 import { parseInterval, parseTimestamp } from '../sources/schemas.js';
 
@@ -67,7 +67,8 @@ interface Row {
   readonly ts: Millis;
 }
 
-const CSV_COLUMNS = ['ts', 'open', 'high', 'low', 'close', 'volume'] as const;
+/** The price columns a CSV header must name, besides its time column (TIME_COLUMNS, as `publish` reads it). */
+const CSV_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 /** The cells of a CSV line, quoted or not; BadInput naming the line when a quote is left open. */
 function csvCells(path: string, line: number, text: string): string[] {
@@ -81,6 +82,7 @@ function readRows(path: string, text: string): Row[] {
   const lines = text.split(/\r?\n/);
   const rows: Row[] = [];
   let columns: string[] | null = null;
+  let tsAt = -1;
   let json: boolean | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
@@ -98,22 +100,25 @@ function readRows(path: string, text: string): Row[] {
         throw new BadInput(`${path}:${line}: a candle must be a JSON object (was ${trimmed.slice(0, 60)})`);
     } else if (columns === null) {
       columns = csvCells(path, line, trimmed).map((c) => c.trim().toLowerCase());
-      const missing = CSV_COLUMNS.filter((c) => !columns?.includes(c));
+      tsAt = timeColumn(columns);
+      const missing: string[] = CSV_COLUMNS.filter((c) => !columns?.includes(c));
+      if (tsAt < 0) missing.unshift(`a time column (${TIME_COLUMNS.join(', ')})`);
       if (missing.length > 0)
-        throw new BadInput(`${path}:${line}: the CSV header must name ${CSV_COLUMNS.join(',')}; missing ${missing.join(', ')} (was "${trimmed}")`);
+        throw new BadInput(`${path}:${line}: the CSV header must name ts,${CSV_COLUMNS.join(',')}; missing ${missing.join(', ')} (was "${trimmed}")`);
       continue;
     } else {
       const cells = csvCells(path, line, trimmed).map((c) => c.trim());
       if (cells.length !== columns.length) throw new BadInput(`${path}:${line}: ${cells.length} columns, the header has ${columns.length}`);
       fields = {};
       for (const [k, name] of columns.entries()) {
+        // A second column named ts is not the time this file is read by (the first time column is, as in publish).
+        if (name === 'ts' && k !== tsAt) continue;
         const cell = cells[k] as string;
         // Numbers stay numbers (prices, epoch times); a non-numeric ts is an ISO time for parseTimestamp.
-        fields[name] = cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
+        fields[k === tsAt ? 'ts' : name] = cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
       }
       // Epoch seconds, ms, µs or ns by magnitude (src/sources/csv.ts); JSON lines are the engine's epoch ms.
-      const tsCell = cells[columns.indexOf('ts')] as string;
-      if (typeof fields.ts === 'number') fields.ts = epochMillisOfText(tsCell);
+      if (typeof fields.ts === 'number') fields.ts = epochMillisOfText(cells[tsAt] as string);
     }
     const ts = parseTimestamp(fields.ts);
     if (ts === null) throw new BadInput(`${path}:${line}: field "ts" must be epoch ms or an ISO 8601 time with a zone (was ${JSON.stringify(fields.ts)})`);

@@ -44,6 +44,14 @@ export function splitCsvLine(line: string): string[] | { readonly error: string 
 }
 
 /** The unit of a numeric epoch time. */
+/** Header names a CSV's time column may have (lower case): exchange exports say `timestamp`, `time` or `open_time`. */
+export const TIME_COLUMNS: readonly string[] = ['ts', 'timestamp', 'time', 'open_time', 'opentime'];
+
+/** The index of a header's time column: the first column named as one of TIME_COLUMNS, or -1. */
+export function timeColumn(names: readonly string[]): number {
+  return names.findIndex((n) => TIME_COLUMNS.includes(n));
+}
+
 export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
 
 /**

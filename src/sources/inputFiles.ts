@@ -14,7 +14,7 @@ import { canonicalJson } from '../domain/canonicalJson.js';
 import { stableId } from '../domain/stableId.js';
 import { parseStrategy } from '../domain/strategies/catalog.js';
 import type { Millis } from '../domain/types.js';
-import { epochMillisOfText, epochUnitOf, splitCsvLine } from './csv.js';
+import { epochMillisOfText, epochUnitOf, splitCsvLine, timeColumn } from './csv.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
 import { describeValue, parseInterval, SYMBOL_PATTERN } from './schemas.js';
 
@@ -181,12 +181,11 @@ type RowResult = { readonly obj: Record<string, unknown> } | { readonly error: s
 type RowParser = (fields: string[]) => RowResult;
 
 const HEADER_COLUMNS = ['symbol', 'ts', 'open', 'high', 'low', 'close', 'volume'] as const;
-const TS_ALIASES = ['ts', 'timestamp', 'time', 'open_time', 'opentime'];
 
 /** Parser for a CSV with a header naming `symbol`, `ts` (or timestamp/time), open…volume, optional interval. */
 function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
   const names = header.map((h) => h.trim().toLowerCase());
-  const col = (name: string): number => (name === 'ts' ? names.findIndex((n) => TS_ALIASES.includes(n)) : names.indexOf(name));
+  const col = (name: string): number => (name === 'ts' ? timeColumn(names) : names.indexOf(name));
   const missing = HEADER_COLUMNS.filter((c) => col(c) < 0);
   if (missing.length > 0) throw new InputFileError(`CSV header lacks column(s) ${missing.join(', ')} (has ${names.join(',')})`);
   const intervalCol = names.indexOf('interval');
@@ -258,7 +257,9 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
  * Prices from JSON lines (candles or ticks), a header CSV, or a kline CSV (`opts.symbol`
  * required), chosen by the first non-blank line. One message per valid line on
  * `<prefix>.prices.<SYM>`: msgId `candle:<symbol>:<interval ms>:<ts ms>` for candles,
- * `tick:<symbol>:<ts ms>:<content hash>` for ticks, with `:<n>` added for the n-th repeat of an
+ * `tick:<symbol>:<ts ms>:<hash of price and size as read>` for ticks, so that one trade written with
+ * other spacing, key order or number format (`1.50`) has one id (hashing the line as
+ * written published it twice), with `:<n>` added for the n-th repeat of an
  * identical tick among its symbol's ticks of that time, in whatever order the file holds them
  * (two equal trades in one millisecond are two trades, and publishing the file again still repeats
  * every id; see TickRepeats for the bound). Invalid lines go to `onBadLine`. Throws
@@ -326,7 +327,10 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
       continue;
     }
     const body = data ?? JSON.stringify(obj);
-    const msgId = event.kind === 'candle' ? `candle:${event.symbol}:${event.interval}:${event.ts}` : repeats.msgId(event.symbol, event.ts, stableId(body));
+    const msgId =
+      event.kind === 'candle'
+        ? `candle:${event.symbol}:${event.interval}:${event.ts}`
+        : repeats.msgId(event.symbol, event.ts, stableId(`${event.price} ${event.size}`));
     yield { subject: `${prefix}.prices.${symbolToSubjectToken(event.symbol)}`, data: body, msgId };
   }
 }

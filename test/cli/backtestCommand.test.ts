@@ -176,6 +176,24 @@ describe('tradestream backtest', () => {
     expect(exported.out).toEqual(plain.out);
   });
 
+  it('reads the time column by the names publish takes (timestamp, time, open_time), the first one when there are two', async () => {
+    const plain = await run([...params, '--candles', file('plain-ts.csv', csv)]);
+    for (const name of ['timestamp', 'time', 'open_time', 'OpenTime']) {
+      const r = await run([...params, '--candles', file(`${name}.csv`, csv.replace(/^ts,/, `${name},`))]);
+      expect(r.code, `${name}: ${r.err}`).toBe(0);
+      expect(r.out).toEqual(plain.out);
+    }
+    // An exchange export with both open and close times: the first is the candle's time, as publish reads it.
+    const twoTimes = csv.replace(/^ts,(.*)$/m, 'open_time,$1,ts').replace(/\n(.*)/g, '\n$1,1');
+    expect(twoTimes.split('\n')[1]).toMatch(/^2026-01-01T00:00:00.000Z,10,10,10,10,1,1$/);
+    const both = await run([...params, '--candles', file('two-times.csv', twoTimes)]);
+    expect(both.code, both.err).toBe(0);
+    expect(both.out).toEqual(plain.out);
+    const none = await run([...params, '--candles', file('no-time.csv', csv.replace(/^ts,/, 'date,'))]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('missing a time column (ts, timestamp, time, open_time, opentime) (was "date,open,high,low,close,volume")');
+  });
+
   it('exits 2 naming the line of a quote left open', async () => {
     const r = await run([...params, '--candles', file('quote.csv', csv.replace('\n2026-01-01T02', '\n"2026-01-01T02'))]);
     expect(r.code).toBe(2);

@@ -115,6 +115,20 @@ describe('readPrices', () => {
     expect((await collect(readPrices(file))).map((m) => m.msgId)).toEqual(ids);
   });
 
+  it('gives one trade the same msgId however the line writes it: spacing, key order, number format', async () => {
+    const first = join(dir, 'one-trade.jsonl');
+    await writeFile(first, '{"symbol":"BTC/USD","ts":1795168920000,"price":100.5,"size":0.1}\n');
+    const second = join(dir, 'one-trade-again.jsonl');
+    await writeFile(second, '{ "size": 0.10, "price": 100.50, "ts": 1795168920000, "symbol": "BTC/USD" }\n');
+    const ids = [...(await collect(readPrices(first))), ...(await collect(readPrices(second)))].map((m) => m.msgId);
+    expect(ids[0]).toMatch(/^tick:BTC\/USD:1795168920000:[0-9a-f]{16}$/);
+    // Published from either file, the stream's duplicate window sees one trade.
+    expect(ids[1]).toBe(ids[0]);
+    // Another price at that time is another trade.
+    await writeFile(second, '{"symbol":"BTC/USD","ts":1795168920000,"price":100.51,"size":0.1}\n');
+    expect((await collect(readPrices(second)))[0]?.msgId).not.toBe(ids[0]);
+  });
+
   it('numbers equal ticks of one millisecond apart in the file, with an earlier-stamped tick between them', async () => {
     const file = join(dir, 'equal-trades-apart.jsonl');
     const trade = '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1}';

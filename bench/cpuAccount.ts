@@ -105,3 +105,32 @@ export function cpuSpent(before: CpuReading, after: CpuReading, mainTid = proces
   }
   return { mainMs: main, newThreadsMs: fresh, otherThreadsMs: other, serverMs: server, totalMs: main + fresh + other + (server ?? 0) };
 }
+
+/**
+ * A thread's scheduler account from /proc (`schedstat`: ns on a CPU, ns runnable but waiting for
+ * one, times it was run). The latency run reads its main thread's around the ticks: a tick late
+ * behind no push and no collection was mostly one whose thread waited while another task held the
+ * core.
+ */
+export interface SchedReading {
+  readonly runMs: number;
+  readonly waitMs: number;
+  readonly timesRun: number;
+}
+
+/** The three fields of a schedstat line; throws naming a line it cannot read. */
+export function parseSchedstat(text: string): SchedReading {
+  const fields = text.trim().split(/\s+/).map(Number);
+  if (fields.length !== 3 || !fields.every((f) => Number.isInteger(f) && f >= 0)) throw new Error(`unreadable schedstat line: ${text.slice(0, 80)}`);
+  const [run, wait, times] = fields as [number, number, number];
+  return { runMs: run / 1e6, waitMs: wait / 1e6, timesRun: times };
+}
+
+/** The main thread's schedstat; undefined without /proc (or a kernel without schedstats). */
+export function mainThreadSched(): SchedReading | undefined {
+  try {
+    return parseSchedstat(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

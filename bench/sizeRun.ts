@@ -6,6 +6,7 @@ import type { MarketEvent, TickEvent } from '../src/domain/types.js';
 import { type BenchEngine, loopEngine, phaseFigures, pipelineEngine } from './engines.js';
 import { runFloor } from './floor.js';
 import { lateTicks, type Span } from './lateTicks.js';
+import { mainThreadSched } from './cpuAccount.js';
 import { collectGarbage, mean, median, quantile, round } from './stats.js';
 import { laterSpans, registrationSpan, type WorkloadPlan } from './workloads.js';
 
@@ -227,6 +228,7 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], clo
   const perTick = 1000 / rate;
   const deadline = seconds * 4000;
   const burnPerMs = burnRate();
+  const schedBefore = mainThreadSched();
   const t0 = performance.now();
   let i = 0;
   for (; i < n; i++) {
@@ -242,6 +244,7 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], clo
     if (closesCandle[i] === 1) closes.push({ start: s - t0, end: e - t0 });
   }
   const wall = performance.now() - t0;
+  const schedAfter = mainThreadSched();
   // The collections' entries come through the event loop, which the run held: one turn delivers them.
   await new Promise((resolve) => setImmediate(resolve));
   gcEntries.push(...observer.takeRecords());
@@ -264,6 +267,9 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], clo
     ticksOver1msBehindCandleCloses: late.behindCandleCloses,
     ticksOver1msBehindGc: late.behindGc,
     ticksOver1msOther: late.other,
+    // Runnable but not running: the other tasks of the machine held the core (Linux; null elsewhere).
+    mainThreadWaitingMs: schedBefore && schedAfter ? ms(schedAfter.waitMs - schedBefore.waitMs) : null,
+    mainThreadTimesRun: schedBefore && schedAfter ? schedAfter.timesRun - schedBefore.timesRun : null,
     serviceP50Us: us(quantile(done, 0.5)),
     serviceP99Us: us(quantile(done, 0.99)),
     serviceP999Us: us(quantile(done, 0.999)),

@@ -43,6 +43,9 @@ describe('benchmark suite', () => {
       expect(engine?.candleClosesMs).toBeGreaterThan(0);
       expect(engine?.gcMaxMs).toBeLessThanOrEqual(engine?.gcMs ?? Number.NEGATIVE_INFINITY);
       expect((engine?.ticksOver1msBehindCandleCloses ?? 0) + (engine?.ticksOver1msBehindGc ?? 0) + (engine?.ticksOver1msOther ?? 0)).toBe(engine?.ticksOver1ms);
+      // Linux: the main thread's wait for a CPU over the run, from its schedstat.
+      expect(engine?.mainThreadWaitingMs).toBeGreaterThanOrEqual(0);
+      expect(engine?.mainThreadTimesRun).toBeGreaterThan(0);
     }
     const candle = result.candlePath as Record<string, number>;
     expect(candle.strategyCandleEvaluations).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuBudget } from '../../bench/jetstreamRun.js';
-import { cpuSpent, processCpu, readCpu, statCpuMs, threadCpu } from '../../bench/cpuAccount.js';
+import { cpuSpent, mainThreadSched, parseSchedstat, processCpu, readCpu, statCpuMs, threadCpu } from '../../bench/cpuAccount.js';
 
 // A /proc/<pid>/stat line: utime (field 14) = 250 ticks, stime (field 15) = 30 ticks; the command
 // name holds a space and a ')' so that the fields must be counted after the last ')'.
@@ -78,5 +78,23 @@ describe('CPU account from /proc (bench/cpuAccount.ts)', () => {
       floorCpuMs: 3_700,
       floorOverBudget: 0.93,
     });
+  });
+
+  it('reads a schedstat line: ns on a CPU, ns waiting for one, times run', () => {
+    expect(parseSchedstat('4993812345 41700000 169\n')).toEqual({ runMs: 4993.812345, waitMs: 41.7, timesRun: 169 });
+    expect(() => parseSchedstat('4993812345 41700000')).toThrow(/unreadable schedstat line: 4993812345 41700000/);
+    expect(() => parseSchedstat('a b c')).toThrow(/unreadable schedstat line/);
+  });
+
+  it("reads this process's main thread's account, growing with its work", () => {
+    const before = mainThreadSched();
+    expect(before).toBeDefined();
+    let x = 0;
+    const end = performance.now() + 30;
+    while (performance.now() < end) x += Math.sqrt(x + 1);
+    const after = mainThreadSched();
+    expect(x).toBeGreaterThan(0);
+    expect((after?.runMs ?? 0) - (before?.runMs ?? 0)).toBeGreaterThan(10);
+    expect(after?.waitMs).toBeGreaterThanOrEqual(before?.waitMs ?? Number.POSITIVE_INFINITY);
   });
 });

@@ -181,7 +181,7 @@ export function renderReport(results: F): string {
           ),
       ),
       '',
-      'Target: p99 ≤ 1 ms at 20k ticks/s with 10,000 strategies. "service" = push into the Subject until its OutputBatch; "from due time" adds the wait behind earlier ticks (a candle close stalls the ticks behind it). p99 ≤ 1 ms means at most 1% of the ticks over 1 ms; each late tick is counted under what took most of its wait: the candle-closing ticks\' pushes, the garbage collections (perf_hooks gc entries), or the rest (the OS, compilation, the pacing). The ticks are paced by a busy-wait that makes no garbage of its own. The rest is mostly the main thread waiting while other tasks held its core: runnable but not running for the ms shown (Linux schedstat), a few ms at a time.',
+      'Target: p99 ≤ 1 ms at 20k ticks/s with 10,000 strategies. "service" = push into the Subject until its OutputBatch; "from due time" adds the wait behind earlier ticks (a candle close stalls the ticks behind it). p99 ≤ 1 ms means at most 1% of the ticks over 1 ms; each late tick is counted under what took most of its wait: the candle-closing ticks\' pushes, the garbage collections (perf_hooks gc entries), or the rest (the OS, compilation, the pacing). The ticks are paced by a busy-wait that makes no garbage of its own. The rest includes the main thread waiting while other tasks held its core (runnable but not running for the ms shown, Linux schedstat); what it leaves is time the thread spent outside the engine\'s pushes and outside collections for reasons not measured here (the VM\'s host, page faults, V8\'s own work).',
       '',
     );
   }

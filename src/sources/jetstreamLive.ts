@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { AckPolicy, type ConsumerInfo, DeliverPolicy, type JetStreamManager, ReplayPolicy } from '@nats-io/jetstream';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Subscriber } from 'rxjs';
-import { symbolsKey } from '../domain/symbolShard.js';
+import { ownedSymbols, symbolsKey } from '../domain/symbolShard.js';
 import type { SourceInput } from '../domain/types.js';
 import { startModuleWorker } from '../moduleWorker.js';
 import { type DecodeOptions, decodeMessage } from './decode.js';
@@ -17,6 +17,7 @@ import { deadLetter, deadLetterSubject } from './jetstreamDeadLetter.js';
 import type { JetStreamSourceOptions } from './jetstreamSource.js';
 import { ensureStream } from './jetstreamStream.js';
 import { type ConsumerThreadSettings, type FromConsumerThread, forEachMessage, type MessageBatch, type ToConsumerThread } from './jetstreamThreadProtocol.js';
+import { type DurableOwner, ShardCoverage } from './shardCoverage.js';
 
 /** Where the source logs what it cannot report as a value (pino's Logger fits). */
 export interface SourceLog {
@@ -72,6 +73,8 @@ export class LiveRun {
   /** When the current slice of batch work began; reset once per turn of the event loop. */
   private sliceStarted = 0;
   private inSlice = false;
+  /** A shard's check that some engine owns each symbol it passes over; none when it owns every symbol. */
+  private coverage: ShardCoverage | undefined;
 
   constructor(
     private readonly s: LiveSettings,
@@ -100,6 +103,17 @@ export class LiveRun {
       }
     }
     if (this.stopped) return;
+    if (ownedSymbols(opts.symbols ?? '') !== null) {
+      this.coverage = new ShardCoverage(
+        async () => {
+          const owners: DurableOwner[] = [];
+          for await (const info of (await this.s.manager()).consumers.list(stream)) owners.push(durableOwner(info.config.description));
+          return owners;
+        },
+        this.s.log,
+        { stream, consumer: name },
+      );
+    }
     const thread = startConsumerThread({
       connection: this.s.connection,
       stream,
@@ -293,6 +307,7 @@ export class LiveRun {
   private emit(seq: number, subject: string, data: Uint8Array): void {
     const { decode, prefix, log } = this.s;
     const decoded = decodeMessage(data, subject, seq, decode);
+    if (decoded.kind === 'unowned' && decoded.symbol !== null) this.coverage?.passedOver(decoded.symbol);
     if (decoded.kind === 'rejection') {
       const letter = deadLetter(decoded, subject, data, decode.maxBytes);
       try {
@@ -319,6 +334,15 @@ function ownerOf(symbols: string): string {
 /** The description of the durable of an engine owning `symbols` (evaluation.symbols). */
 function durableDescription(symbols: string): string {
   return `${DURABLE_OWNER}engine owning ${ownerOf(symbols)}`;
+}
+
+/** Whom a durable is for, read back from its description (durableDescription); null for a consumer that is no engine's. */
+export function durableOwner(description: string | undefined): DurableOwner {
+  const owning = `${DURABLE_OWNER}engine owning `;
+  if (description === undefined || !description.startsWith(owning)) return null;
+  const owner = description.slice(owning.length);
+  if (owner === 'every symbol') return 'every';
+  return owner.startsWith('the symbols ') ? ownedSymbols(owner.slice('the symbols '.length)) : null;
 }
 
 /** A request that failed because the server is away (timeout, disconnect, no responders), looking through `cause`s. */

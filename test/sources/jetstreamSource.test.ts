@@ -178,6 +178,40 @@ describe('publish and consume', () => {
     sub.unsubscribe();
   });
 
+  // A symbol that no shard owns was passed over by every shard, acked and never traded, silently.
+  it('warns when no engine owns a symbol it passes over, and notes when an engine for it starts', async () => {
+    const names = isolated();
+    await ensureStream(jsm, names);
+    await publishMessages(js, fileMessages(names.subjectPrefix));
+    const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+    const log = {
+      info: (obj: object, msg: string) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
+      warn: (obj: object, msg: string) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
+    };
+    const source = await JetStreamSource.connect({ servers: server.url }, { ...names, symbols: 'BTC/USD' }, log);
+    sources.push(source);
+    const seen: SourceInput[] = [];
+    const sub = source.events(0).subscribe((e) => seen.push(e));
+    await waitFor('8 inputs', () => seen.length === 8);
+    await waitFor('the warning about ETH/USD', () => lines.some((l) => l.level === 'warn' && l.obj.symbol === 'ETH/USD'));
+    expect(lines.find((l) => l.obj.symbol === 'ETH/USD')?.msg).toMatch(/^no engine owns ETH\/USD: none of the stream's durables is for it/);
+    expect(lines.filter((l) => l.obj.symbol !== undefined && l.obj.symbol !== 'ETH/USD')).toEqual([]);
+
+    // An engine for ETH/USD starts on its own durable; the ETH messages passed over after it find it.
+    const other = await openSource({ ...names, consumer: `${names.consumer}-eth`, symbols: 'ETH/USD' });
+    const otherSub = other.events(0).subscribe();
+    await waitFor("the ETH engine's durable", async () => (await other.consumerInfo().catch(() => null)) !== null);
+    for (let i = 0; i < 40 && !lines.some((l) => l.level === 'info' && l.obj.symbol === 'ETH/USD'); i++) {
+      await js.publish(`${names.subjectPrefix}.prices.ETH-USD`, JSON.stringify({ symbol: 'ETH/USD', ts: 1795169000000 + i, price: 3000, size: 1 }), {
+        msgID: `eth-${i}`,
+      });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(lines.at(-1)).toMatchObject({ level: 'info', obj: { symbol: 'ETH/USD' }, msg: 'a symbol no engine owned has an engine now' });
+    sub.unsubscribe();
+    otherSub.unsubscribe();
+  });
+
   it('dead-letters hostile messages with reasons, terminates them, and they are not redelivered after ack_wait', async () => {
     const names = isolated();
     const prefix = names.subjectPrefix;

@@ -1,0 +1,89 @@
+/**
+ * Engines sharded by symbol must own every symbol of the stream between them: the messages of a
+ * symbol no engine owns are passed over by every shard, acked, and never traded, without an error
+ * anywhere. Nothing says in advance which symbols the stream will carry, so the check is made on
+ * the messages themselves: the first time a shard passes over a symbol, it reads which symbols the
+ * stream's durables are for (each engine records its set in its durable's description,
+ * jetstreamLive.ts) and warns when none is for that symbol. An engine started later may take it,
+ * so an uncovered symbol is looked at again each time the count of its passed-over messages
+ * doubles (a few readings over a long run, none once it is covered), and its coverage is logged
+ * when it comes.
+ */
+
+import type { SourceLog } from './jetstreamLive.js';
+
+/** Whom a durable is for: the set of symbols its engine owns, 'every' symbol, or null (not an engine's durable). */
+export type DurableOwner = ReadonlySet<string> | 'every' | null;
+
+interface Uncovered {
+  /** Messages passed over so far. */
+  passed: number;
+  /** The passed-over count at which the owners are read again. */
+  readAgainAt: number;
+}
+
+export class ShardCoverage {
+  /** Symbols some engine's durable was for at the last reading. */
+  private readonly covered = new Set<string>();
+  private readonly uncovered = new Map<string, Uncovered>();
+  private reading: Promise<void> | null = null;
+
+  /**
+   * @param readOwners whom each durable of the stream is for (one reading of the server)
+   * @param where the stream and this engine's durable, for the log lines
+   */
+  constructor(
+    private readonly readOwners: () => Promise<readonly DurableOwner[]>,
+    private readonly log: SourceLog,
+    private readonly where: { readonly stream: string; readonly consumer: string },
+  ) {}
+
+  /** A message of `symbol` was passed over: this engine does not own it. */
+  passedOver(symbol: string): void {
+    if (this.covered.has(symbol)) return;
+    let u = this.uncovered.get(symbol);
+    if (u === undefined) {
+      u = { passed: 0, readAgainAt: 1 };
+      this.uncovered.set(symbol, u);
+    }
+    u.passed++;
+    if (u.passed >= u.readAgainAt && this.reading === null) {
+      this.reading = this.check().finally(() => {
+        this.reading = null;
+      });
+    }
+  }
+
+  /** Resolves when no reading is under way. */
+  settled(): Promise<void> {
+    return this.reading ?? Promise.resolve();
+  }
+
+  private async check(): Promise<void> {
+    let owners: readonly DurableOwner[];
+    try {
+      owners = await this.readOwners();
+    } catch (error) {
+      // Retried at the next doubling of some symbol's count; consuming goes on meanwhile.
+      for (const u of this.uncovered.values()) u.readAgainAt = Math.max(u.readAgainAt, u.passed * 2);
+      this.log.warn({ ...this.where, err: String(error) }, 'cannot read the durables of the stream to check that every symbol has an engine');
+      return;
+    }
+    const forEvery = owners.includes('every');
+    for (const [symbol, u] of this.uncovered) {
+      if (forEvery || owners.some((o) => o instanceof Set && o.has(symbol))) {
+        this.covered.add(symbol);
+        this.uncovered.delete(symbol);
+        // Logged only when this engine had warned about it (readAgainAt moved past 1).
+        if (u.readAgainAt > 1) this.log.info({ ...this.where, symbol, passedOver: u.passed }, 'a symbol no engine owned has an engine now');
+        continue;
+      }
+      if (u.passed < u.readAgainAt) continue;
+      u.readAgainAt = u.passed * 2;
+      this.log.warn(
+        { ...this.where, symbol, passedOver: u.passed },
+        `no engine owns ${symbol}: none of the stream's durables is for it, so every shard passes its messages over and nothing trades it; start an engine whose --symbols include it`,
+      );
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { durableOwner } from '../../src/sources/jetstreamLive.js';
+import { type DurableOwner, ShardCoverage } from '../../src/sources/shardCoverage.js';
+
+interface Line {
+  readonly level: 'info' | 'warn';
+  readonly obj: Record<string, unknown>;
+  readonly msg: string;
+}
+
+/** A coverage check over owners that the test sets, recording its log lines and its readings. */
+function harness(initial: DurableOwner[]) {
+  let owners = initial;
+  let failure: Error | null = null;
+  const lines: Line[] = [];
+  const state = { readings: 0 };
+  const coverage = new ShardCoverage(
+    async () => {
+      state.readings++;
+      if (failure !== null) throw failure;
+      return owners;
+    },
+    {
+      info: (obj, msg) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
+      warn: (obj, msg) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
+    },
+    { stream: 'TRADESTREAM', consumer: 'engine-a' },
+  );
+  /** Passes over `n` messages of `symbol`, letting each reading finish before the next message. */
+  const pass = async (symbol: string, n = 1): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      coverage.passedOver(symbol);
+      await coverage.settled();
+    }
+  };
+  return {
+    coverage,
+    lines,
+    state,
+    pass,
+    setOwners: (next: DurableOwner[]) => (owners = next),
+    fail: (error: Error | null) => (failure = error),
+  };
+}
+
+const own = (...symbols: string[]): DurableOwner => new Set(symbols);
+
+describe('ShardCoverage: a symbol that no engine owns', () => {
+  it('is warned about at its 1st, 2nd, 4th, 8th... message passed over, naming it, until an engine for it appears', async () => {
+    const h = harness([own('BTC/USD'), own('SOL/USD'), null]);
+    await h.pass('ETH/USD', 8);
+    const warned = h.lines.filter((l) => l.level === 'warn');
+    expect(warned.map((l) => l.obj.passedOver)).toEqual([1, 2, 4, 8]);
+    expect(warned[0]?.msg).toBe(
+      "no engine owns ETH/USD: none of the stream's durables is for it, so every shard passes its messages over and nothing trades it; start an engine whose --symbols include it",
+    );
+    expect(warned[0]?.obj).toEqual({ stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'ETH/USD', passedOver: 1 });
+    expect(h.state.readings).toBe(4);
+
+    // An engine for it starts: the next reading (at 16) finds it, says so once, and reading stops.
+    h.setOwners([own('BTC/USD'), own('SOL/USD', 'ETH/USD')]);
+    await h.pass('ETH/USD', 100);
+    expect(h.lines.filter((l) => l.level === 'warn')).toHaveLength(4);
+    expect(h.lines.at(-1)).toEqual({
+      level: 'info',
+      obj: { stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'ETH/USD', passedOver: 16 },
+      msg: 'a symbol no engine owned has an engine now',
+    });
+    expect(h.state.readings).toBe(5);
+  });
+
+  it('is covered by an engine that owns every symbol, read once and never warned about', async () => {
+    const h = harness([own('BTC/USD'), 'every']);
+    await h.pass('ETH/USD', 50);
+    await h.pass('XRP/USD', 50);
+    expect(h.lines).toEqual([]);
+    expect(h.state.readings).toBe(2);
+  });
+
+  it('reads the durables again when they could not be read, at the next doubling, and goes on meanwhile', async () => {
+    const h = harness([own('BTC/USD')]);
+    h.fail(new Error('timeout'));
+    await h.pass('ETH/USD', 3);
+    // Read at the 1st and 2nd message, both failing; the 3rd waits for the 4th.
+    const cannot = {
+      level: 'warn',
+      obj: { stream: 'TRADESTREAM', consumer: 'engine-a', err: 'Error: timeout' },
+      msg: 'cannot read the durables of the stream to check that every symbol has an engine',
+    };
+    expect(h.lines).toEqual([cannot, cannot]);
+    expect(h.state.readings).toBe(2);
+    h.fail(null);
+    await h.pass('ETH/USD', 1);
+    expect(h.lines.at(-1)?.obj.passedOver).toBe(4);
+    expect(h.lines.at(-1)?.level).toBe('warn');
+  });
+});
+
+describe('durableOwner', () => {
+  it("reads back whom an engine's durable is for from its description; another consumer is no engine's", () => {
+    expect(durableOwner('TradeStream: durable of the engine owning every symbol')).toBe('every');
+    expect(durableOwner('TradeStream: durable of the engine owning the symbols BTC/USD,ETH/USD')).toEqual(new Set(['BTC/USD', 'ETH/USD']));
+    expect(durableOwner(undefined)).toBeNull();
+    expect(durableOwner('a monitoring consumer')).toBeNull();
+    expect(durableOwner('TradeStream: durable of the engine owning something else')).toBeNull();
+  });
+});

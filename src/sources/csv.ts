@@ -43,7 +43,6 @@ export function splitCsvLine(line: string): string[] | { readonly error: string 
   }
 }
 
-/** The unit of a numeric epoch time. */
 /** Header names a CSV's time column may have (lower case): exchange exports say `timestamp`, `time` or `open_time`. */
 export const TIME_COLUMNS: readonly string[] = ['ts', 'timestamp', 'time', 'open_time', 'opentime'];
 
@@ -52,6 +51,7 @@ export function timeColumn(names: readonly string[]): number {
   return names.findIndex((n) => TIME_COLUMNS.includes(n));
 }
 
+/** The unit of a numeric epoch time. */
 export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
 
 /**

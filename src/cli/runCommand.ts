@@ -97,7 +97,12 @@ export async function runCommand(args: string[]): Promise<number> {
       const source = await JetStreamSource.connect(
         natsConnectOptions(config),
         // The stream is ensured once, below (its creation time is part of the file's identity).
-        { ...jetStreamOptions(config), ensureStream: false, onDeadLetter: (rejection) => metrics.observeDeadLetter(rejection.source, rejection.code) },
+        {
+          ...jetStreamOptions(config),
+          ensureStream: false,
+          onDeadLetter: (rejection) => metrics.observeDeadLetter(rejection.source, rejection.code),
+          onOwnerless: (symbols) => metrics.observeOwnerlessSymbols(symbols.length),
+        },
         log,
       );
       const publisher = new DecisionPublisher(source.nc, { subjectPrefix: config.nats.subjectPrefix });

@@ -89,6 +89,7 @@ export class EngineMetrics {
   private readonly eventLoop: IntervalHistogram;
   private portfolio: Portfolio | null = null;
   private lastEventTime: number | null = null;
+  private ownerlessSymbols = 0;
   private liveStats: (() => LiveServerStats) | null = null;
   private indicatorStats: (() => { instances: number; consumers: number; strategies: number }) | null = null;
   private ready = false;
@@ -194,6 +195,14 @@ export class EngineMetrics {
       },
     });
     new Gauge({
+      name: 'tradestream_symbols_without_engine',
+      help: "A shard's count of the symbols it passed over that no engine's durable on the stream is for, at its last check: their messages are applied by no engine (0 when not sharded).",
+      registers,
+      collect() {
+        this.set(self.ownerlessSymbols);
+      },
+    });
+    new Gauge({
       name: 'tradestream_last_event_time_seconds',
       help: 'Event time of the last input processed (epoch seconds; NaN before the first); compare with the wall clock to see how far behind the engine runs.',
       registers,
@@ -283,6 +292,11 @@ export class EngineMetrics {
   /** Counts one message sent to the dead-letter subject, by the kind it claimed (`strategy`, `candle`, `tick`, `unknown`) and its rejection code. */
   observeDeadLetter(kind: string, code: string): void {
     this.deadLetters.add(`${kind}\u0000${code}`);
+  }
+
+  /** A shard's check found `count` symbols that it passes over and no engine owns (tradestream_symbols_without_engine). */
+  observeOwnerlessSymbols(count: number): void {
+    this.ownerlessSymbols = count;
   }
 
   /** From now on `/readyz` answers 200: call once the engine consumes its input. */

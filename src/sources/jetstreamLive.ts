@@ -112,6 +112,7 @@ export class LiveRun {
         },
         this.s.log,
         { stream, consumer: name },
+        opts.onOwnerless,
       );
     }
     const thread = startConsumerThread({

@@ -47,6 +47,8 @@ export interface JetStreamSourceOptions extends InputStreamOptions {
   readonly ensureStream?: boolean;
   /** Called for every message published to the dead-letter subject (metrics). */
   readonly onDeadLetter?: (rejection: Rejection) => void;
+  /** A shard's: called after each check of who owns the symbols it passes over, with those no engine owns (metrics; shardCoverage.ts). */
+  readonly onOwnerless?: (symbols: readonly string[]) => void;
 }
 
 /** Where a replay starts and stops. */

@@ -31,11 +31,13 @@ export class ShardCoverage {
   /**
    * @param readOwners whom each durable of the stream is for (one reading of the server)
    * @param where the stream and this engine's durable, for the log lines
+   * @param onReading after each reading: the symbols passed over that no engine owns (metrics)
    */
   constructor(
     private readonly readOwners: () => Promise<readonly DurableOwner[]>,
     private readonly log: SourceLog,
     private readonly where: { readonly stream: string; readonly consumer: string },
+    private readonly onReading?: (ownerless: readonly string[]) => void,
   ) {}
 
   /** A message of `symbol` was passed over: this engine does not own it. */
@@ -85,5 +87,6 @@ export class ShardCoverage {
         `no engine owns ${symbol}: none of the stream's durables is for it, so every shard passes its messages over and nothing trades it; start an engine whose --symbols include it`,
       );
     }
+    this.onReading?.([...this.uncovered.keys()].sort());
   }
 }

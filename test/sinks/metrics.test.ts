@@ -166,6 +166,7 @@ describe('EngineMetrics over HTTP', () => {
     metrics.observeBatch(batch(3, [rejection('missing_field')]), 0.00002);
     metrics.observeFlush({ rows: 120, ms: 4 });
     metrics.observeDeadLetter('tick', 'missing_field');
+    metrics.observeOwnerlessSymbols(2);
     const { samples } = await scrape(base);
 
     expect(sampleValue(samples, 'tradestream_inputs_total', { kind: 'tick' })).toBe(2);
@@ -183,6 +184,7 @@ describe('EngineMetrics over HTTP', () => {
     expect(sampleValue(samples, 'tradestream_breaker_state', { state: 'REDUCING' })).toBe(1);
     expect(sampleValue(samples, 'tradestream_breaker_state', { state: 'NORMAL' })).toBe(0);
     expect(sampleValue(samples, 'tradestream_last_event_time_seconds')).toBe(1_700_000_000);
+    expect(sampleValue(samples, 'tradestream_symbols_without_engine')).toBe(2);
     // Latencies 20 µs, 40 µs and 3 ms: two within 50 µs, all three within 5 ms, none within 10 µs.
     expect(sampleValue(samples, 'tradestream_tick_to_decision_seconds_count')).toBe(3);
     expect(sampleValue(samples, 'tradestream_tick_to_decision_seconds_bucket', { le: '0.00001' })).toBe(0);

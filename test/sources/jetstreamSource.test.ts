@@ -188,7 +188,12 @@ describe('publish and consume', () => {
       info: (obj: object, msg: string) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
       warn: (obj: object, msg: string) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
     };
-    const source = await JetStreamSource.connect({ servers: server.url }, { ...names, symbols: 'BTC/USD' }, log);
+    const ownerless: (readonly string[])[] = [];
+    const source = await JetStreamSource.connect(
+      { servers: server.url },
+      { ...names, symbols: 'BTC/USD', onOwnerless: (symbols) => ownerless.push(symbols) },
+      log,
+    );
     sources.push(source);
     const seen: SourceInput[] = [];
     const sub = source.events(0).subscribe((e) => seen.push(e));
@@ -208,6 +213,9 @@ describe('publish and consume', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(lines.at(-1)).toMatchObject({ level: 'info', obj: { symbol: 'ETH/USD' }, msg: 'a symbol no engine owned has an engine now' });
+    // The metric's feed: ETH/USD ownerless at the first reading, nothing at the last.
+    expect(ownerless[0]).toEqual(['ETH/USD']);
+    expect(ownerless.at(-1)).toEqual([]);
     sub.unsubscribe();
     otherSub.unsubscribe();
   });

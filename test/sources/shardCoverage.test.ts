@@ -13,7 +13,7 @@ function harness(initial: DurableOwner[]) {
   let owners = initial;
   let failure: Error | null = null;
   const lines: Line[] = [];
-  const state = { readings: 0 };
+  const state = { readings: 0, ownerless: [] as (readonly string[])[] };
   const coverage = new ShardCoverage(
     async () => {
       state.readings++;
@@ -25,6 +25,7 @@ function harness(initial: DurableOwner[]) {
       warn: (obj, msg) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
     },
     { stream: 'TRADESTREAM', consumer: 'engine-a' },
+    (symbols) => state.ownerless.push(symbols),
   );
   /** Passes over `n` messages of `symbol`, letting each reading finish before the next message. */
   const pass = async (symbol: string, n = 1): Promise<void> => {
@@ -67,6 +68,8 @@ describe('ShardCoverage: a symbol that no engine owns', () => {
       msg: 'a symbol no engine owned has an engine now',
     });
     expect(h.state.readings).toBe(5);
+    // What each reading found ownerless (the metric): ETH/USD four times, then nothing.
+    expect(h.state.ownerless).toEqual([['ETH/USD'], ['ETH/USD'], ['ETH/USD'], ['ETH/USD'], []]);
   });
 
   it('is covered by an engine that owns every symbol, read once and never warned about', async () => {
@@ -75,6 +78,7 @@ describe('ShardCoverage: a symbol that no engine owns', () => {
     await h.pass('XRP/USD', 50);
     expect(h.lines).toEqual([]);
     expect(h.state.readings).toBe(2);
+    expect(h.state.ownerless).toEqual([[], []]);
   });
 
   it('reads the durables again when they could not be read, at the next doubling, and goes on meanwhile', async () => {

@@ -20,6 +20,8 @@ interface Uncovered {
   passed: number;
   /** The passed-over count at which the owners are read again. */
   readAgainAt: number;
+  /** Whether this engine has warned that no engine owns it. */
+  warned: boolean;
 }
 
 export class ShardCoverage {
@@ -45,7 +47,7 @@ export class ShardCoverage {
     if (this.covered.has(symbol)) return;
     let u = this.uncovered.get(symbol);
     if (u === undefined) {
-      u = { passed: 0, readAgainAt: 1 };
+      u = { passed: 0, readAgainAt: 1, warned: false };
       this.uncovered.set(symbol, u);
     }
     u.passed++;
@@ -76,12 +78,13 @@ export class ShardCoverage {
       if (forEvery || owners.some((o) => o instanceof Set && o.has(symbol))) {
         this.covered.add(symbol);
         this.uncovered.delete(symbol);
-        // Logged only when this engine had warned about it (readAgainAt moved past 1).
-        if (u.readAgainAt > 1) this.log.info({ ...this.where, symbol, passedOver: u.passed }, 'a symbol no engine owned has an engine now');
+        // Logged only when this engine had warned about it (a failed reading also moves readAgainAt).
+        if (u.warned) this.log.info({ ...this.where, symbol, passedOver: u.passed }, 'a symbol no engine owned has an engine now');
         continue;
       }
       if (u.passed < u.readAgainAt) continue;
       u.readAgainAt = u.passed * 2;
+      u.warned = true;
       this.log.warn(
         { ...this.where, symbol, passedOver: u.passed },
         `no engine owns ${symbol}: none of the stream's durables is for it, so every shard passes its messages over and nothing trades it; start an engine whose --symbols include it`,

@@ -98,6 +98,16 @@ describe('ShardCoverage: a symbol that no engine owns', () => {
     expect(h.lines.at(-1)?.obj.passedOver).toBe(4);
     expect(h.lines.at(-1)?.level).toBe('warn');
   });
+  it('says nothing of a symbol it never warned about when a reading failed before the one that found its engine', async () => {
+    const h = harness([own('BTC/USD'), own('ETH/USD')]);
+    h.fail(new Error('timeout'));
+    await h.pass('ETH/USD', 1);
+    h.fail(null);
+    await h.pass('ETH/USD', 1);
+    // One failed reading, then one that finds ETH/USD owned: no warning about it, so no "has an engine now".
+    expect(h.lines.filter((l) => l.obj.symbol !== undefined)).toEqual([]);
+    expect(h.state.readings).toBe(2);
+  });
 });
 
 describe('durableOwner', () => {

@@ -120,11 +120,16 @@ function readRows(path: string, text: string): Row[] {
       // Epoch seconds, ms, µs or ns by magnitude (src/sources/csv.ts); JSON lines are the engine's epoch ms.
       if (typeof fields.ts === 'number') fields.ts = epochMillisOfText(cells[tsAt] as string);
     }
+    // The time column as the file names it (a CSV's may be timestamp, time, ...).
+    const tsName = json ? 'ts' : (columns?.[tsAt] ?? 'ts');
     const ts = parseTimestamp(fields.ts);
-    if (ts === null) throw new BadInput(`${path}:${line}: field "ts" must be epoch ms or an ISO 8601 time with a zone (was ${JSON.stringify(fields.ts)})`);
+    if (ts === null)
+      throw new BadInput(`${path}:${line}: field "${tsName}" must be epoch ms or an ISO 8601 time with a zone (was ${JSON.stringify(fields.ts)})`);
     const previous = rows[rows.length - 1];
     if (previous !== undefined && !(ts > previous.ts)) {
-      throw new BadInput(`${path}:${line}: field "ts" ${JSON.stringify(fields.ts)} is not after line ${previous.line}'s; candles must be in increasing time`);
+      throw new BadInput(
+        `${path}:${line}: field "${tsName}" ${JSON.stringify(fields.ts)} is not after line ${previous.line}'s; candles must be in increasing time`,
+      );
     }
     rows.push({ line, fields, ts });
   }

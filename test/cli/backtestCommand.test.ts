@@ -77,6 +77,16 @@ describe('tradestream backtest', () => {
     expect(r.err).toContain('badts.csv:5: field "ts" must be epoch ms or an ISO 8601 time with a zone (was "yesterday")');
   });
 
+  it('names the time column as the file names it when its value is bad or out of order', async () => {
+    const stamped = csv.replace(/^ts,/, 'timestamp,');
+    const bad = await run([...params, '--candles', file('badstamp.csv', stamped.replace('2026-01-01T03:00:00.000Z', 'yesterday'))]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('badstamp.csv:5: field "timestamp" must be epoch ms or an ISO 8601 time with a zone (was "yesterday")');
+    const back = await run([...params, '--candles', file('backstamp.csv', stamped.replace('2026-01-01T03:00:00.000Z', '2026-01-01T01:00:00.000Z'))]);
+    expect(back.code).toBe(2);
+    expect(back.err).toContain('backstamp.csv:5: field "timestamp" "2026-01-01T01:00:00.000Z" is not after line 4\'s');
+  });
+
   // Found by a bug hunt: epoch seconds were read as milliseconds, candles 60 ms apart, and every
   // annualized figure came out wrong (a Sharpe of 76.76 for 2.43). A CSV's epoch time is now read in
   // its unit (s, ms, µs or ns by magnitude, src/sources/csv.ts); JSON lines are the engine's epoch ms.

@@ -231,5 +231,7 @@ describe('tradestream backtest', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     expect(r.out.join('\n')).toContain('Usage: tradestream backtest --type TYPE --candles FILE');
+    // The time column's other names, which the reader takes, are in the usage too.
+    expect(r.out.join('\n')).toMatch(/timestamp, time, open_time or opentime/);
   });
 });

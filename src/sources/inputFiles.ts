@@ -257,9 +257,9 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
  * Prices from JSON lines (candles or ticks), a header CSV, or a kline CSV (`opts.symbol`
  * required), chosen by the first non-blank line. One message per valid line on
  * `<prefix>.prices.<SYM>`: msgId `candle:<symbol>:<interval ms>:<ts ms>` for candles,
- * `tick:<symbol>:<ts ms>:<hash of price and size as read>` for ticks, so that one trade written with
- * other spacing, key order or number format (`1.50`) has one id (hashing the line as
- * written published it twice), with `:<n>` added for the n-th repeat of an
+ * `tick:<symbol>:<ts ms>:<hash of the line's canonical JSON>` for ticks (tickIdentity: one trade
+ * written with other spacing, key order or number format has one id; lines that differ in any
+ * field, such as a trade id, are distinct trades), with `:<n>` added for the n-th repeat of an
  * identical tick among its symbol's ticks of that time, in whatever order the file holds them
  * (two equal trades in one millisecond are two trades, and publishing the file again still repeats
  * every id; see TickRepeats for the bound). Invalid lines go to `onBadLine`. Throws
@@ -330,8 +330,25 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
     const msgId =
       event.kind === 'candle'
         ? `candle:${event.symbol}:${event.interval}:${event.ts}`
-        : repeats.msgId(event.symbol, event.ts, stableId(`${event.price} ${event.size}`));
+        : repeats.msgId(event.symbol, event.ts, stableId(tickIdentity(obj, body)));
     yield { subject: `${prefix}.prices.${symbolToSubjectToken(event.symbol)}`, data: body, msgId };
+  }
+}
+
+/**
+ * What a tick's msgId hashes: the line's JSON value in canonical form (keys sorted, no spacing,
+ * numbers as JSON.stringify prints them), so that one trade written with other spacing, key order
+ * or number format (`1.50`) has one id, while every field is kept: two trades of one price, size
+ * and millisecond that the lines tell apart (a trade id, a venue, a sub-millisecond ISO time) are
+ * two trades, which hashing price and size alone made one id for across files (the stream dropped
+ * the second). A value canonicalJson cannot print (an extra field of 1e400, nesting deep enough to
+ * overflow its stack) falls back to the line as written.
+ */
+function tickIdentity(obj: unknown, line: string): string {
+  try {
+    return canonicalJson(obj);
+  } catch {
+    return line;
   }
 }
 

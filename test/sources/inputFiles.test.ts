@@ -129,6 +129,44 @@ describe('readPrices', () => {
     expect((await collect(readPrices(second)))[0]?.msgId).not.toBe(ids[0]);
   });
 
+  it('keeps apart two trades of one price, size and millisecond that the lines tell apart, published from two files', async () => {
+    // A trade id, a venue or a sub-millisecond time: the engine reads none of them, but they are two
+    // trades (two sizes of volume), and each file alone numbers no repeat; the stream must keep both.
+    const pairs = [
+      ['{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"id":7001}', '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"id":7002}'],
+      [
+        '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"venue":"A"}',
+        '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"venue":"B"}',
+      ],
+      [
+        '{"symbol":"BTC/USD","ts":"2026-11-19T12:02:00.000100Z","price":100,"size":0.1}',
+        '{"symbol":"BTC/USD","ts":"2026-11-19T12:02:00.000900Z","price":100,"size":0.1}',
+      ],
+    ];
+    for (const [a, b] of pairs) {
+      const fa = join(dir, 'part-a.jsonl');
+      const fb = join(dir, 'part-b.jsonl');
+      await writeFile(fa, `${a}\n`);
+      await writeFile(fb, `${b}\n`);
+      const [ia] = (await collect(readPrices(fa))).map((m) => m.msgId);
+      const [ib] = (await collect(readPrices(fb))).map((m) => m.msgId);
+      expect(ia, `${a} / ${b}`).toMatch(/^tick:BTC\/USD:\d+:[0-9a-f]{16}$/);
+      expect(ib, `${a} / ${b}`).not.toBe(ia);
+    }
+  });
+
+  it('publishes a tick whose extra field canonical JSON cannot print (1e400, deep nesting), by the line as written', async () => {
+    const file = join(dir, 'odd-extras.jsonl');
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    await writeFile(
+      file,
+      `{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"x":1e400}\n{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"x":${deep}}\n`,
+    );
+    const ids = (await collect(readPrices(file))).map((m) => m.msgId);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
   it('numbers equal ticks of one millisecond apart in the file, with an earlier-stamped tick between them', async () => {
     const file = join(dir, 'equal-trades-apart.jsonl');
     const trade = '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1}';

@@ -130,6 +130,13 @@ describe('benchmark suite', () => {
     expect(report).not.toContain('NaN');
   }, 60_000);
 
+  it("says what the latency section's pacing and attribution do: the busy-wait's clock reads make some garbage; a GC in a close counts under both", () => {
+    const report = renderReport({ sizes: [{ strategies: 5, tickThroughput: {}, tickLatency: { pipeline: {}, loop: {} } }] });
+    expect(report).toContain('## 1b.');
+    expect(report).not.toContain('makes no garbage');
+    expect(report).toContain('a collection during a candle-closing push counts under both');
+  });
+
   it('renders a report without figures as dashes, not NaN', () => {
     expect(renderReport({ sizes: [{ strategies: 5, tickThroughput: {} }] })).toContain('–');
   });

@@ -24,11 +24,20 @@ interface Uncovered {
   warned: boolean;
 }
 
+/**
+ * Most symbols tracked, covered and uncovered together: each distinct subject symbol is an entry
+ * (and a warning), and the subjects are whatever was published, so a flood of bogus ones must not
+ * grow the map without end (as decode.ts bounds its route cache). Past it, new symbols are passed
+ * over unchecked, said once.
+ */
+export const MAX_TRACKED_SYMBOLS = 10_000;
+
 export class ShardCoverage {
   /** Symbols some engine's durable was for at the last reading. */
   private readonly covered = new Set<string>();
   private readonly uncovered = new Map<string, Uncovered>();
   private reading: Promise<void> | null = null;
+  private full = false;
 
   /**
    * @param readOwners whom each durable of the stream is for (one reading of the server)
@@ -47,6 +56,16 @@ export class ShardCoverage {
     if (this.covered.has(symbol)) return;
     let u = this.uncovered.get(symbol);
     if (u === undefined) {
+      if (this.covered.size + this.uncovered.size >= MAX_TRACKED_SYMBOLS) {
+        if (!this.full) {
+          this.full = true;
+          this.log.warn(
+            { ...this.where, tracked: MAX_TRACKED_SYMBOLS },
+            `more than ${MAX_TRACKED_SYMBOLS} symbols passed over: the symbols past them are not checked for an engine that owns them`,
+          );
+        }
+        return;
+      }
       u = { passed: 0, readAgainAt: 1, warned: false };
       this.uncovered.set(symbol, u);
     }

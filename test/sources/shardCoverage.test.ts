@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { durableOwner } from '../../src/sources/jetstreamLive.js';
-import { type DurableOwner, ShardCoverage } from '../../src/sources/shardCoverage.js';
+import { type DurableOwner, MAX_TRACKED_SYMBOLS, ShardCoverage } from '../../src/sources/shardCoverage.js';
 
 interface Line {
   readonly level: 'info' | 'warn';
@@ -107,6 +107,17 @@ describe('ShardCoverage: a symbol that no engine owns', () => {
     // One failed reading, then one that finds ETH/USD owned: no warning about it, so no "has an engine now".
     expect(h.lines.filter((l) => l.obj.symbol !== undefined)).toEqual([]);
     expect(h.state.readings).toBe(2);
+  });
+});
+
+describe('ShardCoverage: a flood of distinct symbols', () => {
+  it('tracks at most MAX_TRACKED_SYMBOLS symbols and says once that it stopped, so bogus subjects cannot grow it', async () => {
+    const h = harness([own('BTC/USD')]);
+    for (let i = 0; i < MAX_TRACKED_SYMBOLS + 50; i++) await h.pass(`S${i}/USD`);
+    const warnedSymbols = h.lines.filter((l) => l.obj.symbol !== undefined);
+    expect(warnedSymbols).toHaveLength(MAX_TRACKED_SYMBOLS);
+    expect(h.lines.filter((l) => l.msg.startsWith('more than'))).toHaveLength(1);
+    expect(h.state.readings).toBe(MAX_TRACKED_SYMBOLS);
   });
 });
 

@@ -154,6 +154,7 @@ export class LiveRun {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.coverage?.stop();
     this.tell({ type: 'stop' });
   }
 

@@ -38,6 +38,7 @@ export class ShardCoverage {
   private readonly uncovered = new Map<string, Uncovered>();
   private reading: Promise<void> | null = null;
   private full = false;
+  private stopped = false;
 
   /**
    * @param readOwners whom each durable of the stream is for (one reading of the server)
@@ -53,7 +54,7 @@ export class ShardCoverage {
 
   /** A message of `symbol` was passed over: this engine does not own it. */
   passedOver(symbol: string): void {
-    if (this.covered.has(symbol)) return;
+    if (this.stopped || this.covered.has(symbol)) return;
     let u = this.uncovered.get(symbol);
     if (u === undefined) {
       if (this.covered.size + this.uncovered.size >= MAX_TRACKED_SYMBOLS) {
@@ -77,6 +78,11 @@ export class ShardCoverage {
     }
   }
 
+  /** No more readings, and none under way is reported: the source is closing (its connection too). */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** Resolves when no reading is under way. */
   settled(): Promise<void> {
     return this.reading ?? Promise.resolve();
@@ -87,11 +93,14 @@ export class ShardCoverage {
     try {
       owners = await this.readOwners();
     } catch (error) {
+      // A reading cut by the source closing its connection is no news.
+      if (this.stopped) return;
       // Retried at the next doubling of some symbol's count; consuming goes on meanwhile.
       for (const u of this.uncovered.values()) u.readAgainAt = Math.max(u.readAgainAt, u.passed * 2);
       this.log.warn({ ...this.where, err: String(error) }, 'cannot read the durables of the stream to check that every symbol has an engine');
       return;
     }
+    if (this.stopped) return;
     const forEvery = owners.includes('every');
     for (const [symbol, u] of this.uncovered) {
       if (forEvery || owners.some((o) => o instanceof Set && o.has(symbol))) {

@@ -121,6 +121,31 @@ describe('ShardCoverage: a flood of distinct symbols', () => {
   });
 });
 
+describe('ShardCoverage after stop()', () => {
+  it('reports nothing of a reading cut by the source closing, and reads no more', async () => {
+    let cut: (error: Error) => void = () => undefined;
+    const lines: string[] = [];
+    let readings = 0;
+    const coverage = new ShardCoverage(
+      () => {
+        readings++;
+        return new Promise((_, reject) => (cut = reject));
+      },
+      { info: (_obj, msg) => lines.push(msg), warn: (_obj, msg) => lines.push(msg) },
+      { stream: 'TRADESTREAM', consumer: 'engine-a' },
+    );
+    coverage.passedOver('ETH/USD');
+    coverage.stop();
+    cut(new Error('connection closed'));
+    await coverage.settled();
+    coverage.passedOver('ETH/USD');
+    coverage.passedOver('XRP/USD');
+    await coverage.settled();
+    expect(lines).toEqual([]);
+    expect(readings).toBe(1);
+  });
+});
+
 describe('durableOwner', () => {
   it("reads back whom an engine's durable is for from its description; another consumer is no engine's", () => {
     expect(durableOwner('TradeStream: durable of the engine owning every symbol')).toBe('every');

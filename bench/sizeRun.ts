@@ -222,12 +222,13 @@ async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], clo
   const doneAt = new Float64Array(n);
   const closes: Span[] = [];
   collectGarbage();
+  // Calibrated before the collections are observed: its own garbage is not the run's.
+  const burnPerMs = burnRate();
   const gcEntries: PerformanceEntry[] = [];
   const observer = new PerformanceObserver((list) => gcEntries.push(...list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
   const perTick = 1000 / rate;
   const deadline = seconds * 4000;
-  const burnPerMs = burnRate();
   const schedBefore = mainThreadSched();
   const t0 = performance.now();
   let i = 0;

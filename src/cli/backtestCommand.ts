@@ -14,8 +14,9 @@ Runs one strategy over a candle file through the live engine's strategy book and
   --params JSON    its parameters as a JSON object, e.g. '{"rsiPeriod":14}' (default {}: all defaults)
   --candles FILE   CSV with the header ts,open,high,low,close,volume (the time column may also
                    be named timestamp, time, open_time or opentime, the first one read; ts in ISO
-                   8601 or epoch s, ms, µs or ns, told apart by size; cells may be quoted), or JSON lines of
-                   candles {"ts", "open", "high", "low", "close", "volume"} (ts in epoch ms or ISO)
+                   8601 or epoch s, ms, µs or ns, told apart by size; cells may be quoted), or
+                   JSON lines of candles {"ts", "open", "high", "low", "close", "volume"} (ts in
+                   epoch ms or ISO)
   --fee-bps N      fee per paper fill, basis points of notional (default 10, as the engine)
   --interval I     the candles' interval (1m, 1h, ... or ms); without it, the gap between most
                    consecutive candles, which must also be the smallest (else exit 2: one

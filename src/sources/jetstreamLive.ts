@@ -113,6 +113,7 @@ export class LiveRun {
         this.s.log,
         { stream, consumer: name },
         opts.onOwnerless,
+        opts.ownerGraceMs,
       );
     }
     const thread = startConsumerThread({

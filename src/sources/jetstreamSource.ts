@@ -49,6 +49,8 @@ export interface JetStreamSourceOptions extends InputStreamOptions {
   readonly onDeadLetter?: (rejection: Rejection) => void;
   /** A shard's: called after each check of who owns the symbols it passes over, with those no engine owns (metrics; shardCoverage.ts). */
   readonly onOwnerless?: (symbols: readonly string[]) => void;
+  /** How long a shard consumes before it first checks who owns what it passes over (ms, default GRACE_MS of shardCoverage.ts; tests shorten it). */
+  readonly ownerGraceMs?: number;
 }
 
 /** Where a replay starts and stops. */

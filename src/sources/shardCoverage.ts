@@ -7,7 +7,9 @@
  * jetstreamLive.ts) and warns when none is for that symbol. An engine started later may take it,
  * so an uncovered symbol is looked at again each time the count of its passed-over messages
  * doubles (a few readings over a long run, none once it is covered), and its coverage is logged
- * when it comes.
+ * when it comes. Shards are usually started together, each creating its durable as it starts: the
+ * first reading waits GRACE_MS of consuming, so that a shard does not warn about the symbols of
+ * another that is still starting.
  */
 
 import type { SourceLog } from './jetstreamLive.js';
@@ -32,6 +34,9 @@ interface Uncovered {
  */
 export const MAX_TRACKED_SYMBOLS = 10_000;
 
+/** How long a shard consumes before its first reading of the durables (ms of wall time: this is monitoring, not a decision). */
+export const GRACE_MS = 10_000;
+
 export class ShardCoverage {
   /** Symbols some engine's durable was for at the last reading. */
   private readonly covered = new Set<string>();
@@ -39,18 +44,28 @@ export class ShardCoverage {
   private reading: Promise<void> | null = null;
   private full = false;
   private stopped = false;
+  /** Whether GRACE_MS has not yet passed since the coverage was made (then the clock is read no more). */
+  private inGrace: boolean;
+  private readonly startedAt: number;
 
   /**
    * @param readOwners whom each durable of the stream is for (one reading of the server)
    * @param where the stream and this engine's durable, for the log lines
    * @param onReading after each reading: the symbols passed over that no engine owns (metrics)
+   * @param graceMs how long to consume before the first reading (GRACE_MS)
+   * @param clock wall time in ms (tests give their own)
    */
   constructor(
     private readonly readOwners: () => Promise<readonly DurableOwner[]>,
     private readonly log: SourceLog,
     private readonly where: { readonly stream: string; readonly consumer: string },
     private readonly onReading?: (ownerless: readonly string[]) => void,
-  ) {}
+    private readonly graceMs = GRACE_MS,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.startedAt = clock();
+    this.inGrace = graceMs > 0;
+  }
 
   /** A message of `symbol` was passed over: this engine does not own it. */
   passedOver(symbol: string): void {
@@ -71,6 +86,10 @@ export class ShardCoverage {
       this.uncovered.set(symbol, u);
     }
     u.passed++;
+    if (this.inGrace) {
+      if (this.clock() - this.startedAt < this.graceMs) return;
+      this.inGrace = false;
+    }
     if (u.passed >= u.readAgainAt && this.reading === null) {
       this.reading = this.check().finally(() => {
         this.reading = null;

@@ -191,7 +191,7 @@ describe('publish and consume', () => {
     const ownerless: (readonly string[])[] = [];
     const source = await JetStreamSource.connect(
       { servers: server.url },
-      { ...names, symbols: 'BTC/USD', onOwnerless: (symbols) => ownerless.push(symbols) },
+      { ...names, symbols: 'BTC/USD', onOwnerless: (symbols) => ownerless.push(symbols), ownerGraceMs: 0 },
       log,
     );
     sources.push(source);

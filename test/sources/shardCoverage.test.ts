@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { durableOwner } from '../../src/sources/jetstreamLive.js';
-import { type DurableOwner, MAX_TRACKED_SYMBOLS, ShardCoverage } from '../../src/sources/shardCoverage.js';
+import { type DurableOwner, GRACE_MS, MAX_TRACKED_SYMBOLS, ShardCoverage } from '../../src/sources/shardCoverage.js';
 
 interface Line {
   readonly level: 'info' | 'warn';
@@ -26,6 +26,7 @@ function harness(initial: DurableOwner[]) {
     },
     { stream: 'TRADESTREAM', consumer: 'engine-a' },
     (symbols) => state.ownerless.push(symbols),
+    0,
   );
   /** Passes over `n` messages of `symbol`, letting each reading finish before the next message. */
   const pass = async (symbol: string, n = 1): Promise<void> => {
@@ -121,6 +122,41 @@ describe('ShardCoverage: a flood of distinct symbols', () => {
   });
 });
 
+describe('ShardCoverage while shards start', () => {
+  it('reads nothing for its first GRACE_MS of consuming, then checks every symbol it passed over meanwhile', async () => {
+    let now = 1_000;
+    let readings = 0;
+    const warned: unknown[] = [];
+    const coverage = new ShardCoverage(
+      async () => {
+        readings++;
+        return [new Set(['BTC/USD'])];
+      },
+      { info: () => undefined, warn: (obj) => warned.push(obj) },
+      { stream: 'TRADESTREAM', consumer: 'engine-a' },
+      undefined,
+      GRACE_MS,
+      () => now,
+    );
+    // Another shard still starting: its symbols are passed over, unread, for 10 s.
+    for (let i = 0; i < 500; i++) coverage.passedOver('ETH/USD');
+    coverage.passedOver('XRP/USD');
+    now += GRACE_MS - 1;
+    coverage.passedOver('ETH/USD');
+    await coverage.settled();
+    expect(readings).toBe(0);
+    // Then one message reads the durables once, for both symbols seen.
+    now += 1;
+    coverage.passedOver('ETH/USD');
+    await coverage.settled();
+    expect(readings).toBe(1);
+    expect(warned).toEqual([
+      { stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'ETH/USD', passedOver: 502 },
+      { stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'XRP/USD', passedOver: 1 },
+    ]);
+  });
+});
+
 describe('ShardCoverage after stop()', () => {
   it('reports nothing of a reading cut by the source closing, and reads no more', async () => {
     let cut: (error: Error) => void = () => undefined;
@@ -133,6 +169,8 @@ describe('ShardCoverage after stop()', () => {
       },
       { info: (_obj, msg) => lines.push(msg), warn: (_obj, msg) => lines.push(msg) },
       { stream: 'TRADESTREAM', consumer: 'engine-a' },
+      undefined,
+      0,
     );
     coverage.passedOver('ETH/USD');
     coverage.stop();

@@ -47,6 +47,12 @@ export class ShardCoverage {
   /** Whether GRACE_MS has not yet passed since the coverage was made (then the clock is read no more). */
   private inGrace: boolean;
   private readonly startedAt: number;
+  /**
+   * Ends the grace on time when something was passed over during it: without it, the symbols of a
+   * backlog (or of a file published) in the first GRACE_MS were never checked unless some other
+   * symbol's message was passed over later, and a stream gone quiet never said so (found by a bug hunt).
+   */
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param readOwners whom each durable of the stream is for (one reading of the server)
@@ -87,19 +93,41 @@ export class ShardCoverage {
     }
     u.passed++;
     if (this.inGrace) {
-      if (this.clock() - this.startedAt < this.graceMs) return;
-      this.inGrace = false;
+      const left = this.graceMs - (this.clock() - this.startedAt);
+      if (left > 0) {
+        if (this.graceTimer === undefined) {
+          this.graceTimer = setTimeout(() => this.endGrace(), left);
+          this.graceTimer.unref?.();
+        }
+        return;
+      }
+      this.endGrace();
+      return;
     }
-    if (u.passed >= u.readAgainAt && this.reading === null) {
-      this.reading = this.check().finally(() => {
-        this.reading = null;
-      });
-    }
+    if (u.passed >= u.readAgainAt) this.read();
+  }
+
+  /** The grace is over: the symbols passed over meanwhile are checked now, whether or not more messages come. */
+  private endGrace(): void {
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    if (this.stopped || !this.inGrace) return;
+    this.inGrace = false;
+    if ([...this.uncovered.values()].some((u) => u.passed >= u.readAgainAt)) this.read();
+  }
+
+  private read(): void {
+    if (this.reading !== null) return;
+    this.reading = this.check().finally(() => {
+      this.reading = null;
+    });
   }
 
   /** No more readings, and none under way is reported: the source is closing (its connection too). */
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
   }
 
   /** Resolves when no reading is under way. */

@@ -157,6 +157,52 @@ describe('ShardCoverage while shards start', () => {
   });
 });
 
+describe('ShardCoverage when the stream goes quiet during the grace', () => {
+  // Shards started, then a file published at once: its messages were passed over within the
+  // grace, nothing came after, and the symbol no engine owns was never checked nor warned about.
+  it('checks the symbols passed over during the grace when it ends, with no further message', async () => {
+    let readings = 0;
+    const warned: unknown[] = [];
+    const ownerless: (readonly string[])[] = [];
+    const coverage = new ShardCoverage(
+      async () => {
+        readings++;
+        return [new Set(['BTC/USD'])];
+      },
+      { info: () => undefined, warn: (obj) => warned.push(obj) },
+      { stream: 'TRADESTREAM', consumer: 'engine-a' },
+      (symbols) => ownerless.push(symbols),
+      50,
+    );
+    for (let i = 0; i < 3; i++) coverage.passedOver('XRP/USD');
+    expect(readings).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    await coverage.settled();
+    expect(readings).toBe(1);
+    expect(warned).toEqual([{ stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'XRP/USD', passedOver: 3 }]);
+    expect(ownerless).toEqual([['XRP/USD']]);
+    coverage.stop();
+  });
+
+  it('reads nothing when stopped during the grace', async () => {
+    let readings = 0;
+    const coverage = new ShardCoverage(
+      async () => {
+        readings++;
+        return [];
+      },
+      { info: () => undefined, warn: () => undefined },
+      { stream: 'TRADESTREAM', consumer: 'engine-a' },
+      undefined,
+      50,
+    );
+    coverage.passedOver('XRP/USD');
+    coverage.stop();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(readings).toBe(0);
+  });
+});
+
 describe('ShardCoverage after stop()', () => {
   it('reports nothing of a reading cut by the source closing, and reads no more', async () => {
     let cut: (error: Error) => void = () => undefined;

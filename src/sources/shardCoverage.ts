@@ -157,7 +157,9 @@ export class ShardCoverage {
         if (u.warned) this.log.info({ ...this.where, symbol, passedOver: u.passed }, 'a symbol no engine owned has an engine now');
         continue;
       }
-      if (u.passed < u.readAgainAt) continue;
+      // A symbol not warned about yet is named now whatever its count (a failed reading moved its
+      // readAgainAt): the gauge fed below counts it, and used to count it unnamed until it doubled.
+      if (u.warned && u.passed < u.readAgainAt) continue;
       u.readAgainAt = u.passed * 2;
       u.warned = true;
       this.log.warn(

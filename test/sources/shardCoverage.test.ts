@@ -111,6 +111,22 @@ describe('ShardCoverage: a symbol that no engine owns', () => {
   });
 });
 
+describe('ShardCoverage: the gauge and the log', () => {
+  // A reading failed (the server restarting) with XRP/USD passed over: the next reading, made for
+  // another symbol, counted XRP/USD in tradestream_symbols_without_engine without ever naming it in
+  // a warning, until its count doubled.
+  it('names in a warning every symbol the gauge counts, after a failed reading too', async () => {
+    const h = harness([own('BTC/USD')]);
+    h.fail(new Error('timeout'));
+    await h.pass('XRP/USD', 1);
+    h.fail(null);
+    await h.pass('ETH/USD', 1);
+    const warned = h.lines.filter((l) => l.level === 'warn' && l.obj.symbol !== undefined).map((l) => l.obj.symbol);
+    expect(h.state.ownerless.at(-1)).toEqual(['ETH/USD', 'XRP/USD']);
+    expect(warned.sort()).toEqual(['ETH/USD', 'XRP/USD']);
+  });
+});
+
 describe('ShardCoverage: a flood of distinct symbols', () => {
   it('tracks at most MAX_TRACKED_SYMBOLS symbols and says once that it stopped, so bogus subjects cannot grow it', async () => {
     const h = harness([own('BTC/USD')]);

@@ -14,7 +14,7 @@ import { canonicalJson } from '../domain/canonicalJson.js';
 import { stableId } from '../domain/stableId.js';
 import { parseStrategy } from '../domain/strategies/catalog.js';
 import type { Millis } from '../domain/types.js';
-import { epochMillisOfText, epochUnitOf, splitCsvLine, timeColumn } from './csv.js';
+import { epochMillisOfText, epochUnitOf, splitCsvLine, TIME_COLUMNS, timeColumn } from './csv.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
 import { describeValue, parseInterval, SYMBOL_PATTERN } from './schemas.js';
 
@@ -253,6 +253,26 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
   };
 }
 
+/** The kline layout's first six columns, by position, as a header line may name them. */
+const KLINE_COLUMNS = ['open time', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * Why a kline CSV's header line does not fit the layout read by position, or null: a price
+ * column (open, high, low, close, volume) or a time column (TIME_COLUMNS) that it names at another
+ * position than the layout's.
+ */
+function klineHeaderMisplaced(header: readonly string[]): string | null {
+  const names = header.map((h) => h.trim().toLowerCase());
+  const wrong: string[] = [];
+  for (const [at, name] of names.entries()) {
+    const expected = KLINE_COLUMNS.indexOf(name as (typeof KLINE_COLUMNS)[number]);
+    const time = TIME_COLUMNS.includes(name);
+    if ((expected > 0 && expected !== at) || (time && at !== 0)) wrong.push(`"${header[at]?.trim()}" is column ${at + 1}`);
+  }
+  if (wrong.length === 0) return null;
+  return `a CSV without a symbol column is read as an exchange kline CSV, by position (${KLINE_COLUMNS.join(', ')}, close time), but its header names another order: ${wrong.join(', ')}; add a symbol column (symbol,ts,open,high,low,close,volume) or put the columns in the kline order`;
+}
+
 /**
  * Prices from JSON lines (candles or ticks), a header CSV, or a kline CSV (`opts.symbol`
  * required), chosen by the first non-blank line. One message per valid line on
@@ -289,7 +309,14 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
           throw new InputFileError(`${path} looks like a kline CSV (no symbol column): pass the symbol, e.g. BTC/USD`);
         }
         parseRow = klineCsv(opts.symbol, opts);
-        if (!/^\d/.test(first)) continue; // a kline header line
+        if (!/^\d/.test(first)) {
+          // A kline header line. The layout is read by position, so a header naming a price column
+          // elsewhere (`ts,close,high,low,open,volume`, found by a bug hunt) swapped open and close
+          // without a word: refused, naming the columns.
+          const misplaced = klineHeaderMisplaced(fields);
+          if (misplaced !== null) throw new InputFileError(`${path}:${line}: ${misplaced}`);
+          continue;
+        }
       }
     }
     if (Buffer.byteLength(trimmed) > maxBytes) {

@@ -243,6 +243,20 @@ describe('readPrices', () => {
     expect(messages.map((m) => m.msgId)).toEqual(['candle:SOL/USD:3600000:1795168800000']);
     await expect(collect(readPrices(path))).rejects.toThrow(/kline CSV.*symbol/);
   });
+
+  // Found by a bug hunt: a kline CSV is read by position, and a header naming its columns in
+  // another order (close before open) was skipped as a header line: every candle was published with
+  // open and close swapped, valid either way.
+  it('refuses a kline CSV whose header names the price columns in another order than the layout', async () => {
+    const path = join(dir, 'klines-reordered.csv');
+    await writeFile(path, 'ts,close,high,low,open,volume\n1795168800000,1.5,2,0.5,1,10\n');
+    await expect(collect(readPrices(path, { symbol: 'SOL/USD', interval: '1m' }))).rejects.toThrow(
+      `${path}:1: a CSV without a symbol column is read as an exchange kline CSV, by position (open time, open, high, low, close, volume, close time), but its header names another order: "close" is column 2, "open" is column 5;`,
+    );
+    const inOrder = join(dir, 'klines-named.csv');
+    await writeFile(inOrder, '"Open time",Open,High,Low,Close,Volume,"Close time"\n1795168800000,1,2,0.5,1.5,10,1795168859999\n');
+    expect((await collect(readPrices(inOrder, { symbol: 'SOL/USD' }))).map((m) => m.msgId)).toEqual(['candle:SOL/USD:60000:1795168800000']);
+  });
 });
 
 // Found by a bug hunt on the CLI: `--interval 60000` (ms, as documented) made every line bad and the

@@ -115,6 +115,9 @@ function readRows(path: string, text: string): Row[] {
       for (const [k, name] of columns.entries()) {
         // A second column named ts is not the time this file is read by (the first time column is, as in publish).
         if (name === 'ts' && k !== tsAt) continue;
+        // Nor is a second column of any other name read: the first is, as publish reads it (the last
+        // overwrote it, so one file's candles differed between publish and backtest; found by a bug hunt).
+        if (k !== tsAt && columns.indexOf(name) !== k) continue;
         const cell = cells[k] as string;
         // Numbers stay numbers (prices, epoch times); a non-numeric ts is an ISO time for parseTimestamp.
         fields[k === tsAt ? 'ts' : name] = cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;

@@ -87,6 +87,18 @@ describe('tradestream backtest', () => {
     expect(back.err).toContain('backstamp.csv:5: field "timestamp" "2026-01-01T01:00:00.000Z" is not after line 4\'s');
   });
 
+  // Found by a bug hunt: of two columns of one name the last was read, publish reads the first, so
+  // one file gave other candles to a backtest than to the engine.
+  it('reads the first of two columns of one name, as publish does', async () => {
+    const rows = closes.map((c, i) => `${new Date(start + i * 3_600_000).toISOString()},${c},${2 * c},${c / 2},${c},1`);
+    const once = await run([...params, '--candles', file('once.csv', ['ts,open,high,low,close,volume', ...rows].join('\n'))]);
+    const twice = ['ts,open,high,low,close,volume,close', ...rows.map((r, i) => `${r},${1.5 * (closes[i] as number)}`)].join('\n');
+    const r = await run([...params, '--candles', file('twice.csv', twice)]);
+    expect(r.err).toBe('');
+    expect(r.out).toEqual(once.out);
+    expect(JSON.parse(r.out[0] as string)).toMatchObject({ entryPrice: 5, exitPrice: 40 });
+  });
+
   // Found by a bug hunt: epoch seconds were read as milliseconds, candles 60 ms apart, and every
   // annualized figure came out wrong (a Sharpe of 76.76 for 2.43). A CSV's epoch time is now read in
   // its unit (s, ms, µs or ns by magnitude, src/sources/csv.ts); JSON lines are the engine's epoch ms.

@@ -67,6 +67,10 @@ interface Row {
   readonly line: number;
   readonly fields: Record<string, unknown>;
   readonly ts: Millis;
+  /** The time as the file writes it, for messages: a CSV's epoch time is converted to ms in `fields.ts`. */
+  readonly written: unknown;
+  /** A JSON line, whose numeric time is taken as epoch ms as written (a CSV's was read in its unit). */
+  readonly json: boolean;
 }
 
 /** The price columns a CSV header must name, besides its time column (TIME_COLUMNS, as `publish` reads it). */
@@ -91,6 +95,7 @@ function readRows(path: string, text: string): Row[] {
     const trimmed = (lines[i] as string).trim();
     if (trimmed === '') continue;
     let fields: Record<string, unknown>;
+    let written: unknown;
     if (json === null) json = trimmed.startsWith('{');
     if (json) {
       try {
@@ -100,6 +105,7 @@ function readRows(path: string, text: string): Row[] {
       }
       if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
         throw new BadInput(`${path}:${line}: a candle must be a JSON object (was ${trimmed.slice(0, 60)})`);
+      written = fields.ts;
     } else if (columns === null) {
       columns = csvCells(path, line, trimmed).map((c) => c.trim().toLowerCase());
       tsAt = timeColumn(columns);
@@ -122,21 +128,21 @@ function readRows(path: string, text: string): Row[] {
         // Numbers stay numbers (prices, epoch times); a non-numeric ts is an ISO time for parseTimestamp.
         fields[k === tsAt ? 'ts' : name] = cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
       }
+      written = fields.ts;
       // Epoch seconds, ms, µs or ns by magnitude (src/sources/csv.ts); JSON lines are the engine's epoch ms.
       if (typeof fields.ts === 'number') fields.ts = epochMillisOfText(cells[tsAt] as string);
     }
     // The time column as the file names it (a CSV's may be timestamp, time, ...).
     const tsName = json ? 'ts' : (columns?.[tsAt] ?? 'ts');
     const ts = parseTimestamp(fields.ts);
-    if (ts === null)
-      throw new BadInput(`${path}:${line}: field "${tsName}" must be epoch ms or an ISO 8601 time with a zone (was ${JSON.stringify(fields.ts)})`);
+    if (ts === null) throw new BadInput(`${path}:${line}: field "${tsName}" must be epoch ms or an ISO 8601 time with a zone (was ${JSON.stringify(written)})`);
     const previous = rows[rows.length - 1];
     if (previous !== undefined && !(ts > previous.ts)) {
       throw new BadInput(
-        `${path}:${line}: field "${tsName}" ${JSON.stringify(fields.ts)} is not after line ${previous.line}'s; candles must be in increasing time`,
+        `${path}:${line}: field "${tsName}" ${JSON.stringify(written)} is not after line ${previous.line}'s; candles must be in increasing time`,
       );
     }
-    rows.push({ line, fields, ts });
+    rows.push({ line, fields, ts, written, json });
   }
   return rows;
 }
@@ -149,13 +155,15 @@ function candlesOf(path: string, rows: readonly Row[], given: Millis | undefined
   // "candles" a year, a Sharpe of 2.43 came out as 76.76. The engine's own shortest interval is 1 s.
   if (interval < 1000) {
     throw new BadInput(
-      `${path}: candles ${interval} ms apart (from ${JSON.stringify(rows[0]?.fields.ts)} and the next ones); times must be ISO 8601 or epoch ms (in JSON lines, seconds since 1970 are read as ms)`,
+      `${path}: candles ${interval} ms apart (from ${JSON.stringify(rows[0]?.written)} and the next ones); times must be ISO 8601 or epoch ms (in JSON lines, seconds since 1970 are read as ms)`,
     );
   }
   // Hourly candles in epoch seconds are 3,600 "ms" apart and passed the check above: a Sharpe of 66
   // came out as 2,101. A JSON time sized as seconds or µs (epochUnitOf, as a CSV's is read) is
-  // refused; only a CSV's ts was converted to ms, so a JSON number is as written.
-  const misread = rows.find((r) => typeof r.fields.ts === 'number' && epochUnitOf(r.fields.ts) !== 'ms');
+  // refused; only a CSV's ts was converted to ms, so a JSON number is as written. A CSV's converted
+  // time is not sized again: seconds of 1971 (ms below 1e11) were refused as JSON lines in seconds,
+  // naming a value the file did not hold (found by a bug hunt).
+  const misread = rows.find((r) => r.json && typeof r.fields.ts === 'number' && epochUnitOf(r.fields.ts) !== 'ms');
   if (misread !== undefined) {
     const unit = epochUnitOf(misread.fields.ts as number) === 's' ? 'seconds' : 'µs or ns';
     throw new BadInput(

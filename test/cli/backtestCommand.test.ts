@@ -99,6 +99,22 @@ describe('tradestream backtest', () => {
     expect(JSON.parse(r.out[0] as string)).toMatchObject({ entryPrice: 5, exitPrice: 40 });
   });
 
+  // Found by a bug hunt: a CSV's epoch time, converted to ms, was named in messages as converted
+  // (the file's 1767225600 as 1767225600000), and a CSV in seconds of 1971 was refused as JSON lines
+  // in seconds once converted (ms below 1e11).
+  it('names a CSV time as the file writes it, and reads epoch seconds of 1971', async () => {
+    const header = 'ts,open,high,low,close,volume';
+    const twice = await run([...params, '--candles', file('same-second.csv', `${header}\n1767225600,1,1,1,1,1\n1767225600,1,1,1,1,1\n`)]);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toContain('same-second.csv:3: field "ts" 1767225600 is not after line 2\'s');
+    const negative = await run([...params, '--candles', file('negative.csv', `${header}\n-5,1,1,1,1,1\n`)]);
+    expect(negative.err).toContain('negative.csv:2: field "ts" must be epoch ms or an ISO 8601 time with a zone (was -5)');
+    const early = closes.map((c, i) => `${31_536_000 + i * 3_600},${c},${c},${c},${c},1`);
+    const r = await run([...params, '--candles', file('1971.csv', [header, ...early].join('\n'))]);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out[0] as string)).toMatchObject({ entryTime: '1971-01-01T05:00:00.000Z', entryBar: 5, exitBar: 7 });
+  });
+
   // Found by a bug hunt: epoch seconds were read as milliseconds, candles 60 ms apart, and every
   // annualized figure came out wrong (a Sharpe of 76.76 for 2.43). A CSV's epoch time is now read in
   // its unit (s, ms, µs or ns by magnitude, src/sources/csv.ts); JSON lines are the engine's epoch ms.

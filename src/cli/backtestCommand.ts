@@ -18,7 +18,8 @@ Runs one strategy over a candle file through the live engine's strategy book and
                    JSON lines of candles {"ts", "open", "high", "low", "close", "volume"} (ts in
                    epoch ms or ISO)
   --fee-bps N      fee per paper fill, basis points of notional (default 10, as the engine)
-  --interval I     the candles' interval (1m, 1h, ... or ms); without it, the gap between most
+  --interval I     the candles' interval (1m, 1h, ... or ms): every gap a whole multiple of
+                   it, some two candles one interval apart; without it, the gap between most
                    consecutive candles, which must also be the smallest (else exit 2: one
                    candle off its grid would halve the interval and double every annualization)
 
@@ -198,7 +199,18 @@ function checkGrid(path: string, rows: readonly Row[], interval: Millis, given: 
     }
     counts.set(gap, (counts.get(gap) ?? 0) + 1);
   }
-  if (given) return;
+  if (given) {
+    // Every gap a whole multiple of a far smaller --interval: hourly candles with --interval 1m
+    // were annualized as minute candles with 59 missing between each two (a Sharpe √60 too high,
+    // found by a bug hunt). Candles are missing here and there, not between every two.
+    if (!counts.has(interval)) {
+      const closest = Math.min(...counts.keys());
+      throw new BadInput(
+        `${path}: no two candles are --interval ${interval} ms apart (the closest are ${closest} ms apart), so every candle between them would be missing; give the candles' own interval`,
+      );
+    }
+    return;
+  }
   let usual = interval;
   for (const [gap, n] of counts) if (n > (counts.get(usual) ?? 0)) usual = gap;
   if (usual === interval) return;

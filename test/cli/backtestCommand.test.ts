@@ -200,6 +200,12 @@ describe('tradestream backtest', () => {
     const told = await run([...params, '--interval', '1h', '--candles', file('sparse2.csv', sparse)]);
     expect(told.code, told.err).toBe(0);
     expect(JSON.parse(told.out.at(-1) as string)).toMatchObject({ interval: hour, periodsPerYear: 8_760 });
+    // An --interval no two candles are apart: hourly candles read as minute ones with 59 missing between each two.
+    const minutes = await run([...params, '--interval', '1m', '--candles', file('hourly-as-minutes.csv', csv)]);
+    expect(minutes.code).toBe(2);
+    expect(minutes.err).toContain(
+      "hourly-as-minutes.csv: no two candles are --interval 60000 ms apart (the closest are 3600000 ms apart), so every candle between them would be missing; give the candles' own interval",
+    );
     const bad = await run([...params, '--interval', '1x', '--candles', file('sparse3.csv', sparse)]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--interval "1x" is not a candle interval of at least 1 s');

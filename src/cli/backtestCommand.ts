@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type BacktestTrade, inferInterval, runBacktest } from '../domain/backtest.js';
 import type { Candle, Millis } from '../domain/types.js';
-import { epochMillisOfText, epochUnitOf, splitCsvLine, TIME_COLUMNS, timeColumn } from '../sources/csv.js';
+import { epochMillisOfText, epochUnitOf, isDecimal, splitCsvLine, TIME_COLUMNS, timeColumn } from '../sources/csv.js';
 import { validatePrice } from '../sources/decode.js';
 import { parseInterval, parseTimestamp } from '../sources/schemas.js';
 
@@ -127,7 +127,8 @@ function readRows(path: string, text: string): Row[] {
         if (k !== tsAt && columns.indexOf(name) !== k) continue;
         const cell = cells[k] as string;
         // Numbers stay numbers (prices, epoch times); a non-numeric ts is an ISO time for parseTimestamp.
-        fields[k === tsAt ? 'ts' : name] = cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
+        // (Decimal only: Number() reads 0x10 as 16, which validation then took as a price.)
+        fields[k === tsAt ? 'ts' : name] = isDecimal(cell) ? Number(cell) : cell;
       }
       written = fields.ts;
       // Epoch seconds, ms, µs or ns by magnitude (src/sources/csv.ts); JSON lines are the engine's epoch ms.
@@ -248,7 +249,7 @@ function parameters(raw: string | undefined): Record<string, unknown> {
 function feeBps(raw: string | undefined): number {
   if (raw === undefined) return 10;
   const value = Number(raw);
-  if (raw.trim() === '' || !(value >= 0 && value <= 1000)) throw new BadInput(`--fee-bps must be a number in 0–1000 (was "${raw}")`);
+  if (!isDecimal(raw) || !(value >= 0 && value <= 1000)) throw new BadInput(`--fee-bps must be a number in 0–1000 (was "${raw}")`);
   return value;
 }
 

@@ -3,6 +3,7 @@ import { Compile } from 'typebox/compile';
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { EngineConfig } from '../../config/engine.js';
+import { isDecimal } from '../sources/csv.js';
 import { parseTimestamp } from '../sources/schemas.js';
 import { type SchemaNode, schemaAt } from './configSchema.js';
 
@@ -185,13 +186,13 @@ function envKeyToPath(key: string): string | null {
   return path.join('.');
 }
 
-/** Strings from env and flags become numbers where the schema wants one; unparsable stays a string so validation names it. */
+/**
+ * Strings from env and flags become numbers where the schema wants one, when written in decimal
+ * (`--set capital=0x10` was 16); anything else stays a string so validation names it.
+ */
 function coerce(path: string, value: string): unknown {
   const node = schemaAt(path);
-  if (node?.type === 'number' || node?.type === 'integer') {
-    const n = Number(value);
-    return value.trim() !== '' && Number.isFinite(n) ? n : value;
-  }
+  if (node?.type === 'number' || node?.type === 'integer') return isDecimal(value) ? Number(value) : value;
   if (node?.type === 'boolean') return value === 'true' ? true : value === 'false' ? false : value;
   return value;
 }

@@ -43,6 +43,18 @@ export function splitCsvLine(line: string): string[] | { readonly error: string 
   }
 }
 
+/** A number written in decimal, as a cell or flag holds one: `12`, `-0.5`, `.5`, `1e-3`. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Whether `text` (trimmed) is a decimal number. Number() also reads `0x10` as 16, `0b11` and `0o7`,
+ * and '' as 0, none of which a price, a volume or a fee means (found by a bug hunt: `0x10` was
+ * published as a price of 16).
+ */
+export function isDecimal(text: string): boolean {
+  return DECIMAL.test(text.trim());
+}
+
 /** Header names a CSV's time column may have (lower case): exchange exports say `timestamp`, `time` or `open_time`. */
 export const TIME_COLUMNS: readonly string[] = ['ts', 'timestamp', 'time', 'open_time', 'opentime'];
 

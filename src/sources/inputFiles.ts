@@ -14,7 +14,7 @@ import { canonicalJson } from '../domain/canonicalJson.js';
 import { stableId } from '../domain/stableId.js';
 import { parseStrategy } from '../domain/strategies/catalog.js';
 import type { Millis } from '../domain/types.js';
-import { epochMillisOfText, epochUnitOf, splitCsvLine, TIME_COLUMNS, timeColumn } from './csv.js';
+import { epochMillisOfText, epochUnitOf, isDecimal, splitCsvLine, TIME_COLUMNS, timeColumn } from './csv.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
 import { describeValue, parseInterval, SYMBOL_PATTERN } from './schemas.js';
 
@@ -88,6 +88,15 @@ export function checkPriceFileOptions(opts: PriceFileOptions): void {
 /** The first of `columns` whose cell is empty or missing in `fields`, by its name. */
 function emptyCell(fields: readonly string[], columns: readonly (readonly [string, number])[]): string | null {
   for (const [name, index] of columns) if ((fields[index] ?? '').trim() === '') return name;
+  return null;
+}
+
+/** The bad-line reason of the first of `columns` whose cell is not a decimal number (isDecimal), or null. */
+function nonDecimalCell(fields: readonly string[], columns: readonly (readonly [string, number])[]): string | null {
+  for (const [name, index] of columns) {
+    const cell = (fields[index] ?? '').trim();
+    if (!isDecimal(cell)) return `column "${name}" is not a decimal number (was ${JSON.stringify(cell)})`;
+  }
   return null;
 }
 
@@ -190,11 +199,14 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
   if (missing.length > 0) throw new InputFileError(`CSV header lacks column(s) ${missing.join(', ')} (has ${names.join(',')})`);
   const intervalCol = names.indexOf('interval');
   const required = HEADER_COLUMNS.map((c) => [c, col(c)] as const);
+  const numeric = required.filter(([c]) => c !== 'symbol' && c !== 'ts');
   return (fields) => {
     if (fields.length < names.length) return { error: `row has ${fields.length} columns, the header ${names.length}` };
     // Number('') is 0: an empty price or volume must be refused, not published as zero.
     const empty = emptyCell(fields, required);
     if (empty !== null) return { error: `column "${empty}" is empty` };
+    const notDecimal = nonDecimalCell(fields, numeric);
+    if (notDecimal !== null) return { error: notDecimal };
     const get = (name: string): string => (fields[col(name)] ?? '').trim();
     const ts = get('ts');
     const obj: Record<string, unknown> = {
@@ -212,6 +224,12 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
   };
 }
 
+/** The kline layout's first six columns, by position, as a header line may name them. */
+const KLINE_COLUMNS = ['open time', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/** The same columns with their positions, for the cell checks. */
+const KLINE_CELLS = KLINE_COLUMNS.map((name, at) => [name, at] as const);
+
 /**
  * Parser for the exchange kline layout: open time, open, high, low, close, volume, close time, …
  * Times in s, ms, µs (newer exchange dumps) or ns, by the open time's magnitude (csv.ts). Interval
@@ -220,15 +238,10 @@ function headerCsv(header: string[], opts: PriceFileOptions): RowParser {
 function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
   return (fields) => {
     if (fields.length < 6) return { error: `kline row has ${fields.length} columns, expected at least 6 (open time, open, high, low, close, volume)` };
-    const empty = emptyCell(fields, [
-      ['open time', 0],
-      ['open', 1],
-      ['high', 2],
-      ['low', 3],
-      ['close', 4],
-      ['volume', 5],
-    ]);
+    const empty = emptyCell(fields, KLINE_CELLS);
     if (empty !== null) return { error: `kline column "${empty}" is empty` };
+    const notDecimal = nonDecimalCell(fields, KLINE_CELLS);
+    if (notDecimal !== null) return { error: `kline ${notDecimal}` };
     const openRaw = Number(fields[0]);
     const closeRaw = fields[6] === undefined ? Number.NaN : Number(fields[6]);
     const unit = epochUnitOf(openRaw);
@@ -252,9 +265,6 @@ function klineCsv(symbol: string, opts: PriceFileOptions): RowParser {
     return { obj: { symbol, ts: Number.isFinite(openRaw) ? ts : fields[0], open, high, low, close, volume, interval } };
   };
 }
-
-/** The kline layout's first six columns, by position, as a header line may name them. */
-const KLINE_COLUMNS = ['open time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
 /**
  * Why a kline CSV's header line does not fit the layout read by position, or null: a price

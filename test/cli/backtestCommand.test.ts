@@ -238,6 +238,25 @@ describe('tradestream backtest', () => {
     expect(none.err).toContain('missing a time column (ts, timestamp, time, open_time, opentime) (was "date,open,high,low,close,volume")');
   });
 
+  it('exits 2 on a price or a --fee-bps written in hex instead of reading 0x10 as 16', async () => {
+    const hex = await run([...params, '--candles', file('hex.csv', csv.replace(/,5,5,5,5,1$/m, ',0x5,5,5,5,1'))]);
+    expect(hex.code).toBe(2);
+    expect(hex.err).toContain('hex.csv:7:');
+    expect(hex.err).toContain('"0x5"');
+    const fee = await run([
+      '--type',
+      'SMA_EMA_CROSSOVER',
+      '--params',
+      '{"smaPeriod":5,"emaPeriod":5}',
+      '--fee-bps',
+      '0x10',
+      '--candles',
+      file('plain-fee.csv', csv),
+    ]);
+    expect(fee.code).toBe(2);
+    expect(fee.err).toContain('--fee-bps must be a number in 0–1000 (was "0x10")');
+  });
+
   it('exits 2 naming the line of a quote left open', async () => {
     const r = await run([...params, '--candles', file('quote.csv', csv.replace('\n2026-01-01T02', '\n"2026-01-01T02'))]);
     expect(r.code).toBe(2);

@@ -56,6 +56,11 @@ describe('loadConfig', () => {
     expect(problems).toContain('demo.speed: "warp" is not allowed (expected one of "realtime", "max")');
   });
 
+  it('reads numbers from the environment and --set in decimal only: 0x10 is named, not taken as 16', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { capital: '0x10' } }))).toEqual(['capital: "0x10" is not allowed (expected a number in 1–1000000000000)']);
+    expect(loadConfig({ overrides: { capital: '2.5e5' }, env: { TRADESTREAM_PORT: ' 9000 ' } })).toMatchObject({ capital: 250_000, server: { port: 9000 } });
+  });
+
   it('takes the symbols an engine owns as a comma-separated list, and names a bad or repeated symbol with the value', () => {
     expect(loadConfig({ env: { TRADESTREAM_SYMBOLS: 'BTC/USD, ETH/USD' } }).evaluation.symbols).toBe('BTC/USD, ETH/USD');
     expect(problemsOf(() => loadConfig({ overrides: { 'evaluation.symbols': 'BTC/USD,btc-usd' } }))).toEqual([

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { epochMillis, epochMillisOfText, epochUnitOf, splitCsvLine } from '../../src/sources/csv.js';
+import { epochMillis, epochMillisOfText, epochUnitOf, isDecimal, splitCsvLine } from '../../src/sources/csv.js';
+
+describe('isDecimal', () => {
+  it('takes decimal numbers as written in cells and flags, and nothing else Number() reads', () => {
+    for (const text of ['12', '-0.5', '+3', '.5', '5.', '1e-3', '2.5E+4', ' 7 ']) expect(isDecimal(text), text).toBe(true);
+    for (const text of ['0x10', '0b11', '0o7', '', ' ', 'Infinity', 'NaN', '1e', '1.2.3', '--1', '1,5']) expect(isDecimal(text), text).toBe(false);
+  });
+});
 
 describe('splitCsvLine', () => {
   it('splits plain and quoted cells (RFC 4180 within a line)', () => {

@@ -312,6 +312,20 @@ describe('readPrices refusals', () => {
     expect(k.bad).toEqual(['1: kline column "volume" is empty']);
   });
 
+  it('refuses a price written in hex, binary or octal (Number() read 0x10 as 16), in a header CSV and a kline CSV', async () => {
+    const csv = await file(
+      'hex.csv',
+      'symbol,ts,open,high,low,close,volume\nBTC/USD,1793491200000,0x10,20,10,16,5\nBTC/USD,1793491260000,16,20,10,16,0b101\nBTC/USD,1793491320000,16,20,10,1.6e1,5\n',
+    );
+    const { candles, bad } = await read(csv);
+    expect(candles.map((c) => c.volume)).toEqual([5]);
+    expect(bad).toEqual(['2: column "open" is not a decimal number (was "0x10")', '3: column "volume" is not a decimal number (was "0b101")']);
+    const kline = await file('kline-hex.csv', '1793491200000,16,20,10,0o20,5,1793491259999\n1793491260000,16,20,10,16,5,1793491319999\n');
+    const k = await read(kline, { symbol: 'BTC/USD' });
+    expect(k.candles).toHaveLength(1);
+    expect(k.bad).toEqual(['1: kline column "close" is not a decimal number (was "0o20")']);
+  });
+
   it("refuses candles of another interval than the engine's when it is given", async () => {
     const csv = await file('hourly.csv', 'symbol,ts,open,high,low,close,volume,interval\nBTC/USD,1793491200000,1,2,0.5,1.5,10,1h\n');
     const { candles, bad } = await read(csv, { candleInterval: 60_000 });

@@ -8,8 +8,11 @@ interface Line {
   readonly msg: string;
 }
 
-/** A coverage check over owners that the test sets, recording its log lines and its readings. */
-function harness(initial: DurableOwner[]) {
+/**
+ * A coverage check over owners that the test sets, recording its log lines and its readings; no
+ * grace unless `timing` gives one (and, for a test's own clock, `clock`).
+ */
+function harness(initial: DurableOwner[], timing: { readonly graceMs?: number; readonly clock?: () => number } = {}) {
   let owners = initial;
   let failure: Error | null = null;
   const lines: Line[] = [];
@@ -26,7 +29,8 @@ function harness(initial: DurableOwner[]) {
     },
     { stream: 'TRADESTREAM', consumer: 'engine-a' },
     (symbols) => state.ownerless.push(symbols),
-    0,
+    timing.graceMs ?? 0,
+    timing.clock,
   );
   /** Passes over `n` messages of `symbol`, letting each reading finish before the next message. */
   const pass = async (symbol: string, n = 1): Promise<void> => {
@@ -141,35 +145,24 @@ describe('ShardCoverage: a flood of distinct symbols', () => {
 describe('ShardCoverage while shards start', () => {
   it('reads nothing for its first GRACE_MS of consuming, then checks every symbol it passed over meanwhile', async () => {
     let now = 1_000;
-    let readings = 0;
-    const warned: unknown[] = [];
-    const coverage = new ShardCoverage(
-      async () => {
-        readings++;
-        return [new Set(['BTC/USD'])];
-      },
-      { info: () => undefined, warn: (obj) => warned.push(obj) },
-      { stream: 'TRADESTREAM', consumer: 'engine-a' },
-      undefined,
-      GRACE_MS,
-      () => now,
-    );
+    const h = harness([own('BTC/USD')], { graceMs: GRACE_MS, clock: () => now });
     // Another shard still starting: its symbols are passed over, unread, for 10 s.
-    for (let i = 0; i < 500; i++) coverage.passedOver('ETH/USD');
-    coverage.passedOver('XRP/USD');
+    for (let i = 0; i < 500; i++) h.coverage.passedOver('ETH/USD');
+    h.coverage.passedOver('XRP/USD');
     now += GRACE_MS - 1;
-    coverage.passedOver('ETH/USD');
-    await coverage.settled();
-    expect(readings).toBe(0);
+    h.coverage.passedOver('ETH/USD');
+    await h.coverage.settled();
+    expect(h.state.readings).toBe(0);
     // Then one message reads the durables once, for both symbols seen.
     now += 1;
-    coverage.passedOver('ETH/USD');
-    await coverage.settled();
-    expect(readings).toBe(1);
-    expect(warned).toEqual([
+    h.coverage.passedOver('ETH/USD');
+    await h.coverage.settled();
+    expect(h.state.readings).toBe(1);
+    expect(h.lines.map((l) => l.obj)).toEqual([
       { stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'ETH/USD', passedOver: 502 },
       { stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'XRP/USD', passedOver: 1 },
     ]);
+    h.coverage.stop();
   });
 });
 
@@ -177,45 +170,23 @@ describe('ShardCoverage when the stream goes quiet during the grace', () => {
   // Shards started, then a file published at once: its messages were passed over within the
   // grace, nothing came after, and the symbol no engine owns was never checked nor warned about.
   it('checks the symbols passed over during the grace when it ends, with no further message', async () => {
-    let readings = 0;
-    const warned: unknown[] = [];
-    const ownerless: (readonly string[])[] = [];
-    const coverage = new ShardCoverage(
-      async () => {
-        readings++;
-        return [new Set(['BTC/USD'])];
-      },
-      { info: () => undefined, warn: (obj) => warned.push(obj) },
-      { stream: 'TRADESTREAM', consumer: 'engine-a' },
-      (symbols) => ownerless.push(symbols),
-      50,
-    );
-    for (let i = 0; i < 3; i++) coverage.passedOver('XRP/USD');
-    expect(readings).toBe(0);
+    const h = harness([own('BTC/USD')], { graceMs: 50 });
+    for (let i = 0; i < 3; i++) h.coverage.passedOver('XRP/USD');
+    expect(h.state.readings).toBe(0);
     await new Promise((r) => setTimeout(r, 200));
-    await coverage.settled();
-    expect(readings).toBe(1);
-    expect(warned).toEqual([{ stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'XRP/USD', passedOver: 3 }]);
-    expect(ownerless).toEqual([['XRP/USD']]);
-    coverage.stop();
+    await h.coverage.settled();
+    expect(h.state.readings).toBe(1);
+    expect(h.lines.map((l) => l.obj)).toEqual([{ stream: 'TRADESTREAM', consumer: 'engine-a', symbol: 'XRP/USD', passedOver: 3 }]);
+    expect(h.state.ownerless).toEqual([['XRP/USD']]);
+    h.coverage.stop();
   });
 
   it('reads nothing when stopped during the grace', async () => {
-    let readings = 0;
-    const coverage = new ShardCoverage(
-      async () => {
-        readings++;
-        return [];
-      },
-      { info: () => undefined, warn: () => undefined },
-      { stream: 'TRADESTREAM', consumer: 'engine-a' },
-      undefined,
-      50,
-    );
-    coverage.passedOver('XRP/USD');
-    coverage.stop();
+    const h = harness([], { graceMs: 50 });
+    h.coverage.passedOver('XRP/USD');
+    h.coverage.stop();
     await new Promise((r) => setTimeout(r, 150));
-    expect(readings).toBe(0);
+    expect(h.state.readings).toBe(0);
   });
 });
 

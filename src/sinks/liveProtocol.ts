@@ -169,7 +169,8 @@ export interface InvalidClientMessage {
 const show = (value: unknown): string => {
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    // A number too large for a double (1e400) parses as Infinity, which JSON prints as null.
+    text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     text = Array.isArray(value) ? 'an array nested too deeply to print' : 'an object nested too deeply to print';
   }
@@ -181,7 +182,8 @@ function parseSymbols(value: unknown): readonly string[] | '*' | InvalidClientMe
   if (!Array.isArray(value)) return { type: 'invalid', reason: `symbols must be "*" or an array of symbols like "BTC/USD" (was ${show(value)})` };
   if (value.length > MAX_FILTER_SYMBOLS) return { type: 'invalid', reason: `symbols lists ${value.length} symbols; at most ${MAX_FILTER_SYMBOLS}` };
   for (const s of value) {
-    if (typeof s !== 'string' || !SYMBOL_PATTERN.test(s)) return { type: 'invalid', reason: `symbols must be "*" or an array of symbols like "BTC/USD" (was ${show(s)} in symbols)` };
+    if (typeof s !== 'string' || !SYMBOL_PATTERN.test(s))
+      return { type: 'invalid', reason: `symbols must be "*" or an array of symbols like "BTC/USD" (was ${show(s)} in symbols)` };
   }
   return value as string[];
 }

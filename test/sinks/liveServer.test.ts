@@ -376,6 +376,11 @@ describe('LiveServer', () => {
     expect(await client.next()).toEqual({ type: 'error', reason: 'resume seq must be a non-negative integer (was -1)' });
     client.send({ type: 'unsubscribe' });
     expect(await client.next()).toMatchObject({ type: 'error', reason: expect.stringContaining('unsubscribe needs') });
+    // 1e400 parses as Infinity, which JSON.stringify prints as null: the reason must show the number.
+    client.send('{"type":"resume","seq":1e400}');
+    expect(await client.next()).toEqual({ type: 'error', reason: 'resume seq must be a non-negative integer (was Infinity)' });
+    client.send('{"type":"resume","seq":-1e400}');
+    expect(await client.next()).toEqual({ type: 'error', reason: 'resume seq must be a non-negative integer (was -Infinity)' });
     client.send({ type: 'dance' });
     expect(await client.next()).toMatchObject({ type: 'error', reason: expect.stringContaining('unknown message type "dance"') });
     client.ws.send(Buffer.from([1, 2, 3]), { binary: true });
@@ -460,7 +465,10 @@ describe('LiveServer', () => {
     const client = await TestClient.connect(server.url);
     await client.next();
     client.send({ type: 'subscribe', symbols: ['BTC/USD', 'x'.repeat(5_000)] });
-    expect(await client.next()).toMatchObject({ type: 'error', reason: expect.stringMatching(/^symbols must be "\*" or an array of symbols like "BTC\/USD" \(was "xxx/) });
+    expect(await client.next()).toMatchObject({
+      type: 'error',
+      reason: expect.stringMatching(/^symbols must be "\*" or an array of symbols like "BTC\/USD" \(was "xxx/),
+    });
     const invented = (from: number, n: number) => Array.from({ length: n }, (_, i) => `S${from + i}/USD`);
     client.send({ type: 'unsubscribe', symbols: invented(0, 1_025) });
     expect(await client.next()).toEqual({ type: 'error', reason: 'symbols lists 1025 symbols; at most 1024' });

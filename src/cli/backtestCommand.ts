@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type BacktestTrade, inferInterval, runBacktest } from '../domain/backtest.js';
 import type { Candle, Millis } from '../domain/types.js';
-import { epochMillisOfText, epochUnitOf, isDecimal, splitCsvLine, TIME_COLUMNS, timeColumn } from '../sources/csv.js';
+import { epochMillisOfText, isDecimal, misreadEpoch, splitCsvLine, TIME_COLUMNS, timeColumn } from '../sources/csv.js';
 import { validatePrice } from '../sources/decode.js';
 import { parseInterval, parseTimestamp } from '../sources/schemas.js';
 
@@ -161,16 +161,13 @@ function candlesOf(path: string, rows: readonly Row[], given: Millis | undefined
     );
   }
   // Hourly candles in epoch seconds are 3,600 "ms" apart and passed the check above: a Sharpe of 66
-  // came out as 2,101. A JSON time sized as seconds or µs (epochUnitOf, as a CSV's is read) is
-  // refused; only a CSV's ts was converted to ms, so a JSON number is as written. A CSV's converted
-  // time is not sized again: seconds of 1971 (ms below 1e11) were refused as JSON lines in seconds,
-  // naming a value the file did not hold (found by a bug hunt).
-  const misread = rows.find((r) => r.json && typeof r.fields.ts === 'number' && epochUnitOf(r.fields.ts) !== 'ms');
-  if (misread !== undefined) {
-    const unit = epochUnitOf(misread.fields.ts as number) === 's' ? 'seconds' : 'µs or ns';
-    throw new BadInput(
-      `${path}:${misread.line}: field "ts" ${misread.fields.ts} is sized as epoch ${unit}, not ms; JSON lines take epoch ms or ISO 8601 (a CSV's ts may be in any unit)`,
-    );
+  // came out as 2,101. A JSON time sized as seconds or µs is refused, as publish refuses it
+  // (misreadEpoch); only a CSV's ts was converted to ms, so a JSON number is as written. A CSV's
+  // converted time is not sized again: seconds of 1971 (ms below 1e11) were refused as JSON lines
+  // in seconds, naming a value the file did not hold (found by a bug hunt).
+  for (const row of rows) {
+    const misread = row.json ? misreadEpoch(row.fields, ['ts']) : null;
+    if (misread !== null) throw new BadInput(`${path}:${row.line}: ${misread}`);
   }
   checkGrid(path, rows, interval, given !== undefined);
   return rows.map((row) => {

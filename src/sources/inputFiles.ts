@@ -14,7 +14,7 @@ import { canonicalJson } from '../domain/canonicalJson.js';
 import { stableId } from '../domain/stableId.js';
 import { parseStrategy } from '../domain/strategies/catalog.js';
 import type { Millis } from '../domain/types.js';
-import { epochMillisOfText, epochUnitOf, isDecimal, splitCsvLine, TIME_COLUMNS, timeColumn } from './csv.js';
+import { epochMillisOfText, epochUnitOf, isDecimal, misreadEpoch, splitCsvLine, TIME_COLUMNS, timeColumn } from './csv.js';
 import { symbolToSubjectToken, validatePrice, validateStrategy } from './decode.js';
 import { describeValue, parseInterval, SYMBOL_PATTERN } from './schemas.js';
 
@@ -387,24 +387,6 @@ function tickIdentity(obj: unknown, line: string): string {
   } catch {
     return line;
   }
-}
-
-/**
- * Why a JSON line's numeric time at one of `paths` (`ts`, `window.start`) is not epoch ms, or
- * null. A JSON line is published as written and the engine reads its times as ms: one in epoch
- * seconds went into the stream, for good, as a time of January 1970. Sized as seconds or µs/ns
- * (epochUnitOf, the rule a CSV's ts is read by), it is a bad line.
- */
-function misreadEpoch(value: unknown, paths: readonly string[]): string | null {
-  for (const path of paths) {
-    let time: unknown = value;
-    for (const key of path.split('.')) time = typeof time === 'object' && time !== null ? (time as Record<string, unknown>)[key] : undefined;
-    if (typeof time !== 'number') continue;
-    const unit = epochUnitOf(time);
-    if (unit !== 'ms')
-      return `field "${path}" ${time} is sized as epoch ${unit === 's' ? 'seconds' : 'µs or ns'}, not ms: JSON lines carry epoch ms or ISO 8601 (a CSV's ts may be in any unit)`;
-  }
-  return null;
 }
 
 /** The times of a strategy line and of a price line. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { committedSeq, publishDemoFeed, readDb, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { committedSeq, jetstreamRunArgs, publishDemoFeed, readDb, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 const DEMO = ['--seed', '9', '--strategies', '150', '--candles', '120'];
 
@@ -22,7 +22,7 @@ function finalState(file: string) {
 
 /** Runs an engine on `db` until it has committed `seq`, then SIGTERM; returns its final fingerprint. */
 async function runToEnd(natsUrl: string, db: string, seq: number, env: Record<string, string> = {}, args: string[] = []): Promise<string> {
-  const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', natsUrl, '--db', db, '--port', '0', ...args], env);
+  const engine = spawnEngine(jetstreamRunArgs(natsUrl, db, ...args), env);
   await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);
   // A restart first rebuilds its state by replay; only then is its fingerprint the whole run's.
   if (engine.lines.some((l) => String(l.msg).startsWith('resuming after seq'))) {
@@ -89,7 +89,7 @@ describe('crash recovery', () => {
       // writes on the store's writer thread (store.writer), so kills also land between a flush
       // handed over and its commit.
       const writer = k % 2 === 1 ? ['--set', 'store.writer=thread'] : [];
-      const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10', ...writer, ...logArgs]);
+      const engine = spawnEngine(jetstreamRunArgs(nats.url, db, '--set', 'store.flushInterval=10', ...writer, ...logArgs));
       await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);
       if (k % 3 !== 2) {
         while (startSeq < lastSeq && (committedSeq(db) < target || committedSeq(db) === startSeq)) await new Promise((r) => setTimeout(r, 5));
@@ -121,7 +121,7 @@ describe('crash recovery', () => {
     const committed: number[] = [];
     for (let run = 0; run < 3 && committedSeq(db) < lastSeq; run++) {
       const writer = run === 1 ? ['--set', 'store.writer=thread'] : [];
-      const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'store.flushInterval=10', ...writer], {
+      const engine = spawnEngine(jetstreamRunArgs(nats.url, db, '--set', 'store.flushInterval=10', ...writer), {
         TS_FAULT_KILL_AFTER_COMMITS: '1',
       });
       expect(await engine.exited).toBe('SIGKILL');

@@ -30,6 +30,11 @@ export interface EngineProcess {
   readonly exited: Promise<number | string>;
 }
 
+/** `run` of an engine on the JetStream server at `natsUrl` with the state file `db`, on a free port, then `extra`. */
+export function jetstreamRunArgs(natsUrl: string, db: string, ...extra: string[]): string[] {
+  return ['run', '--source', 'jetstream', '--nats-url', natsUrl, '--db', db, '--port', '0', ...extra];
+}
+
 /** Spawns `node dist/src/cli/tradestream.js ...args` and parses its pino lines. */
 export function spawnEngine(args: readonly string[], env: Record<string, string> = {}): EngineProcess {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

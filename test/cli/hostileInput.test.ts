@@ -14,7 +14,7 @@ import { demoEvents } from '../../src/sources/demo/demoFeed.js';
 import { ensureStream } from '../../src/sources/jetstreamStream.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { committedSeq, spawnEngine } from './engineProcess.js';
+import { committedSeq, jetstreamRunArgs, spawnEngine } from './engineProcess.js';
 
 const PREFIX = 'tradestream';
 
@@ -85,7 +85,7 @@ describe('hostile input on JetStream', () => {
       },
     });
     const db = join(dir, 'hostile.db');
-    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0']);
+    const engine = spawnEngine(jetstreamRunArgs(nats.url, db));
     const running = await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
     const deadline = Date.now() + 90_000;
     while ((committedSeq(db) < total || deadLetters.length < hostile.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

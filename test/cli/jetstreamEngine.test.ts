@@ -9,7 +9,7 @@ import { demoEvents } from '../../src/sources/demo/demoFeed.js';
 import { DEMO_PAIRS } from '../../src/sources/demo/pairs.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { publishDemoFeed, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { jetstreamRunArgs, publishDemoFeed, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 const DEMO = ['--seed', '5', '--strategies', '150', '--candles', '40'];
 
@@ -62,7 +62,7 @@ describe('the engine on JetStream', () => {
   it('consumes the published stream into SQLite with the same decisions as an in-process run, and replays to the same hash', async () => {
     const db = join(dir, 'live.db');
     const logFile = join(dir, 'live.decisions');
-    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--decision-log', logFile]);
+    const engine = spawnEngine(jetstreamRunArgs(nats.url, db, '--decision-log', logFile));
     await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
     await waitForCommitted(db, expected.lastSeq);
     engine.child.kill('SIGTERM');
@@ -91,21 +91,7 @@ describe('the engine on JetStream', () => {
     const halves = [DEMO_PAIRS.slice(0, 8), DEMO_PAIRS.slice(8)].map((pairs) => pairs.map((p) => p.symbol).join(','));
     const shards = halves.map((symbols, i) => {
       const db = join(dir, `shard${i}.db`);
-      const engine = spawnEngine([
-        'run',
-        '--source',
-        'jetstream',
-        '--nats-url',
-        nats.url,
-        '--db',
-        db,
-        '--port',
-        '0',
-        '--consumer',
-        `shard-${i}`,
-        '--symbols',
-        symbols,
-      ]);
+      const engine = spawnEngine(jetstreamRunArgs(nats.url, db, '--consumer', `shard-${i}`, '--symbols', symbols));
       return { symbols, db, engine };
     });
     for (const { engine } of shards) await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
@@ -138,7 +124,7 @@ describe('the engine on JetStream', () => {
 
   it('reconnects by itself when the nats-server restarts mid-run and ends in the same state', async () => {
     const db = join(dir, 'restart.db');
-    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--consumer', 'restart-test']);
+    const engine = spawnEngine(jetstreamRunArgs(nats.url, db, '--consumer', 'restart-test'));
     await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
     await nats.restart();
     try {

@@ -5,7 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { publishDemoFeed, runCli, spawnEngine } from './engineProcess.js';
+import { jetstreamRunArgs, publishDemoFeed, runCli, spawnEngine } from './engineProcess.js';
 
 /** The one line a user error or a server's refusal must be: no stack frames. */
 function expectOneLine(stderr: string, ...parts: string[]): void {
@@ -33,19 +33,7 @@ describe('the CLI on JetStream errors', () => {
 
   it('reports a stream the server refuses in one line with the reason, exit 1', () => {
     // The engine owns the stream's settings: its start refuses a retention the stream cannot change to.
-    const r = runCli([
-      'run',
-      '--source',
-      'jetstream',
-      '--nats-url',
-      nats.url,
-      '--db',
-      join(dir, 'retention.db'),
-      '--port',
-      '0',
-      '--set',
-      'nats.retention=interest',
-    ]);
+    const r = runCli(jetstreamRunArgs(nats.url, join(dir, 'retention.db'), '--set', 'nats.retention=interest'));
     expect(r.status, r.stderr).toBe(1);
     expectOneLine(r.stderr, 'tradestream: stream TRADESTREAM has retention limits');
   });
@@ -86,7 +74,7 @@ describe('the CLI on JetStream errors', () => {
   // state lock were only released after a clean end).
   it('run: a fatal source error ends the engine with one line, exit 1, the lock released', async () => {
     const db = join(dir, 'fatal.db');
-    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', '--set', 'nats.retention=interest']);
+    const engine = spawnEngine(jetstreamRunArgs(nats.url, db, '--set', 'nats.retention=interest'));
     const code = await Promise.race([engine.exited, new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000))]);
     if (code === 'still running after 20 s') engine.child.kill('SIGKILL');
     expect(code, engine.stderr.join('')).toBe(1);

@@ -7,7 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { committedSeq, publishDemoFeed, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { committedSeq, jetstreamRunArgs, publishDemoFeed, readDb, runCli, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 // A breaker that halts on the first position's fees (15 bp of a size of 1.4% is 0.002% of equity).
 const HAIR_TRIGGER = ['--set', 'sizing.drawdownReduce=0.00001', '--set', 'sizing.drawdownHalt=0.00002'];
@@ -30,7 +30,7 @@ describe('tradestream reset-breaker', () => {
 
   it('ends a HALTED breaker through the input stream, and a replay applies it at the same place', async () => {
     const db = join(dir, 'live.db');
-    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0', ...HAIR_TRIGGER]);
+    const engine = spawnEngine(jetstreamRunArgs(nats.url, db, ...HAIR_TRIGGER));
     await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start');
     await waitForCommitted(db, published);
     const state = () =>

@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { committedSeq, publishDemoFeed, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { committedSeq, jetstreamRunArgs, publishDemoFeed, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 // Found by a bug hunt: when the last committed message is gone from the stream at a restart
 // (deleted, or aged out by the stream's limits), the rebuild never saw its seq. It then took the
@@ -22,7 +22,7 @@ describe('a restart after the last committed message left the stream', () => {
     nats = await startNatsServer();
     const last = publishDemoFeed(nats.url, ['--seed', '4', '--strategies', '60', '--candles', '20']);
     const db = join(dir, 'state.db');
-    const args = ['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0'];
+    const args = jetstreamRunArgs(nats.url, db);
     const first = spawnEngine(args);
     await first.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);
     await waitForCommitted(db, last, 60_000);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { committedSeq, publishDemoFeed, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { committedSeq, jetstreamRunArgs, publishDemoFeed, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 describe('shutdown while the NATS server is away', () => {
   let nats: NatsServerHandle | undefined;
@@ -17,7 +17,7 @@ describe('shutdown while the NATS server is away', () => {
     nats = await startNatsServer();
     const last = publishDemoFeed(nats.url, ['--seed', '3', '--strategies', '60', '--candles', '20']);
     const db = join(dir, 'state.db');
-    const engine = spawnEngine(['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0']);
+    const engine = spawnEngine(jetstreamRunArgs(nats.url, db));
     await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 90_000);
     await waitForCommitted(db, last, 60_000);
     await nats.stop();

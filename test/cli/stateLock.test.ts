@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireStateLock, StateLockError } from '../../src/sinks/stateLock.js';
-import { committedSeq, runCli, spawnEngine } from './engineProcess.js';
+import { committedSeq, jetstreamRunArgs, runCli, spawnEngine } from './engineProcess.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ts-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,7 +116,7 @@ describe('one engine per state file', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const url = `nats://127.0.0.1:${port}`;
     for (const args of [
-      ['run', '--source', 'jetstream', '--nats-url', url, '--db', join(dir, 'nats.db'), '--port', '0'],
+      jetstreamRunArgs(url, join(dir, 'nats.db')),
       ['publish', 'prices', join(import.meta.dirname, '..', 'fixtures', 'nats', 'candles.jsonl'), '--nats-url', url],
     ]) {
       const r = runCli(args, 60_000);

@@ -9,7 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsServerHandle, startNatsServer } from '../helpers/natsServer.js';
-import { publishDemoFeed, spawnEngine, waitForCommitted } from './engineProcess.js';
+import { jetstreamRunArgs, publishDemoFeed, spawnEngine, waitForCommitted } from './engineProcess.js';
 
 describe('a state file and the stream it was written from', () => {
   let nats: NatsServerHandle;
@@ -33,7 +33,7 @@ describe('a state file and the stream it was written from', () => {
 
   it('refuses a restart on a stream created again, or shorter than what the file committed, recording nothing', async () => {
     const db = join(dir, 'state.db');
-    const args = ['run', '--source', 'jetstream', '--nats-url', nats.url, '--db', db, '--port', '0'];
+    const args = jetstreamRunArgs(nats.url, db);
     const first = publishDemoFeed(nats.url, ['--seed', '5', '--strategies', '60', '--candles', '20']);
     const engine = spawnEngine(args);
     await engine.waitForLog((l) => String(l.msg).startsWith('TradeStream running'), 'start', 60_000);

@@ -205,6 +205,9 @@ function waitUntil(t: number, burnPerMs: number): void {
   }
 }
 
+/** The latency run's control: takes each tick and does nothing with it. */
+const PACING_ONLY: Pick<BenchEngine, 'push'> = { push: () => {} };
+
 /**
  * Tick path at a fixed offered rate: tick i is due at t0 + i / rate; a busy-wait (waitUntil)
  * pushes each tick at its due time, or at once when the engine is behind. `service` is from the
@@ -214,7 +217,13 @@ function waitUntil(t: number, burnPerMs: number): void {
  * sorted by what held them up (lateTicks), from the candle-closing ticks' pushes and the garbage
  * collections seen meanwhile.
  */
-async function tickLatency(engine: BenchEngine, ticks: readonly TickEvent[], closesCandle: Uint8Array, rate: number, seconds: number): Promise<EngineFigures> {
+async function tickLatency(
+  engine: Pick<BenchEngine, 'push'>,
+  ticks: readonly TickEvent[],
+  closesCandle: Uint8Array,
+  rate: number,
+  seconds: number,
+): Promise<EngineFigures> {
   const n = Math.min(ticks.length, Math.floor(rate * seconds));
   const service = new Float64Array(n);
   const sojourn = new Float64Array(n);
@@ -404,6 +413,9 @@ export async function runSize(opts: SizeOptions, log: Log = () => {}, cfg: Engin
     result.tickLatency = {
       pipeline: await tickLatency(pipeline, rest, restCloses, opts.offeredRate, opts.latencySeconds),
       loop: await tickLatency(loop, rest, restCloses, opts.offeredRate, opts.latencySeconds),
+      // The control: the same pacing and ticks with a push that does nothing, in the same process
+      // with the same heap. Its late ticks are the machine's and the pacing's, which no engine avoids.
+      pacingOnly: await tickLatency(PACING_ONLY, rest, restCloses, opts.offeredRate, opts.latencySeconds),
     };
     log(`[${plan.strategies}] tick latency done`);
   }

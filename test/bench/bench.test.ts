@@ -47,6 +47,14 @@ describe('benchmark suite', () => {
       expect(engine?.mainThreadWaitingMs).toBeGreaterThanOrEqual(0);
       expect(engine?.mainThreadTimesRun).toBeGreaterThan(0);
     }
+    // The control ran the same ticks at the same rate into a push that does nothing.
+    const control = latency.pacingOnly;
+    expect(control?.ticks).toBe(latency.pipeline?.ticks);
+    expect(control?.candleCloses).toBe(16);
+    expect((control?.ticksOver1msBehindCandleCloses ?? 0) + (control?.ticksOver1msBehindGc ?? 0) + (control?.ticksOver1msOther ?? 0)).toBe(
+      control?.ticksOver1ms,
+    );
+    expect(control?.mainThreadTimesRun).toBeGreaterThan(0);
     const candle = result.candlePath as Record<string, number>;
     expect(candle.strategyCandleEvaluations).toBeGreaterThan(0);
     // Span C has 1 warm + 3 timed rounds of 16 candles, after the round that closes span B's candles: 3 × 16 timed.
@@ -135,6 +143,25 @@ describe('benchmark suite', () => {
     expect(report).toContain('## 1b.');
     expect(report).not.toContain('makes no garbage');
     expect(report).toContain('a collection during a candle-closing push counts under both');
+  });
+
+  it("shows the latency run's control as its own row, and no such row for results without it", () => {
+    const latency = {
+      offeredRate: 20_000,
+      achievedRate: 20_000,
+      ticksOver1ms: 7,
+      ticksOver1msBehindCandleCloses: 0,
+      ticksOver1msBehindGc: 2,
+      ticksOver1msOther: 5,
+    };
+    const withControl = renderReport({
+      sizes: [{ strategies: 5, tickThroughput: {}, tickLatency: { pipeline: latency, loop: latency, pacingOnly: latency } }],
+    });
+    expect(withControl).toMatch(/\| 5 \([^|]*\) \| none \(pacing only\) \| 20,000 \/ 20,000 \|[^\n]*\| 7 = 0 \+ 2 \+ 5 \|/);
+    expect(withControl).toContain('"none (pacing only)" is the control');
+    const without = renderReport({ sizes: [{ strategies: 5, tickThroughput: {}, tickLatency: { pipeline: latency, loop: latency } }] });
+    expect(without).not.toContain('| none (pacing only) |');
+    expect(without).toMatch(/\| loop \| 20,000 \/ 20,000 \|/);
   });
 
   it('renders a report without figures as dashes, not NaN', () => {

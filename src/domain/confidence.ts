@@ -21,8 +21,9 @@ export interface ConfidenceInput {
   readonly liveScore: number | null;
   /** Closed live paper trades. */
   readonly liveTrades: number;
-  /** Event time of the last discovery (ms). */
+  /** Event time of the last discovery (ms); may be after `now` (the discovery system's clock ahead of the market clock). */
   readonly lastSeenAt: Millis;
+  /** DiscoveryLog.frequency at `now`: discoveries within the lookback, those stamped after `now` included. */
   readonly frequency: number;
 }
 
@@ -43,7 +44,8 @@ export function blendedPerformance(backtestScore: number, liveScore: number | nu
 
 /**
  * 0.5^(ageMs / half-life): 1 at age 0, 0.5 at one half-life. A negative age (a discovery stamped
- * after `now`) counts as 0, so the factor stays in (0, 1].
+ * after `now`) counts as 0, so the factor stays in (0, 1]; DiscoveryLog's frequency counts such a
+ * discovery too, and the time filter passes it (age 0).
  */
 export function halfLifeDecay(ageMs: number, halfLifeDays: number): number {
   if (!(halfLifeDays > 0)) throw new RangeError(`halfLifeDecay: half-life must be positive (was ${halfLifeDays} days)`);

@@ -7,12 +7,15 @@
 import type { Millis } from './types.js';
 
 /**
- * Per-type sorted timestamps, counted over a lookback by binary search. All strategies of a symbol
- * are scored at the same candle close, so the per-type counts of the last (now, lookback) asked are
- * cached: a candle close costs O(types · log discoveries) once, then O(1) per strategy. The counts
- * also stand for a later `now` until the oldest discovery counted leaves the lookback or the
- * earliest one not yet counted (stamped after now) enters it, so most candle closes reuse them
- * (a discovery leaves a 90-day lookback every few candles, not every candle). A `record` clears them.
+ * Per-type sorted timestamps, counted over a lookback by binary search. A discovery counts from its
+ * stamp on, including one stamped after `now` (the discovery system's clock ahead of the market
+ * clock, which only prices move): the engine has received it, and recency and the time filter take
+ * it at age 0, so frequency counts it too. All strategies of a symbol are scored at the same candle
+ * close, so the per-type counts of the last (now, lookback) asked are cached: a candle close costs
+ * O(types · log discoveries) once, then O(1) per strategy. The counts also stand for a later `now`
+ * until the oldest discovery counted leaves the lookback (none enters it as now advances), so most
+ * candle closes reuse them (a discovery leaves a 90-day lookback every few candles, not every
+ * candle). A `record` clears them.
  */
 export class DiscoveryLog {
   readonly #times = new Map<string, number[]>();
@@ -23,10 +26,8 @@ export class DiscoveryLog {
   #cacheLookback = 0;
   readonly #cacheCounts = new Map<string, number>();
   #cacheMax = 0;
-  /** Oldest discovery in the counted interval (+∞ when none): the counts stand while now − lookback <= it. */
+  /** Oldest discovery counted (+∞ when none): the counts stand while now − lookback <= it. */
   #cacheOldest = Number.POSITIVE_INFINITY;
-  /** Earliest discovery after the counted interval (+∞ when none): the counts stand while now < it. */
-  #cacheNext = Number.POSITIVE_INFINITY;
 
   /** Records one discovery of `type` at event time `ts` (ms). Out-of-order timestamps are kept sorted. */
   record(type: string, ts: Millis): void {
@@ -43,9 +44,10 @@ export class DiscoveryLog {
   }
 
   /**
-   * How often `type` was discovered in [now − lookbackMs, now], relative to the most frequently
-   * discovered type of this symbol in the same interval: a ratio in [0, 1], 1 for the most frequent
-   * type(s), 0 when `type` has no discovery in the interval (or nothing has).
+   * How often `type` was discovered at or after now − lookbackMs (those stamped after `now`
+   * included, at age 0), relative to the most frequently discovered type of this symbol counted the
+   * same way: a ratio in [0, 1], 1 for the most frequent type(s), 0 when `type` has no such
+   * discovery (or nothing has).
    */
   frequency(type: string, now: Millis, lookbackMs: number): number {
     if (!Number.isFinite(now)) throw new RangeError(`DiscoveryLog.frequency: now is not finite (was ${now})`);
@@ -56,13 +58,16 @@ export class DiscoveryLog {
   }
 
   /**
-   * Discoveries of `type` in [now − lookbackMs, now]: a discovery exactly a lookback old is still
-   * within it, as the time filter still passes a strategy last seen exactly its maximum age ago
+   * Discoveries of `type` stamped at or after now − lookbackMs. A discovery exactly a lookback old
+   * still counts, as the time filter still passes a strategy last seen exactly its maximum age ago
    * (DESIGN.md excludes only "> 90 days"; found by a bug hunt, it counted (now − lookback, now]).
+   * One stamped after `now` counts too, as recency (1) and the time filter (age 0) take it: it used
+   * to be left out until now reached it, so a strategy rediscovered "in the future" had recency 1
+   * and passed the time filter but was not counted by its own type's frequency.
    */
   count(type: string, now: Millis, lookbackMs: number): number {
     const times = this.#times.get(type);
-    return times === undefined ? 0 : countIn(times, now - lookbackMs, now);
+    return times === undefined ? 0 : times.length - lowerBound(times, now - lookbackMs);
   }
 
   /** Drops every discovery before `cutoff` (ms): call with now − lookback to bound memory. */
@@ -80,50 +85,37 @@ export class DiscoveryLog {
       }
     }
     this.#earliest = earliest;
-    // Dropping only discoveries older than every one counted leaves the counts standing. (A cutoff
-    // past the counted interval may also drop uncounted later ones; the stale `#cacheNext` then
-    // only forces a recount that was not needed.)
+    // Dropping only discoveries older than every one counted (so none counted) leaves the counts
+    // standing; a cutoff past the oldest counted drops some of them.
     if (!(cutoff <= this.#cacheOldest)) this.#cacheValid = false;
   }
 
-  /** True when the cached counts are those of [now − lookbackMs, now]. */
+  /**
+   * True when the cached counts are those of the discoveries at or after now − lookbackMs: with a
+   * now not earlier than the cached one, nothing uncounted can enter (everything after the cached
+   * start was counted), so they stand while nothing counted has left (lowerBound's comparison).
+   */
   #countsStandAt(now: Millis, lookbackMs: number): boolean {
-    return (
-      this.#cacheValid &&
-      lookbackMs === this.#cacheLookback &&
-      now >= this.#cacheNow &&
-      // The same comparisons as countIn's: nothing counted has left, nothing uncounted has entered.
-      now - lookbackMs <= this.#cacheOldest &&
-      now < this.#cacheNext
-    );
+    return this.#cacheValid && lookbackMs === this.#cacheLookback && now >= this.#cacheNow && now - lookbackMs <= this.#cacheOldest;
   }
 
   #count(now: Millis, lookbackMs: number): void {
     this.#cacheCounts.clear();
     let max = 0;
     let oldest = Number.POSITIVE_INFINITY;
-    let next = Number.POSITIVE_INFINITY;
     for (const [type, times] of this.#times) {
       const from = lowerBound(times, now - lookbackMs);
-      const to = upperBound(times, now);
-      const n = Math.max(0, to - from);
+      const n = times.length - from;
       this.#cacheCounts.set(type, n);
       if (n > max) max = n;
-      if (from < to) oldest = Math.min(oldest, times[from] as number);
-      if (to < times.length) next = Math.min(next, times[to] as number);
+      if (n > 0) oldest = Math.min(oldest, times[from] as number);
     }
     this.#cacheMax = max;
     this.#cacheNow = now;
     this.#cacheLookback = lookbackMs;
     this.#cacheOldest = oldest;
-    this.#cacheNext = next;
     this.#cacheValid = true;
   }
-}
-
-/** Timestamps t with from <= t <= to in a sorted array. */
-function countIn(times: readonly number[], from: number, to: number): number {
-  return Math.max(0, upperBound(times, to) - lowerBound(times, from));
 }
 
 /** Index of the first element not less than `x` in a sorted array. */

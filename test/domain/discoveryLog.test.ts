@@ -53,15 +53,42 @@ describe('DiscoveryLog', () => {
     expect(log.frequency('PIVOT', 94 * DAY + 1, LOOKBACK)).toBe(1);
   });
 
-  it('includes a discovery at exactly now and excludes one after now', () => {
+  it('includes a discovery at exactly now and one after now', () => {
     const log = new DiscoveryLog();
     log.record('SMA_RSI', 10 * DAY);
     log.record('PIVOT', 10 * DAY);
     log.record('PIVOT', 10 * DAY + 1);
-    // At now = day 10: both types have 1 in (day 10 − 90 days, day 10] → 1 and 1.
-    expect(log.frequency('SMA_RSI', 10 * DAY, LOOKBACK)).toBe(1);
-    // One ms later, PIVOT has 2 → SMA_RSI 1/2.
+    // At now = day 10: SMA_RSI 1 (at now), PIVOT 2 (at now and 1 ms after it) → SMA_RSI 1/2.
+    expect(log.frequency('SMA_RSI', 10 * DAY, LOOKBACK)).toBe(0.5);
+    expect(log.frequency('PIVOT', 10 * DAY, LOOKBACK)).toBe(1);
+    // One ms later, the same counts.
     expect(log.frequency('SMA_RSI', 10 * DAY + 1, LOOKBACK)).toBe(0.5);
+  });
+
+  // A discovery stamped after now (the discovery system's clock ahead of the market clock, which
+  // only prices move) is taken at age 0 by recency (1) and the time filter (passes): frequency
+  // counts it too. It used to count only [now − lookback, now], so such a rediscovery raised the
+  // strategy's recency and left its type's frequency where it was.
+  it('counts a discovery stamped after now, as recency and the time filter take it at age 0', () => {
+    const log = new DiscoveryLog();
+    // SMA_RSI at day 5 and at day 10 + 1 h (after now); PIVOT at days 3, 4, 6, 8; EMA_MACD only at day 20.
+    log.record('SMA_RSI', 5 * DAY);
+    log.record('SMA_RSI', 10 * DAY + 3_600_000);
+    for (const day of [3, 4, 6, 8]) log.record('PIVOT', day * DAY);
+    log.record('EMA_MACD', 20 * DAY);
+    const now = 10 * DAY;
+    // Counts 2, 4, 1 (was 1, 4, 0): SMA_RSI 2/4, EMA_MACD 1/4.
+    expect(log.count('SMA_RSI', now, LOOKBACK)).toBe(2);
+    expect(log.count('EMA_MACD', now, LOOKBACK)).toBe(1);
+    expect(log.frequency('SMA_RSI', now, LOOKBACK)).toBe(0.5);
+    expect(log.frequency('PIVOT', now, LOOKBACK)).toBe(1);
+    expect(log.frequency('EMA_MACD', now, LOOKBACK)).toBe(0.25);
+    // A future-stamped discovery is the most frequent type's own when it makes the maximum.
+    const alone = new DiscoveryLog();
+    alone.record('SMA_RSI', 5 * DAY);
+    alone.record('SMA_RSI', 30 * DAY);
+    alone.record('PIVOT', 6 * DAY);
+    expect(alone.frequency('PIVOT', now, LOOKBACK)).toBe(0.5);
   });
 
   it('keeps out-of-order discoveries sorted', () => {
@@ -131,6 +158,28 @@ describe('DiscoveryLog counts kept across candle closes', () => {
     expect(log.frequency('B', 52 * DAY, LOOKBACK)).toBe(1);
   });
 
+  it('keeps counting a discovery stamped after now while now passes it, and forgetting up to now − lookback keeps it', () => {
+    const log = new DiscoveryLog();
+    log.record('A', 10 * DAY);
+    log.record('B', 20 * DAY);
+    log.record('B', 60 * DAY); // after the first now
+    log.record('A', 200 * DAY); // far after every now below
+    // At day 50: A 2, B 2 → 1 and 1.
+    expect(log.frequency('A', 50 * DAY, LOOKBACK)).toBe(1);
+    // Now passes B's day-60 discovery: nothing enters, the counts stand.
+    expect(log.frequency('A', 60 * DAY + 1, LOOKBACK)).toBe(1);
+    // The engine's forget at now − lookback (day −29.99…) drops nothing; at day 105 A's day 10
+    // leaves: A 1 (day 200), B 2 → A 1/2.
+    log.forgetUpTo(60 * DAY + 1 - LOOKBACK);
+    expect(log.frequency('A', 105 * DAY, LOOKBACK)).toBe(0.5);
+    log.forgetUpTo(105 * DAY - LOOKBACK);
+    expect(log.count('A', 105 * DAY, LOOKBACK)).toBe(1);
+    // At day 151 B's day 60 has left too: A 1, B 0.
+    log.forgetUpTo(151 * DAY - LOOKBACK);
+    expect(log.frequency('A', 151 * DAY, LOOKBACK)).toBe(1);
+    expect(log.frequency('B', 151 * DAY, LOOKBACK)).toBe(0);
+  });
+
   it('answers as a fresh count would, as time advances past discoveries leaving and entering the lookback (seeded)', () => {
     const rand = lehmer(4242);
     const log = new DiscoveryLog();
@@ -150,13 +199,14 @@ describe('DiscoveryLog counts kept across candle closes', () => {
         // Forgetting what left the lookback, as the engine does, or now and then more than that.
         const cutoff = now - lookback + (u < 0.065 ? 0 : Math.floor(rand() * 10 * DAY));
         log.forgetUpTo(cutoff);
-        for (let i = kept.length - 1; i >= 0; i--) if ((kept[i] as { ts: number }).ts <= cutoff) kept.splice(i, 1);
+        for (let i = kept.length - 1; i >= 0; i--) if ((kept[i] as { ts: number }).ts < cutoff) kept.splice(i, 1);
       } else if (u < 0.08) {
         now -= Math.floor(rand() * DAY); // time asked out of order
       } else {
         now += Math.floor(rand() * 3 * 3_600_000);
       }
-      const counts = types.map((t) => kept.filter((k) => k.type === t && k.ts > now - lookback && k.ts <= now).length);
+      // At or after now − lookback, those stamped after now included.
+      const counts = types.map((t) => kept.filter((k) => k.type === t && k.ts >= now - lookback).length);
       const max = Math.max(...counts);
       types.forEach((t, i) => {
         expect(log.frequency(t, now, lookback)).toBe(max === 0 ? 0 : (counts[i] as number) / max);

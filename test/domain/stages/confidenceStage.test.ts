@@ -62,3 +62,41 @@ describe('ConfidenceStage after a retirement', () => {
     expect(scores(candle(8))).toBe(1);
   });
 });
+
+// The market clock moves with prices only, so a discovery can arrive stamped after the time a
+// candle close is scored at (the discovery system's clock ahead of the price feed). Recency takes
+// it at age 0 and the time filter passes it; frequency used to leave it out ([now − lookback, now]).
+describe('ConfidenceStage with a discovery stamped after the market clock', () => {
+  it("counts it in its type's frequency, as recency counts it at age 0", () => {
+    const cfg = defaultConfig();
+    const evaluation = new EvaluationStage(cfg.evaluation);
+    const confidence = new ConfidenceStage(cfg.confidence, cfg.evaluation);
+    const DAY = 86_400_000;
+    let seq = 1;
+    // SMA_RSI strategy 1: discovered 2 days ago and again an hour after the candle below.
+    // EMA_MACD: two strategies, discovered 3 and 4 days ago.
+    const events = [
+      discoveryEvent(1, T0 - 2 * DAY, { seq: seq++, score: 0.8 }),
+      discoveryEvent(2, T0 - 3 * DAY, { seq: seq++, type: 'EMA_MACD', parameters: {}, score: 0.8 }),
+      discoveryEvent(3, T0 - 4 * DAY, { seq: seq++, type: 'EMA_MACD', parameters: { shortEmaPeriod: 10 }, score: 0.8 }),
+      flatCandle(seq++, 'BTC/USD', T0 - MINUTE, 100),
+      discoveryEvent(1, T0 + 3_600_000, { seq: seq++, score: 0.8 }),
+    ];
+    for (const event of events) confidence.step(evaluation.step(event));
+    const frame = confidence.step(evaluation.step(flatCandle(seq++, 'BTC/USD', T0, 101)));
+    expect(frame.refresh).toBe(true);
+    const book = evaluation.book.book('BTC/USD');
+    expect(book.strategies).toHaveLength(3);
+    const sma = book.strategies.find((e) => e.type === 'SMA_RSI');
+    if (sma === undefined || sma.confidence === null) throw new Error('the SMA_RSI strategy was not scored');
+    // The discovery is after the market clock: its age is 0.
+    expect(sma.lastSeenAt).toBeGreaterThan(frame.time);
+    expect(sma.confidence.recency).toBe(1);
+    // SMA_RSI 2 discoveries, EMA_MACD 2 → frequency 2/2 (was 1/2: the later one was not counted).
+    expect(sma.confidence.frequency).toBe(1);
+    for (const entry of book.strategies.filter((e) => e.type === 'EMA_MACD')) expect(entry.confidence?.frequency).toBe(1);
+    // No live trade: performance is the backtest score. 0.60·0.8 + 0.25·1 + 0.15·1.
+    expect(sma.confidence.performance).toBe(0.8);
+    expect(sma.confidence.confidence).toBeCloseTo(0.6 * 0.8 + 0.25 + 0.15, 12);
+  });
+});

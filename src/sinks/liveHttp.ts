@@ -19,9 +19,10 @@ export function pathOf(req: IncomingMessage): string {
 }
 
 /**
- * Answers an ordinary request: `/healthz` → 200 `{"status":"ok"}`, then each route in order, then
- * `/ws` without an upgrade → 426 and anything else → 404 (JSON bodies). A route that throws gets a
- * 500 and is reported to `onRouteError`.
+ * Answers an ordinary request: GET/HEAD `/healthz` → 200 `{"status":"ok"}` (other methods → 405
+ * with `Allow: GET, HEAD`, as the routes answer), then each route in order, then `/ws` without an
+ * upgrade → 426 and anything else → 404 (JSON bodies). A route that throws gets a 500 and is
+ * reported to `onRouteError`.
  */
 export function answerRequest(req: IncomingMessage, res: ServerResponse, routes: readonly HttpRoute[], onRouteError: (err: unknown) => void): void {
   const path = pathOf(req);
@@ -29,6 +30,10 @@ export function answerRequest(req: IncomingMessage, res: ServerResponse, routes:
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
   if (path === '/healthz') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end(JSON.stringify({ error: 'method not allowed' }));
+      return;
+    }
     reply(200, { status: 'ok' });
     return;
   }

@@ -444,6 +444,19 @@ describe('LiveServer', () => {
     expect(await upgradeStatus(`ws://127.0.0.1:${server.port}/elsewhere`)).toBe(404);
   });
 
+  it('answers /healthz to GET and HEAD only, other methods with 405 and Allow: GET, HEAD as the other endpoints do', async () => {
+    const server = await startServer();
+    const base = `http://127.0.0.1:${server.port}`;
+    const head = await fetch(`${base}/healthz`, { method: 'HEAD' });
+    expect([head.status, await head.text()]).toEqual([200, '']);
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const res = await fetch(`${base}/healthz`, { method });
+      expect([method, res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([method, 405, 'GET, HEAD', 'application/json']);
+      expect(await res.json()).toEqual({ error: 'method not allowed' });
+    }
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
   // Found by a bug hunt: each of these stopped the engine or grew it without bound.
   it('answers a frame of 10,000 nested arrays with an error instead of stopping the process', async () => {
     const server = await startServer();

@@ -379,14 +379,41 @@ export async function* readPrices(path: string, opts: PriceFileOptions = {}): As
  * and millisecond that the lines tell apart (a trade id, a venue, a sub-millisecond ISO time) are
  * two trades, which hashing price and size alone made one id for across files (the stream dropped
  * the second). A value canonicalJson cannot print (an extra field of 1e400, nesting deep enough to
- * overflow its stack) falls back to the line as written.
+ * overflow its stack) falls back to the line as written, and so does a line holding a number past
+ * Number.MAX_SAFE_INTEGER (beyondSafeNumber): trade ids 9007199254740993 and 9007199254740992 parse
+ * to one double, so their canonical forms were one id and the stream dropped the second trade.
  */
 function tickIdentity(obj: unknown, line: string): string {
+  if (beyondSafeNumber(line)) return line;
   try {
     return canonicalJson(obj);
   } catch {
     return line;
   }
+}
+
+/**
+ * A JSON number token, or a whole string (whose digits are text, not numbers). In valid JSON every
+ * `"` outside a string opens one, so scanning from the start never lands inside a string.
+ */
+const JSON_NUMBER_OR_STRING = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/**
+ * True when the JSON text holds a number token (not digits inside a string) whose magnitude exceeds
+ * Number.MAX_SAFE_INTEGER: `9007199254740993`, `9.007199254740993e15`, `1e20`, `1e400`. Above it a
+ * double no longer tells neighbouring integers apart, so two such lines that differ only there have
+ * one canonical form. Every double up to it prints as a token up to it, so a canonical form never
+ * holds one: a line hashed as written for this reason never shares a hash input with a canonical
+ * form. The pre-test keeps the scan off ordinary lines: such a token has 16 digits in a row or an
+ * exponent.
+ */
+function beyondSafeNumber(text: string): boolean {
+  if (!/\d{16}|\d[eE]/.test(text)) return false;
+  for (const [token] of text.matchAll(JSON_NUMBER_OR_STRING)) {
+    if (token.startsWith('"')) continue;
+    if (Math.abs(Number(token)) > Number.MAX_SAFE_INTEGER) return true;
+  }
+  return false;
 }
 
 /** The times of a strategy line and of a price line. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/domain/canonicalJson.js';
+import { stableId } from '../../src/domain/stableId.js';
 import { type BadLine, checkPriceFileOptions, InputFileError, type PublishMessage, readPrices, readStrategies } from '../../src/sources/inputFiles.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'nats');
@@ -152,6 +153,60 @@ describe('readPrices', () => {
       const [ib] = (await collect(readPrices(fb))).map((m) => m.msgId);
       expect(ia, `${a} / ${b}`).toMatch(/^tick:BTC\/USD:\d+:[0-9a-f]{16}$/);
       expect(ib, `${a} / ${b}`).not.toBe(ia);
+    }
+  });
+
+  it('keeps apart two trades whose lines differ only in an integer past Number.MAX_SAFE_INTEGER, which parses to one double', async () => {
+    const trade = (id: string) => `{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"id":${id}}`;
+    const pairs: [string, string][] = [
+      ['9007199254740993', '9007199254740992'],
+      ['-9007199254740993', '-9007199254740992'],
+      ['9.007199254740993e15', '9.007199254740992E+15'],
+      ['[1,12345678901234567890]', '[1,12345678901234567891]'],
+    ];
+    for (const [a, b] of pairs) {
+      expect(JSON.parse(trade(a))).toEqual(JSON.parse(trade(b)));
+      const fa = join(dir, 'big-a.jsonl');
+      const fb = join(dir, 'big-b.jsonl');
+      await writeFile(fa, `${trade(a)}\n`);
+      await writeFile(fb, `${trade(b)}\n`);
+      const [ia] = (await collect(readPrices(fa))).map((m) => m.msgId);
+      const [ib] = (await collect(readPrices(fb))).map((m) => m.msgId);
+      expect(ia, `${a} / ${b}`).toMatch(/^tick:BTC\/USD:1795168920000:[0-9a-f]{16}$/);
+      expect(ib, `${a} / ${b}`).not.toBe(ia);
+      // The line as written is its identity: the same file read again repeats the id.
+      expect((await collect(readPrices(fa)))[0]?.msgId).toBe(ia);
+    }
+  });
+
+  it('keeps the canonical id of a line whose long digits are inside strings or within the safe integers', async () => {
+    const canonicalId = (line: string) => `tick:BTC/USD:1795168920000:${stableId(canonicalJson(JSON.parse(line)))}`;
+    const pairs: [string, string][] = [
+      // An ordinary trade, reformatted.
+      [
+        '{"symbol":"BTC/USD","ts":1795168920000,"price":100.5,"size":0.1,"id":7001}',
+        '{ "id": 7001, "size": 0.10, "price": 1.005e2, "ts": 1795168920000, "symbol": "BTC/USD" }',
+      ],
+      // Digits past 2^53 in a string value, in a key and after an escaped quote are text.
+      [
+        '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"id":"9007199254740993","9007199254740993e5":1,"note":"a\\"12345678901234567890"}',
+        '{"note":"a\\"12345678901234567890","9007199254740993e5":1.0,"id":"9007199254740993","size":0.1,"price":100,"ts":1795168920000,"symbol":"BTC/USD"}',
+      ],
+      // The largest safe integer is still a number a double holds exactly.
+      [
+        '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"id":9007199254740991}',
+        '{"id":9.007199254740991e15,"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1}',
+      ],
+    ];
+    for (const [a, b] of pairs) {
+      const fa = join(dir, 'canon-a.jsonl');
+      const fb = join(dir, 'canon-b.jsonl');
+      await writeFile(fa, `${a}\n`);
+      await writeFile(fb, `${b}\n`);
+      const [ia] = (await collect(readPrices(fa))).map((m) => m.msgId);
+      const [ib] = (await collect(readPrices(fb))).map((m) => m.msgId);
+      expect(ia, a).toBe(canonicalId(a));
+      expect(ib, b).toBe(ia);
     }
   });
 

@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -105,6 +107,26 @@ describe('publish and consume', () => {
     expect(events.map((e) => e.kind)).toEqual(FILE_KINDS);
     expect(events[0]).toMatchObject({ kind: 'strategy', symbol: 'BTC/USD', type: 'SMA_RSI', score: 0.9847 });
     expect(events[4]).toMatchObject({ kind: 'candle', symbol: 'BTC/USD', ts: 1795168800000, interval: 60_000 });
+  });
+
+  it('stores two trades from two files whose ids differ only past Number.MAX_SAFE_INTEGER, and still drops a repeat', async () => {
+    const names = isolated();
+    await ensureStream(jsm, names);
+    const dir = await mkdtemp(join(tmpdir(), 'tradestream-bigid-'));
+    try {
+      const trade = (id: string) => `{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"id":${id}}\n`;
+      const fa = join(dir, 'a.jsonl');
+      const fb = join(dir, 'b.jsonl');
+      await writeFile(fa, trade('9007199254740993'));
+      await writeFile(fb, trade('9007199254740992'));
+      const prices = (file: string) => readPrices(file, { subjectPrefix: names.subjectPrefix });
+      expect(await publishMessages(js, prices(fa))).toEqual({ published: 1, duplicates: 0, failed: 0 });
+      expect(await publishMessages(js, prices(fb))).toEqual({ published: 1, duplicates: 0, failed: 0 });
+      expect(await publishMessages(js, prices(fa))).toEqual({ published: 0, duplicates: 1, failed: 0 });
+      expect((await jsm.streams.info(names.stream)).state.messages).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('resumes after startAfterSeq, acks after ack(upToSeq), and reuses a durable left at the committed position', async () => {

@@ -55,7 +55,7 @@ export const EvaluationConfig = Type.Object(
       maximum: 10 * 365 * DAY,
       default: DAY,
       description:
-        'A price stamped more than this ahead of the market clock is refused (ts_too_far_ahead) unless the next price is as far ahead: one mistyped time cannot move the clock for good (ms; at least evaluation.interval).',
+        'A price stamped more than this ahead of the market clock is refused (ts_too_far_ahead) unless the next price is as far ahead: one mistyped time cannot move the clock for good. A strategy discovery or retirement whose discoveredAt is more than this ahead is refused too (ts_too_far_ahead; no confirmation, as it does not move the clock); before the first price there is no clock and every one is taken (ms; at least evaluation.interval).',
     }),
     symbols: Type.String({
       pattern: `^(\\s*${SYMBOL}\\s*(,\\s*${SYMBOL}\\s*)*)?$`,

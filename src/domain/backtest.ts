@@ -86,7 +86,8 @@ export function runBacktest(request: BacktestRequest): BacktestResult {
     barOf.set(Math.floor(c.ts / interval) * interval, i);
   });
   const periodsPerYear = YEAR_MS / interval;
-  // maxTimeJump and symbols are the evaluation stage's; the backtest feeds the book directly.
+  // symbols is the evaluation stage's (the backtest feeds the book directly); its one discovery is
+  // stamped at the first candle, the time it is applied at, so maxTimeJump never refuses it.
   const book = new StrategyBook({
     interval,
     feeBps: request.feeBps ?? 10,

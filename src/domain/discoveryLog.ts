@@ -9,9 +9,10 @@ import type { Millis } from './types.js';
 /**
  * Per-type sorted timestamps, counted over a lookback by binary search. A discovery counts from its
  * stamp on, including one stamped after `now` (the discovery system's clock ahead of the market
- * clock, which only prices move): the engine has received it, and recency and the time filter take
- * it at age 0, so frequency counts it too. All strategies of a symbol are scored at the same candle
- * close, so the per-type counts of the last (now, lookback) asked are cached: a candle close costs
+ * clock, which only prices move; once there is one, the strategy book refuses a discovery more than
+ * evaluation.maxTimeJump ahead of it): the engine has received it, and recency and the time filter
+ * take it at age 0, so frequency counts it too. All strategies of a symbol are scored at the same
+ * candle close, so the per-type counts of the last (now, lookback) asked are cached: a candle close costs
  * O(types · log discoveries) once, then O(1) per strategy. The counts also stand for a later `now`
  * until the oldest discovery counted leaves the lookback (none enters it as now advances), so most
  * candle closes reuse them (a discovery leaves a 90-day lookback every few candles, not every

@@ -193,7 +193,17 @@ export class StrategyBook {
   /**
    * Registers, updates or retires the strategy of a discovery message. A bad type or parameter is a
    * rejection, never an exception: the same rejection the source gives it (sources/decode.ts), so
-   * a feed validated at the source and one that is not produce the same outputs.
+   * a feed validated at the source and one that is not produce the same outputs. `time` is the
+   * market clock, or before the first price the message's own time.
+   *
+   * A discovery or retirement stamped more than `maxTimeJump` after `time` is refused
+   * (`ts_too_far_ahead`, field `discoveredAt`), as a price that far ahead is: a mistyped year (2099
+   * among 2026 prices) kept its strategy's recency at 1, passed the time filter's age check and
+   * counted in its type's frequency until then, and was never forgotten; a retirement that far
+   * ahead would keep the strategy out until then. Unlike a price, a second message as far ahead
+   * does not confirm it: a discovery does not move the clock, so there is no jump to confirm, and
+   * a real gap in the feed is confirmed by its prices, after which the discovery is within reach.
+   * Before the first price `time` is the message's own, so nothing is refused: there is no clock.
    */
   applyStrategy(event: StrategyEvent, time: Millis): StrategyChange {
     const parsed = parseStrategy(event.type, event.parameters);
@@ -211,6 +221,15 @@ export class StrategyBook {
     }
     const book = this.book(event.symbol);
     const id = `${event.symbol}:${parsed.value.canonicalKey}`;
+    if (event.ts - time > this.cfg.maxTimeJump) {
+      const what = event.retired ? 'retirement' : 'discovery';
+      const reason = `${what} of ${id}: discoveredAt ${new Date(event.ts).toISOString()} is ${event.ts - time} ms ahead of the market clock ${new Date(time).toISOString()}, more than evaluation.maxTimeJump ${this.cfg.maxTimeJump} ms`;
+      return {
+        record: null,
+        rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'ts_too_far_ahead', reason, field: 'discoveredAt', symbol: event.symbol },
+        decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code: 'ts_too_far_ahead' }),
+      };
+    }
     const built = book.byId.get(id);
     const existing = book.registration(id);
     if (event.retired) {

@@ -62,3 +62,33 @@ describe('a price stamped far ahead of the market clock', () => {
     expect(batches.at(-1)?.time).toBe(later + 2000);
   });
 });
+
+// Found by a bug hunt: a rediscovery stamped in 2099 (a mistyped year) among 2026 prices was taken:
+// its strategy's recency stayed 1 and it passed the time filter until 2099, and its type's
+// frequency counted it for ever. A strategy message more than evaluation.maxTimeJump ahead of the
+// market clock is now refused, and changes nothing else.
+describe('a discovery stamped far ahead of the market clock', () => {
+  it('is refused with its discoveredAt named (one strategy.rejected), and changes nothing else', async () => {
+    const at = Math.floor(demo.length * 0.6);
+    const known = demo.slice(0, at).find((e) => e.kind === 'strategy' && !e.retired);
+    if (known?.kind !== 'strategy') throw new Error('the demo feed has no discovery');
+    const wrong: InputEvent = { ...known, seq: 0, ts: Date.UTC(2099, 0, 1) };
+    const renumber = (events: readonly SourceInput[]) => events.map((e, i) => ({ ...e, seq: i + 1 }));
+    const clean = await run(renumber(demo));
+    const withWrong = await run(renumber([...demo.slice(0, at), wrong, ...demo.slice(at)]));
+    const rejections = (batches: readonly OutputBatch[]) => batches.flatMap((b) => b.outputs).filter((o): o is Rejection => o.kind === 'rejection');
+    expect(rejections(withWrong)).toHaveLength(rejections(clean).length + 1);
+    expect(rejections(withWrong).filter((r) => r.code === 'ts_too_far_ahead')).toEqual([
+      expect.objectContaining({
+        seq: at + 1,
+        source: 'strategy',
+        field: 'discoveredAt',
+        symbol: known.symbol,
+        reason: expect.stringContaining(': discoveredAt 2099-01-01T00:00:00.000Z is '),
+      }),
+    ]);
+    const refusal = (d: string) => (JSON.parse(d) as { details: { code?: string } }).details.code === 'ts_too_far_ahead';
+    expect(decisions(withWrong).filter(refusal)).toHaveLength(1);
+    expect(decisions(withWrong).filter((d) => !refusal(d))).toEqual(decisions(clean));
+  });
+});

@@ -9,8 +9,10 @@ import type { Frame } from './frame.js';
  * Live evaluation: registers strategies, builds candles from prices, runs every strategy of a
  * symbol on each of its closed candles, and advances the engine clock: market time, the largest
  * price event time. A discovery does not move it: its `discoveredAt` only dates that strategy, so a
- * discovery stamped in the future cannot make every other strategy look stale. Before the first
- * price, a discovery's outputs carry its own time.
+ * discovery stamped in the future cannot make every other strategy look stale. One stamped more
+ * than `maxTimeJump` ahead of the clock is refused instead (StrategyBook.applyStrategy,
+ * `ts_too_far_ahead`). Before the first price there is no clock: a discovery is taken whatever its
+ * time, and its outputs carry its own time.
  * Decides when phases 1–3 must recompute a symbol: when a candle closed, or on the first applied
  * price after the symbol's strategy set changed (so a burst of discoveries costs one recompute).
  */

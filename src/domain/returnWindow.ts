@@ -191,6 +191,15 @@ export class ReturnWindow {
     this.sum += value;
     this.sumSquares += value * value;
     if (value !== 0) this.nonZero++;
+    else if (this.nonZero === 0) {
+      // Every sample kept is 0, so the exact sums are 0. The running ones may keep a rounding residue
+      // of the returns that left (e.g. 0.1 + 0.2 + 0.3 − 0.1 − 0.2 − 0.3 is 1.1e-16): mean() was then
+      // ±1e-18 and stdDev() about as much, so a strategy flat for a whole window had a Sharpe of
+      // ±√periodsPerYear (±723 for 1m candles) instead of 0, and a symbol whose price stood still a
+      // volatility of up to 1e-8 instead of 0 (found by a bug hunt).
+      this.sum = 0;
+      this.sumSquares = 0;
+    }
     this.pushes++;
     if (value !== 0 || evicted !== 0) return true;
     return this.nonZero > 0 && this.count >= 2 && this.runningVariance() < EXACT_VARIANCE_BELOW;

@@ -119,6 +119,27 @@ describe('liveScore', () => {
     expect(liveScore(paper, PPY)).toBeCloseTo(0.4, 15);
   });
 
+  it('gives a Sharpe of 0 once the strategy has been flat for a whole window after a run: 0.68, not 0.5967', () => {
+    // Enter at 100 (fee), hold through 190, 171, 333, 300, exit at 555 (fee), then 100 flat candles
+    // at 555: the window (100) holds only zeros. Trade 5.55·0.999² − 1 = 4.53890555, a win: win
+    // rate 1, profit factor ∞ → 1. Max drawdown 1 − 171/190 = 0.1. Mean and variance of the zeros
+    // are 0: Sharpe 0 → 1/3; annualized return 0 → 1/3.
+    // 0.25/3 + 0.20·0.9 + 0.20·1 + 0.20/3 + 0.15·1 = 0.0833… + 0.18 + 0.2 + 0.0666… + 0.15 = 0.68.
+    // The running sums used to keep a residue of the returns that left (sum −1.1e-16): mean −1e-18
+    // and std-dev about as much, so Sharpe was −√(99/100)·√12 = −3.45 → 0, and the score 0.5967.
+    const closes = [100, 190, 171, 333, 300, 555];
+    const steps: Array<readonly [number, Signal | null]> = closes.map((c, k) => [c, k === 0 ? 'enter' : k === closes.length - 1 ? 'exit' : 'hold']);
+    for (let k = 0; k < 100; k++) steps.push([555, 'hold']);
+    const paper = account(0.001, steps);
+    expect(paper.returns.toArray().every((r) => r === 0)).toBe(true);
+    expect(paper.grossWin).toBeCloseTo(4.53890555, 12);
+    expect(paper.maxDrawdown).toBeCloseTo(0.1, 12);
+    expect(paper.returns.mean()).toBe(0);
+    expect(paper.returns.stdDev()).toBe(0);
+    expect(liveSharpe(paper, PPY)).toBe(0);
+    expect(liveScore(paper, PPY)).toBeCloseTo(0.68, 12);
+  });
+
   it('gives a profit factor of 0 when the only trades broke even', () => {
     const paper = account(0, [
       [100, 'enter'],

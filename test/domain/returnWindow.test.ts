@@ -176,12 +176,29 @@ describe('ReturnWindow.stdDev', () => {
     const w = new ReturnWindow(5);
     for (let k = 0; k < 5; k++) w.push(k * MINUTE, 0);
     expect(w.stdDev()).toBe(0);
-    // Non-zero returns that then leave: the running sum may keep a rounding residue; the result
-    // must still be what the exact two-pass formula gives on the zeros and that mean.
+    // Non-zero returns that then leave: the running sums kept a rounding residue of them
+    // (0.1 + 0.2 + 0.3 − 0.1 − 0.2 − 0.3 = 1.1e-16), which read as a mean of 2.2e-17 and a std-dev
+    // of 2.5e-17: a Sharpe of √(4/5)·√periodsPerYear for a strategy that did not move. Zeros only:
+    // mean and std-dev are exactly 0.
     for (const [k, v] of [0.1, 0.2, 0.3, 0, 0, 0, 0, 0].entries()) w.push((5 + k) * MINUTE, v);
     expect(w.toArray()).toEqual([0, 0, 0, 0, 0]);
+    expect(w.mean()).toBe(0);
+    expect(w.stdDev()).toBe(0);
     expect(w.stdDev()).toBe(naive(w));
   });
+
+  it.each([[[1, -0.1, 0.7]], [[0.8, 0.9, -0.3]], [[0.1, 0.2, 0.3]]])(
+    'reads mean 0 and std-dev 0 once %j have left a window of 3 (a price that stood still has no volatility)',
+    (values) => {
+      // [1, −0.1, 0.7] left a sum of squares residue of 5.6e-17: std-dev 5.3e-9, above the 1e-18
+      // below which stdDev walks the samples, so a symbol flat for a window had a volatility.
+      const w = new ReturnWindow(3);
+      for (const [k, v] of [...values, 0, 0, 0].entries()) w.push(k * MINUTE, v);
+      expect(w.toArray()).toEqual([0, 0, 0]);
+      expect(w.mean()).toBe(0);
+      expect(w.stdDev()).toBe(0);
+    },
+  );
 });
 
 describe('ReturnWindow.push: whether mean and stdDev may have moved', () => {

@@ -120,9 +120,13 @@ export const trendStrategies: readonly StrategyDefinition[] = [
     parameters: [decimal('brickSize', 0.1, 100, 1.0)],
     build(p, { cross }) {
       const size = num(p, 'brickSize');
-      // Compare with the brick standing before this bar (prev), then the walk moves it.
+      // close >= last brick + size (entry) and close <= last brick − size (exit) are exactly the bars
+      // on which the walk moves the brick up or down, so the rule reads the walk's move rather than
+      // re-testing the close in floating point: brick.prev + size rounded above a close that is a
+      // whole brick up (50.02 + 0.1 = 50.120000000000005 > 50.12), so the walk moved while the rule
+      // held, for 5% of exact-brick closes over sizes 0.1–2.5 (found by a bug hunt).
       const brick = cross(renkoBrick(size));
-      return { entry: (c) => c.close >= brick.prev + size, exit: (c) => c.close <= brick.prev - size };
+      return { entry: () => brick.value > brick.prev, exit: () => brick.value < brick.prev };
     },
   },
   {

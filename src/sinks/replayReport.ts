@@ -20,7 +20,9 @@ export interface ReplayFigures {
   readonly maxDrawdown: number;
   /** Annualized Sharpe of equity returns sampled once per candle interval of event time (0 with < 2 samples). */
   readonly sharpe: number;
+  /** Market clock at the first price applied (null without one): a discovery before it carries its own discoveredAt, not market time. */
   readonly from: Millis | null;
+  /** Market clock after the last input (null before the first price). */
   readonly until: Millis | null;
 }
 
@@ -73,10 +75,6 @@ export class ReplayReport {
     this.inputs++;
     this.firstSeq ??= batch.seq;
     this.lastSeq = batch.seq;
-    if (Number.isFinite(batch.time)) {
-      this.from ??= batch.time;
-      this.until = batch.time;
-    }
     for (const output of batch.outputs) {
       if (output.kind === 'decision') {
         this.decisions++;
@@ -88,12 +86,17 @@ export class ReplayReport {
         this.highWaterMark = Math.max(this.highWaterMark, output.equity);
         // (hwm − equity) / hwm, as the breaker computes it: exact at round levels.
         this.maxDrawdown = Math.max(this.maxDrawdown, (this.highWaterMark - output.equity) / this.highWaterMark);
+        // The first price starts the market clock; before it a discovery's batch carries its own
+        // discoveredAt (months before the run in the demo feed, which printed a 2.5-hour replay as
+        // 2026-07-04 .. 2026-11-01; found by a bug hunt).
+        this.from ??= batch.time;
         const bucket = Math.floor(output.time / this.interval);
         if (this.bucket !== null && bucket !== this.bucket) this.samples.push(this.bucketEquity);
         this.bucket = bucket;
         this.bucketEquity = output.equity;
       }
     }
+    if (this.from !== null) this.until = batch.time;
   }
 
   /** The figures so far (the open interval's equity counts as its last sample). */

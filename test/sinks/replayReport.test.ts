@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BreakerState, OutputBatch, Portfolio } from '../../src/domain/types.js';
+import type { BreakerState, Decision, OutputBatch, Portfolio } from '../../src/domain/types.js';
 import { ReplayReport } from '../../src/sinks/replayReport.js';
 
 const MIN = 60_000;
@@ -40,5 +40,31 @@ describe('ReplayReport', () => {
     report.observe(portfolioBatch(1, T0, 120_000, 120_000));
     report.observe(portfolioBatch(2, T0 + MIN, 108_000, 120_000));
     expect(report.figures().maxDrawdown).toBe(0.1); // (120,000 − 108,000) / 120,000
+  });
+
+  it('spans the market clock from the first price, not a discovery stamped months before it', () => {
+    const report = new ReplayReport(100_000, MIN, 525_600);
+    // Before the first price a discovery's batch carries its own discoveredAt (the demo feed's are months old).
+    const discoveredAt = T0 - 120 * 24 * 60 * MIN;
+    const accepted: Decision = {
+      kind: 'decision',
+      decision: 'strategy.accepted',
+      time: discoveredAt,
+      seq: 1,
+      symbol: 'BTC/USD',
+      reason: 'accepted',
+      details: {},
+    };
+    report.observe({ seq: 1, time: discoveredAt, outputs: [accepted] });
+    expect(report.figures().from).toBeNull();
+    expect(report.figures().until).toBeNull();
+    report.observe(portfolioBatch(2, T0, 100_000, 100_000));
+    report.observe(portfolioBatch(3, T0 + 5 * MIN, 100_100, 100_100));
+    // A discovery after the first price is dated at the market clock.
+    report.observe({ seq: 4, time: T0 + 5 * MIN, outputs: [{ ...accepted, seq: 4, time: T0 + 5 * MIN }] });
+    const figures = report.figures();
+    expect(figures.from).toBe(T0);
+    expect(figures.until).toBe(T0 + 5 * MIN);
+    expect(figures.inputs).toBe(4);
   });
 });

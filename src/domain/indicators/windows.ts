@@ -191,6 +191,14 @@ export function rollingSum(source: SeriesSpec, period: number): SeriesSpec {
   return { key: `sum(${source.key},${period})`, create: (h) => new Sum(h.input(source), period) };
 }
 
+/**
+ * Population standard deviation from running sums, like TA-Lib, re-read off the window each time
+ * the ring turns over. Running sums of a price far from 0 cancel in sumSquares / n − mean² and
+ * carry every bar's rounding for good: a live series runs without end, where TA-Lib runs over one
+ * array. On BTC-like closes (100,000 ± about 1 a bar, in cents) the deviation read 2.9e-4 off the
+ * two-pass value after 43,000 bars and 4.8e-3 after 2 million (found by a bug hunt); re-summed
+ * every `length` bars, its error stays that of `length` updates. O(1) a bar, amortized.
+ */
 class StdDev extends WindowNode {
   private sum = 0;
   private sumSquares = 0;
@@ -202,16 +210,32 @@ class StdDev extends WindowNode {
       this.sumSquares -= leaving * leaving;
     }
     if (this.count < this.length) return Number.NaN;
+    if (this.head === 0) this.resum();
     const mean = this.sum / this.length;
     const variance = this.sumSquares / this.length - mean * mean;
     // Running sums can leave a tiny negative variance on a flat window; TA-Lib clamps the same way.
     return variance > 0 ? Math.sqrt(variance) : 0;
   }
+
+  /** The sums read afresh off the full ring, oldest first (the ring just turned over: from slot 0). */
+  private resum(): void {
+    const ring = this.ring;
+    let sum = 0;
+    let sumSquares = 0;
+    for (let i = 0; i < ring.length; i++) {
+      const v = ring[i] as number;
+      sum += v;
+      sumSquares += v * v;
+    }
+    this.sum = sum;
+    this.sumSquares = sumSquares;
+  }
 }
 
 /**
  * Population standard deviation of `source` over `period` bars (divides by period, as Bollinger
- * and TA-Lib STDDEV do), from running sums like TA-Lib. Units of the source.
+ * and TA-Lib STDDEV do), from running sums like TA-Lib, re-summed at each turn of the window (see
+ * StdDev). Units of the source.
  */
 export function stdDev(source: SeriesSpec, period: number): SeriesSpec {
   return { key: `std(${source.key},${period})`, create: (h) => new StdDev(h.input(source), period) };

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpRoute } from './liveHttp.js';
-import { pathOf } from './liveHttp.js';
+import { pathOf, refusedUnlessRead } from './liveHttp.js';
 
 /** The page's folder relative to the package root. */
 const ASSETS_FROM_ROOT = join('src', 'sinks', 'dashboard');
@@ -85,10 +85,7 @@ export function dashboardRoute(options: DashboardOptions = {}): HttpRoute {
   return (req, res) => {
     const found = assets.get(pathOf(req));
     if (found === undefined) return false;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end(JSON.stringify({ error: 'method not allowed' }));
-      return true;
-    }
+    if (refusedUnlessRead(req, res)) return true;
     const headers: Record<string, string | number> = {
       'content-type': found.contentType,
       etag: found.etag,

@@ -19,6 +19,16 @@ export function pathOf(req: IncomingMessage): string {
 }
 
 /**
+ * Answers 405 (`Allow: GET, HEAD`, a JSON body) to a request that is not a GET or HEAD, and says
+ * whether it did: every HTTP endpoint only reads.
+ */
+export function refusedUnlessRead(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end(JSON.stringify({ error: 'method not allowed' }));
+  return true;
+}
+
+/**
  * Answers an ordinary request: GET/HEAD `/healthz` → 200 `{"status":"ok"}` (other methods → 405
  * with `Allow: GET, HEAD`, as the routes answer), then each route in order, then `/ws` without an
  * upgrade → 426 and anything else → 404 (JSON bodies). A route that throws gets a 500 and is
@@ -30,10 +40,7 @@ export function answerRequest(req: IncomingMessage, res: ServerResponse, routes:
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
   if (path === '/healthz') {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end(JSON.stringify({ error: 'method not allowed' }));
-      return;
-    }
+    if (refusedUnlessRead(req, res)) return;
     reply(200, { status: 'ok' });
     return;
   }

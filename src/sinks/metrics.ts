@@ -7,7 +7,7 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState, Decision, InputEvent, OutputBatch, Portfolio, Position, SourceInput } from '../domain/types.js';
-import { type HttpRoute, pathOf } from './liveHttp.js';
+import { type HttpRoute, pathOf, refusedUnlessRead } from './liveHttp.js';
 import type { FlushResult } from './stateStore.js';
 
 /** Live server counters read at scrape time (LiveServer.stats()). */
@@ -329,10 +329,7 @@ export class EngineMetrics {
     return (req, res) => {
       const path = pathOf(req);
       if (path !== '/metrics' && path !== '/readyz') return false;
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end(JSON.stringify({ error: 'method not allowed' }));
-        return true;
-      }
+      if (refusedUnlessRead(req, res)) return true;
       if (path === '/readyz') {
         const status = this.ready ? 200 : 503;
         res

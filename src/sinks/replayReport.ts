@@ -28,8 +28,10 @@ export interface ReplayFigures {
 
 /**
  * Folds the engine's output batches into the replay report. Equity is sampled at the last
- * portfolio output of each candle interval of event time; Sharpe = mean/std of the sampled
- * returns × √periodsPerYear (risk-free rate 0).
+ * portfolio output of each candle interval of event time, and an interval without one (a gap in
+ * the feed) keeps the equity before it; Sharpe = mean/std of the sampled returns ×
+ * √periodsPerYear (risk-free rate 0), so each return is one interval's, as the annualization
+ * assumes.
  */
 export class ReplayReport {
   private inputs = 0;
@@ -53,6 +55,12 @@ export class ReplayReport {
   private bucket: number | null = null;
   private bucketEquity: number;
   private readonly samples: number[] = [];
+  /**
+   * Intervals of event time without a portfolio output between two that have one (a feed gap):
+   * equity stood still over each, so each is a sample equal to the one before, a return of 0.
+   * Counted, not pushed: a confirmed jump of the clock may skip millions of intervals.
+   */
+  private flatIntervals = 0;
 
   constructor(
     private readonly capital: number,
@@ -91,7 +99,10 @@ export class ReplayReport {
         // 2026-07-04 .. 2026-11-01; found by a bug hunt).
         this.from ??= batch.time;
         const bucket = Math.floor(output.time / this.interval);
-        if (this.bucket !== null && bucket !== this.bucket) this.samples.push(this.bucketEquity);
+        if (this.bucket !== null && bucket !== this.bucket) {
+          this.samples.push(this.bucketEquity);
+          if (bucket > this.bucket + 1) this.flatIntervals += bucket - this.bucket - 1;
+        }
         this.bucket = bucket;
         this.bucketEquity = output.equity;
       }
@@ -117,17 +128,22 @@ export class ReplayReport {
       endEquity: this.endEquity,
       pnl: this.endEquity - this.capital,
       maxDrawdown: this.maxDrawdown,
-      sharpe: sharpe(returns, this.periodsPerYear),
+      sharpe: sharpe(returns, this.periodsPerYear, this.flatIntervals),
       from: this.from,
       until: this.until,
     };
   }
 }
 
-/** Annualized Sharpe ratio of per-period returns: mean / sample std × √periodsPerYear; 0 without variance. */
-export function sharpe(returns: readonly number[], periodsPerYear: number): number {
-  if (returns.length < 2) return 0;
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const variance = returns.reduce((a, r) => a + (r - mean) ** 2, 0) / (returns.length - 1);
+/**
+ * Annualized Sharpe ratio of per-period returns: mean / sample std × √periodsPerYear; 0 without
+ * variance. `zeros` more periods returned 0 (intervals in which equity stood still), counted
+ * without being listed.
+ */
+export function sharpe(returns: readonly number[], periodsPerYear: number, zeros = 0): number {
+  const n = returns.length + zeros;
+  if (n < 2) return 0;
+  const mean = returns.reduce((a, b) => a + b, 0) / n;
+  const variance = (returns.reduce((a, r) => a + (r - mean) ** 2, 0) + zeros * mean ** 2) / (n - 1);
   return variance > 0 ? (mean / Math.sqrt(variance)) * Math.sqrt(periodsPerYear) : 0;
 }

@@ -51,3 +51,23 @@ describe('RENKO_CHART', () => {
     expect(runStrategy('RENKO_CHART', { brickSize: 1 }, [10, 10.5, 11.2, 10.4, 9.9])).toEqual([null, 'hold', 'enter', 'hold', 'exit']);
   });
 });
+
+describe('VOLUME_BREAKOUT', () => {
+  // 19 bars of volume 89 and one of 209: SMA(volume, 20) = 1,900 / 20 = 95 exactly, and 209 is
+  // exactly 2.2 × 95, a tie: neither volume > 2.2 × SMA (entry) nor volume < 2.2 × SMA (exit).
+  // The product 2.2 × 95 rounds to 209.00000000000003, so the exit fired on the tie (found by a
+  // bug hunt). Closes stay at 100, level with their SMA: no entry by price and no cross down.
+  const bars: Bar[] = [...Array.from({ length: 19 }, () => [100, 100, 100, 100, 89] as const), [100, 100, 100, 100, 209] as const];
+
+  it('holds on a volume exactly the multiplier times its average, from either side', () => {
+    expect(runStrategy('VOLUME_BREAKOUT', { volumeMultiplier: 2.2 }, bars, 'long').at(-1)).toBe('hold');
+    expect(runStrategy('VOLUME_BREAKOUT', { volumeMultiplier: 2.2 }, bars, 'flat').at(-1)).toBe('hold');
+  });
+
+  it('exits just below the tie and not just above it', () => {
+    const below: Bar[] = [...bars.slice(0, 19), [100, 100, 100, 100, 208.99] as const];
+    const above: Bar[] = [...bars.slice(0, 19), [100, 100, 100, 100, 209.01] as const];
+    expect(runStrategy('VOLUME_BREAKOUT', { volumeMultiplier: 2.2 }, below, 'long').at(-1)).toBe('exit');
+    expect(runStrategy('VOLUME_BREAKOUT', { volumeMultiplier: 2.2 }, above, 'long').at(-1)).toBe('hold');
+  });
+});

@@ -113,10 +113,14 @@ export function scaleForDrawdown(size: number, breaker: BreakerStatus): LimitCut
  * Position risk and correlation count each candidate's loss at its stop with riskDistance (the
  * configured `stopLoss`, or a held position's own distance when larger).
  *
- * Correlation: for each pair of held candidates (in index order) with at least minVolSamples common
- * returns and correlation above maxCorrelation, the one with the lower ensemble total (ties: the
- * later symbol name) is cut to max(0, (maxRiskPerPosition − the other's size × its distance) / its own
- * distance), so the pair together risks no more than one position may.
+ * Correlation: for each pair of held candidates with at least minVolSamples common returns and
+ * correlation above maxCorrelation, the one with the lower ensemble total (ties: the later symbol
+ * name) is cut to max(0, (maxRiskPerPosition − the other's size × its distance) / its own distance),
+ * so the pair together risks no more than one position may. Candidates are cut in order of
+ * precedence (highest total first), each against partners that precede it, whose sizes are final
+ * by then: in a chain A ~ B ~ C (A and C uncorrelated, totals C > B > A) B is cut against C first
+ * and A against what B keeps. Walking the pairs in symbol order cut A against B's size before B's
+ * own cut, more than its pair needed, and the sizes then depended on the symbols' names.
  */
 export function applyHardLimits(
   candidates: readonly LimitCandidate[],
@@ -146,15 +150,21 @@ export function applyHardLimits(
     record(i, capStrategyConcentration(sizes[i] as number, c.maxMemberWeight, cfg), 'strategyConcentration');
   });
 
-  for (let i = 0; i < candidates.length; i++) {
-    for (let j = i + 1; j < candidates.length; j++) {
-      const a = candidates[i] as LimitCandidate;
-      const b = candidates[j] as LimitCandidate;
-      if (!a.held || !b.held || pairs.samples(i, j) < cfg.minVolSamples) continue;
-      const rho = pairs.correlation(i, j);
+  const precedence = candidates.map((_, i) => i);
+  precedence.sort((x, y) => {
+    const a = candidates[x] as LimitCandidate;
+    const b = candidates[y] as LimitCandidate;
+    return yieldsTo(a, b) ? 1 : yieldsTo(b, a) ? -1 : x - y;
+  });
+  for (let r = 1; r < precedence.length; r++) {
+    const cut = precedence[r] as number;
+    const loser = candidates[cut] as LimitCandidate;
+    if (!loser.held) continue;
+    for (let q = 0; q < r; q++) {
+      const keep = precedence[q] as number;
+      if (!(candidates[keep] as LimitCandidate).held || pairs.samples(cut, keep) < cfg.minVolSamples) continue;
+      const rho = pairs.correlation(cut, keep);
       if (rho <= cfg.maxCorrelation) continue;
-      const [cut, keep] = yieldsTo(b, a) ? [j, i] : [i, j];
-      const loser = candidates[cut] as LimitCandidate;
       const winner = candidates[keep] as LimitCandidate;
       // Equal distances (both flat, the common case) give maxSizeForRisk − the other's size exactly.
       const allowed = Math.max(

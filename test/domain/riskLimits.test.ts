@@ -130,6 +130,34 @@ describe('applyHardLimits', () => {
     expect(eth).toEqual({ size: 0.1, binding: 'none', cuts: [] });
   });
 
+  it('cuts a chain of correlated positions in order of ensemble total, whatever the symbols are named', () => {
+    // A ~ B and B ~ C at 0.9, A and C uncorrelated; each holds 0.3 (1.5% at a 5% stop). The higher
+    // total keeps its size: B is cut against C to 0.4 − 0.3 = 0.1, then the lowest is cut against
+    // what B keeps, 0.4 − 0.1 = 0.3, i.e. not at all (0.3 + 0.1 = 0.4: the pair risks 2%). Walking the
+    // pairs in symbol order cut A against B's 0.3 before B's own cut: A 0.1, the pair risking 1%.
+    const chain = (rho: number) => (i: number, j: number) => (Math.abs(i - j) === 1 ? rho : 0);
+    const pairs: PairCorrelations = { correlation: chain(0.9), samples: () => 100 };
+    const lowFirst = applyHardLimits([candidate('A', 0.3, 0.7), candidate('B', 0.3, 0.8), candidate('C', 0.3, 0.9)], pairs, NORMAL, 0.05, cfg);
+    expect(lowFirst.map((l) => l.binding)).toEqual(['none', 'correlation', 'none']);
+    expect(lowFirst[0]?.size).toBe(0.3);
+    expect(lowFirst[1]?.size).toBeCloseTo(0.1, 12);
+    expect(lowFirst[2]?.size).toBe(0.3);
+    // The same book with the names reversed: the same sizes by total.
+    const highFirst = applyHardLimits([candidate('A', 0.3, 0.9), candidate('B', 0.3, 0.8), candidate('C', 0.3, 0.7)], pairs, NORMAL, 0.05, cfg);
+    expect(highFirst.map((l) => l.size)).toEqual(lowFirst.map((l) => l.size));
+    expect(highFirst.map((l) => l.binding)).toEqual(lowFirst.map((l) => l.binding));
+  });
+
+  it('cuts each of three mutually correlated positions only as far as its pairs with those that rank above it need', () => {
+    // Totals C 0.9 > B 0.8 > A 0.7, 0.3 each: B is cut to 0.4 − 0.3 = 0.1 against C; A to
+    // min(0.4 − 0.3, 0.4 − 0.1) = 0.1 against C. Every pair then risks at most 2% (C + B, C + A: 0.4).
+    const [a, b, c] = applyHardLimits([candidate('A', 0.3, 0.7), candidate('B', 0.3, 0.8), candidate('C', 0.3, 0.9)], everyPair(0.9), NORMAL, 0.05, cfg);
+    expect(a?.size).toBeCloseTo(0.1, 12);
+    expect(b?.size).toBeCloseTo(0.1, 12);
+    expect(c).toEqual({ size: 0.3, binding: 'none', cuts: [] });
+    expect(a?.cuts).toEqual(['correlation 0.9 with C exceeds 0.7 (ensemble total 0.7 vs 0.9): size 0.3 cut to 0.1 so the pair risks at most 2%']);
+  });
+
   it('breaks an ensemble total tie by cutting the later symbol', () => {
     const [btc, eth] = applyHardLimits([candidate('BTC/USD', 0.3, 0.8), candidate('ETH/USD', 0.3, 0.8)], everyPair(0.8), NORMAL, 0.05, cfg);
     // 0.4 − 0.3 = 0.1.

@@ -6,7 +6,7 @@ import { epochMillisOfText, isDecimal, misreadEpoch, splitCsvLine, TIME_COLUMNS,
 import { validatePrice } from '../sources/decode.js';
 import { parseInterval, parseTimestamp } from '../sources/schemas.js';
 
-export const BACKTEST_HELP = `Usage: tradestream backtest --type TYPE --candles FILE [--params JSON] [--fee-bps N]
+export const BACKTEST_HELP = `Usage: tradestream backtest --type TYPE --candles FILE [--params JSON] [--fee-bps N] [--interval I]
 
 Runs one strategy over a candle file through the live engine's strategy book and paper account.
 

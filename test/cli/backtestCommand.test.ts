@@ -283,7 +283,8 @@ describe('tradestream backtest', () => {
   it('prints its usage with --help and exits 0', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    expect(r.out.join('\n')).toContain('Usage: tradestream backtest --type TYPE --candles FILE');
+    // The usage line names every option, as the README's command line does (--interval was missing).
+    expect(r.out.join('\n')).toContain('Usage: tradestream backtest --type TYPE --candles FILE [--params JSON] [--fee-bps N] [--interval I]\n');
     // The time column's other names, which the reader takes, are in the usage too.
     expect(r.out.join('\n')).toMatch(/timestamp, time, open_time or opentime/);
   });

@@ -25,7 +25,7 @@ Options (each also settable in the config file and as TRADESTREAM_<KEY>, e.g. TR
   --port P                HTTP/WebSocket port; 0 picks a free one (default 8080)
   --token T               require this bearer token on WebSocket upgrades
   --nats-url URL          NATS server URL(s) (default nats://127.0.0.1:4222)
-  --consumer NAME         durable JetStream consumer name
+  --consumer NAME         durable JetStream consumer name (default tradestream-engine)
   --stream NAME           JetStream stream of inputs (default TRADESTREAM)
   --seed N                demo feed seed (default 42)
   --speed realtime|max    demo pacing (default realtime)
@@ -34,7 +34,7 @@ Options (each also settable in the config file and as TRADESTREAM_<KEY>, e.g. TR
   --capital USD           starting equity (default 100000)
   --symbols SYM,...       own these symbols only (shard by symbol; default every symbol)
   --decision-log FILE     also write the canonical decision log to FILE
-  --log-level LEVEL       trace|debug|info|warn|error|silent
+  --log-level LEVEL       trace|debug|info|warn|error|silent (default info)
   --set KEY=VALUE         any config key by dotted path, e.g. --set sizing.method=kelly
   -h, --help              this help
 

@@ -71,7 +71,10 @@ export async function replayCommand(args: string[]): Promise<number> {
       ...(until !== undefined ? { until } : {}),
       maxTimeJump: config.evaluation.maxTimeJump,
     });
-    const engine = await startEngine(config, () => events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay', metrics });
+    // Its inputs are the stream's, whatever `source` the configuration names (demo by default): the
+    // file's identity says so, with the stream (it recorded source demo and no stream; found by a hunt).
+    const replayed = { ...config, source: 'jetstream' as const };
+    const engine = await startEngine(replayed, () => events, log, { serve: false, onBatch: (batch) => report.observe(batch), consumer: 'replay', metrics });
     await engine.done;
     report.passedOver(metrics.inputCount('unowned'));
     const figures = { ...report.figures(), fingerprint: engine.fingerprint(), db: config.store.db };

@@ -5,6 +5,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/cli/loadConfig.js';
 import { DecisionLog } from '../../src/sinks/decisionLog.js';
+import { peekStateIdentity } from '../../src/sinks/stateIdentity.js';
 import { demoEvents } from '../../src/sources/demo/demoFeed.js';
 import { DEMO_PAIRS } from '../../src/sources/demo/pairs.js';
 import { tradingPipeline } from '../../src/streams/tradingPipeline.js';
@@ -84,6 +85,8 @@ describe('the engine on JetStream', () => {
       expect(r.stderr).toContain('"level":30');
     }
     expect(dbState(join(dir, 'replay1.db')).positions).toEqual(dbState(db).positions);
+    // The replay's file says where its inputs came from: the stream, not the configuration's default demo source.
+    expect(peekStateIdentity(join(dir, 'replay1.db'))).toMatchObject({ source: 'jetstream', stream: defaultConfig().nats.stream, consumer: 'replay' });
   }, 180_000);
 
   // DESIGN.md, Scale: engines shard the symbols between them, each with its own consumer and file.

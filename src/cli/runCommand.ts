@@ -82,6 +82,18 @@ export async function runCommand(args: string[]): Promise<number> {
   const releaseLock = acquireStateLock(config.store.db);
   process.once('exit', releaseLock);
 
+  // A signal before the engine is up (connecting, opening the file) stops it as soon as it is: the
+  // handlers used to come after the start, and such a signal ended the process by itself (exit
+  // 143, found by the crash hunt), not the clean exit 0 the README promises.
+  let signalled: string | null = null;
+  let stop = (signal: string): void => {
+    signalled = signal;
+  };
+  const onSigint = () => stop('SIGINT');
+  const onSigterm = () => stop('SIGTERM');
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+
   let release = async (): Promise<void> => undefined;
   // Whatever ends the run (a signal, a failed source or pipeline, a failed start), the NATS
   // connection and the lock go: a failed source used to leave the process hanging on its open
@@ -153,7 +165,7 @@ export async function runCommand(args: string[]): Promise<number> {
       { url: engine.url, port: engine.port, db: config.store.db, source: config.source },
       `TradeStream running: WebSocket ${engine.url}, dashboard ${http}/, metrics ${http}/metrics, state ${config.store.db}`,
     );
-    const stop = (signal: string) => {
+    stop = (signal: string) => {
       log.info({ signal }, 'shutting down: flushing state');
       // The engine first (its last flush acks what it committed), then the source.
       engine
@@ -164,10 +176,11 @@ export async function runCommand(args: string[]): Promise<number> {
           (error: unknown) => log.error({ err: error }, 'shutdown failed'),
         );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    if (signalled !== null) stop(signalled);
     await engine.done;
   } finally {
+    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
     await release();
     releaseLock();
   }

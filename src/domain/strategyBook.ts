@@ -36,6 +36,21 @@ export interface Registration {
  */
 export const KEPT_DISCOVERIES = 32;
 
+/** A registration's discovery history: what a discovery updates. */
+type DiscoveryHistory = Pick<Registration, 'externalId' | 'score' | 'window' | 'firstSeenAt' | 'lastSeenAt' | 'seenCount' | 'discoveredAt'>;
+
+/**
+ * What the registry keeps of a retired strategy (SymbolBook.retired): its discovery history when
+ * retired, with the discovery times of earlier retirements of the same id (all older) kept too,
+ * so that a late discovery from before the retirement updates it as it would have updated the
+ * strategy, and a re-sent one is recognised by its time. Its identity is the map's key and the
+ * late discovery's own (the same canonical parameters): rule, account and parse are let go.
+ */
+export interface RetiredStrategy extends DiscoveryHistory {
+  /** The latest of its discovery times and its retirement's: a discovery not after it is from before the retirement. */
+  readonly through: Millis;
+}
+
 /** A strategy registered since its symbol's last price, not built yet (see `StrategyBook.applyPrice`). */
 export interface PendingStrategy extends Registration {
   readonly parsed: ParsedStrategy;
@@ -74,11 +89,13 @@ export class SymbolBook {
    */
   readonly pending = new Map<string, PendingStrategy>();
   /**
-   * Per strategy id retired on this symbol: the latest of its discovery times and its retirement's.
-   * A discovery of that id not after it is one from before the retirement (sent again, or late),
-   * and must not bring the strategy back nor count again (found by a review).
+   * Per strategy id retired on this symbol: its registration as retired and the latest of its
+   * discovery times and its retirement's. A discovery of that id not after it is one from before
+   * the retirement and must not bring the strategy back (found by a review): sent again when its
+   * time is among the kept ones, else a late one, counted as it would have been before the
+   * retirement (found by a bug hunt).
    */
-  readonly retiredThrough = new Map<string, Millis>();
+  readonly retired = new Map<string, RetiredStrategy>();
   readonly hub = new IndicatorHub();
   readonly candles: CandleBuilder;
   readonly discoveries = new DiscoveryLog();
@@ -258,7 +275,12 @@ export class StrategyBook {
         book.byId.delete(id);
         book.strategies.splice(book.strategies.indexOf(built), 1);
       } else book.pending.delete(id);
-      book.retiredThrough.set(id, Math.max(existing.lastSeenAt, event.ts, book.retiredThrough.get(id) ?? Number.NEGATIVE_INFINITY));
+      const before = book.retired.get(id);
+      const { externalId, score, window, firstSeenAt, lastSeenAt, seenCount, discoveredAt } = existing;
+      // An earlier retirement's discovery times (all older) stay recognisable when sent again.
+      if (before !== undefined) for (const t of before.discoveredAt) if (!discoveredAt.includes(t)) insertDiscovery(discoveredAt, t);
+      const through = Math.max(lastSeenAt, event.ts, before?.through ?? Number.NEGATIVE_INFINITY);
+      book.retired.set(id, { through, externalId, score, window, firstSeenAt, lastSeenAt, seenCount, discoveredAt });
       book.dirty = true;
       return {
         record: recordOf(existing, time, 'retired'),
@@ -266,38 +288,33 @@ export class StrategyBook {
         decision: this.decision('strategy.retired', event, time, `retired after ${existing.seenCount} discoveries`, { strategyId: id }),
       };
     }
-    const retiredThrough = book.retiredThrough.get(id);
-    if (retiredThrough !== undefined && event.ts <= retiredThrough) {
-      const reason = `discovery of ${id} at ${new Date(event.ts).toISOString()} is not after its retirement (through ${new Date(retiredThrough).toISOString()}): taken as sent again`;
-      return sentAgain(event, reason);
+    const retired = book.retired.get(id);
+    if (retired !== undefined && event.ts <= retired.through) {
+      // From before the retirement: it does not bring the strategy back, and it is applied to the
+      // retired registration as it would have been before the retirement, so the type's frequency
+      // and the strategy's row do not depend on whether it arrived before or after it.
+      const refused = sentAgainReason(id, retired, event);
+      if (refused !== null) return sentAgain(event, `${refused} (retired through ${new Date(retired.through).toISOString()})`);
+      rediscover(retired, event);
+      book.discoveries.record(event.type, event.ts);
+      book.dirty = true;
+      const reason = `an earlier discovery (${new Date(event.ts).toISOString()}) of a retired strategy arrived after its retirement: counted (seen ${retired.seenCount} times), ${existing === undefined ? 'it stays retired' : 'the strategy discovered since stands'}`;
+      const { type, parameters } = parsed.value;
+      return {
+        // Once discovered again after its retirement, the strategy's row is the registered one's.
+        record: existing === undefined ? recordOf({ id, symbol: event.symbol, type, parameters, ...retired }, time, 'retired') : null,
+        rejection: null,
+        decision: this.decision('strategy.updated', event, time, reason, { strategyId: id, score: retired.score, seenCount: retired.seenCount }),
+      };
     }
     if (existing !== undefined) {
-      // A discovery is its strategy and its discoveredAt (the publisher's msgId says the same): the
-      // same time again is the same discovery sent twice, idempotent and counted, whenever it
-      // comes. Checking only the latest let a re-send of an earlier one count again.
-      const kept = existing.discoveredAt;
-      const resent = kept.includes(event.ts);
-      if (resent || (kept.length >= KEPT_DISCOVERIES && event.ts < (kept[0] as number))) {
-        const reason = resent
-          ? `duplicate of the discovery of ${id} at ${new Date(event.ts).toISOString()}`
-          : `discovery of ${id} at ${new Date(event.ts).toISOString()} is older than its ${KEPT_DISCOVERIES} latest: taken as sent again`;
-        return sentAgain(event, reason);
-      }
+      const refused = sentAgainReason(id, existing, event);
+      if (refused !== null) return sentAgain(event, refused);
     }
     book.discoveries.record(event.type, event.ts);
     book.dirty = true;
     if (existing !== undefined) {
-      insertDiscovery(existing.discoveredAt, event.ts);
-      existing.seenCount++;
-      // The latest discovery's score and window stand, whatever order discoveries arrive in: an
-      // earlier one arriving late is counted (frequency, seenCount) and changes nothing else.
-      const latest = event.ts > existing.lastSeenAt;
-      if (latest) {
-        existing.lastSeenAt = event.ts;
-        existing.score = event.score;
-        existing.window = event.window;
-        existing.externalId = event.externalId ?? existing.externalId;
-      } else existing.firstSeenAt = Math.min(existing.firstSeenAt, event.ts);
+      const latest = rediscover(existing, event);
       const reason = latest
         ? `rediscovered (seen ${existing.seenCount} times), backtest score ${event.score}`
         : `an earlier discovery (${new Date(event.ts).toISOString()}) arrived after a later one: counted (seen ${existing.seenCount} times), the latest backtest score ${existing.score} stands`;
@@ -392,6 +409,39 @@ function sentAgain(event: StrategyEvent, reason: string): StrategyChange {
     decision: null,
     rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'duplicate', reason, field: 'discoveredAt', symbol: event.symbol },
   };
+}
+
+/**
+ * Why a discovery of a registered strategy is one already applied, or null when it is new. A
+ * discovery is its strategy and its discoveredAt (the publisher's msgId says the same): the same
+ * time again is the same discovery sent twice, idempotent and counted, whenever it comes. Checking
+ * only the latest let a re-send of an earlier one count again.
+ */
+function sentAgainReason(id: string, history: DiscoveryHistory, event: StrategyEvent): string | null {
+  const kept = history.discoveredAt;
+  if (kept.includes(event.ts)) return `duplicate of the discovery of ${id} at ${new Date(event.ts).toISOString()}`;
+  if (kept.length >= KEPT_DISCOVERIES && event.ts < (kept[0] as number)) {
+    return `discovery of ${id} at ${new Date(event.ts).toISOString()} is older than its ${KEPT_DISCOVERIES} latest: taken as sent again`;
+  }
+  return null;
+}
+
+/**
+ * Applies a new discovery to a registration; returns whether it is the latest. The latest
+ * discovery's score and window stand, whatever order discoveries arrive in: an earlier one arriving
+ * late is counted (frequency, seenCount) and changes nothing else.
+ */
+function rediscover(reg: DiscoveryHistory, event: StrategyEvent): boolean {
+  insertDiscovery(reg.discoveredAt, event.ts);
+  reg.seenCount++;
+  const latest = event.ts > reg.lastSeenAt;
+  if (latest) {
+    reg.lastSeenAt = event.ts;
+    reg.score = event.score;
+    reg.window = event.window;
+    reg.externalId = event.externalId ?? reg.externalId;
+  } else reg.firstSeenAt = Math.min(reg.firstSeenAt, event.ts);
+  return latest;
 }
 
 /** Inserts `ts` (not present) into the ascending `times`, keeping the latest KEPT_DISCOVERIES. */

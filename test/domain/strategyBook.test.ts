@@ -86,14 +86,80 @@ describe('StrategyBook', () => {
     expect(book.applyStrategy(discovery({ seq: 2, ts: T0 + 2 * hour, retired: true }), T0 + 2 * hour).decision?.decision).toBe('strategy.retired');
     const resent = book.applyStrategy(discovery({ seq: 3, ts: T0 }), T0 + 2 * hour);
     expect(resent.rejection?.reason).toBe(
-      `discovery of ${id} at ${new Date(T0).toISOString()} is not after its retirement (through ${new Date(T0 + 2 * hour).toISOString()}): taken as sent again`,
+      `duplicate of the discovery of ${id} at ${new Date(T0).toISOString()} (retired through ${new Date(T0 + 2 * hour).toISOString()})`,
     );
+    // One never applied, from before the retirement, is counted but does not bring it back.
+    expect(book.applyStrategy(discovery({ seq: 4, ts: T0 + hour }), T0 + 2 * hour).record).toMatchObject({ status: 'retired', seenCount: 2 });
     expect(book.applyStrategy(discovery({ seq: 4, ts: T0 + hour }), T0 + 2 * hour).rejection?.code).toBe('duplicate');
     expect(book.size()).toBe(0);
-    expect(book.book('BTC/USD').discoveries.count('SMA_RSI', T0 + 2 * hour, 86_400_000)).toBe(1);
+    expect(book.book('BTC/USD').discoveries.count('SMA_RSI', T0 + 2 * hour, 86_400_000)).toBe(2);
     const again = book.applyStrategy(discovery({ seq: 5, ts: T0 + 3 * hour }), T0 + 3 * hour);
     expect(again.decision?.decision).toBe('strategy.accepted');
     expect(book.size()).toBe(1);
+  });
+
+  // Found by a bug hunt: a discovery stamped before its strategy's retirement that first arrived
+  // after it was refused as sent again, though it had never been applied: the strategy's type
+  // counted one discovery fewer (frequency) and its row one fewer seen than when the same discovery
+  // arrived before the retirement.
+  it('counts an earlier discovery first arriving after its strategy was retired, as it counts arriving before', () => {
+    const hour = 3_600_000;
+    const at = { d10: T0, d12: T0 + 2 * hour, r13: T0 + 3 * hour, d14: T0 + 4 * hour };
+    const score = { d10: 0.6, d12: 0.7, r13: 0.7, d14: 0.9 };
+    const outcome = (order: readonly (keyof typeof at)[]) => {
+      const book = new StrategyBook(defaultConfig().evaluation);
+      const changes = order.map((k, i) => book.applyStrategy(discovery({ seq: i + 1, ts: at[k], score: score[k], retired: k === 'r13' }), T0 + 4 * hour));
+      const records = changes.flatMap((c) => (c.record === null ? [] : [c.record]));
+      return {
+        changes,
+        registered: book.size(),
+        lastRecord: records.at(-1),
+        count: book.book('BTC/USD').discoveries.count('SMA_RSI', T0 + 4 * hour, 86_400_000),
+      };
+    };
+    const inOrder = outcome(['d10', 'd12', 'r13']);
+    const late = outcome(['d12', 'r13', 'd10']);
+    expect(inOrder).toMatchObject({ registered: 0, count: 2 });
+    expect(late).toMatchObject({ registered: 0, count: 2 });
+    expect(late.changes[2]?.rejection).toBeNull();
+    expect(late.changes[2]?.decision?.reason).toBe(
+      `an earlier discovery (${new Date(T0).toISOString()}) of a retired strategy arrived after its retirement: counted (seen 2 times), it stays retired`,
+    );
+    // The strategies row ends the same: retired, seen twice since the first, the latest score.
+    const row = { status: 'retired', seenCount: 2, firstSeenAt: T0, lastSeenAt: T0 + 2 * hour, score: 0.7 };
+    expect(inOrder.lastRecord).toMatchObject(row);
+    expect(late.lastRecord).toMatchObject(row);
+    // A discovery between the last one and the retirement, arriving after it, is the latest one.
+    const between = outcome(['d10', 'r13', 'd12']);
+    expect(between).toMatchObject({ registered: 0, count: 2 });
+    expect(between.lastRecord).toMatchObject(row);
+    // Sent again after that, it is refused; one after the retirement brings the strategy back.
+    const resent = outcome(['d10', 'r13', 'd12', 'd12', 'd10', 'd14']);
+    expect(resent.changes.map((c) => c.rejection?.code ?? c.decision?.decision)).toEqual([
+      'strategy.accepted',
+      'strategy.retired',
+      'strategy.updated',
+      'duplicate',
+      'duplicate',
+      'strategy.accepted',
+    ]);
+    expect(resent).toMatchObject({ registered: 1, count: 3 });
+    // Once the strategy is back, a late discovery from before its retirement still counts, but the
+    // row is the registered strategy's: no record of the retired one overwrites it.
+    const back = outcome(['d10', 'r13', 'd14', 'd12']);
+    expect(back).toMatchObject({ registered: 1, count: 3 });
+    expect(back.changes[3]?.record).toBeNull();
+    expect(back.changes[3]?.decision?.decision).toBe('strategy.updated');
+    expect(back.lastRecord).toMatchObject({ status: 'active', seenCount: 1, score: 0.9 });
+    // Retired a second time, the first retirement's discoveries are still recognised when sent again.
+    const twice = outcome(['d10', 'r13', 'd14', 'd14', 'd10']);
+    expect(twice.changes.map((c) => c.rejection?.code ?? c.decision?.decision)).toEqual([
+      'strategy.accepted',
+      'strategy.retired',
+      'strategy.accepted',
+      'duplicate',
+      'duplicate',
+    ]);
   });
 
   // Found by a bug hunt: discoveries at 10:00 and 12:00 then a retirement stamped 11:00 retired the

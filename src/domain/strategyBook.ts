@@ -49,6 +49,11 @@ type DiscoveryHistory = Pick<Registration, 'externalId' | 'score' | 'window' | '
 export interface RetiredStrategy extends DiscoveryHistory {
   /** The latest of its discovery times and its retirement's: a discovery not after it is from before the retirement. */
   readonly through: Millis;
+  /**
+   * The `through` of the retirement before this registration (−∞ for the first): a discovery not
+   * after it is from an earlier registration, whose counts this one does not hold.
+   */
+  readonly since: Millis;
 }
 
 /** A strategy registered since its symbol's last price, not built yet (see `StrategyBook.applyPrice`). */
@@ -279,8 +284,9 @@ export class StrategyBook {
       const { externalId, score, window, firstSeenAt, lastSeenAt, seenCount, discoveredAt } = existing;
       // An earlier retirement's discovery times (all older) stay recognisable when sent again.
       if (before !== undefined) for (const t of before.discoveredAt) if (!discoveredAt.includes(t)) insertDiscovery(discoveredAt, t);
-      const through = Math.max(lastSeenAt, event.ts, before?.through ?? Number.NEGATIVE_INFINITY);
-      book.retired.set(id, { through, externalId, score, window, firstSeenAt, lastSeenAt, seenCount, discoveredAt });
+      const since = before?.through ?? Number.NEGATIVE_INFINITY;
+      const through = Math.max(lastSeenAt, event.ts, since);
+      book.retired.set(id, { through, since, externalId, score, window, firstSeenAt, lastSeenAt, seenCount, discoveredAt });
       book.dirty = true;
       return {
         record: recordOf(existing, time, 'retired'),
@@ -295,9 +301,18 @@ export class StrategyBook {
       // and the strategy's row do not depend on whether it arrived before or after it.
       const refused = sentAgainReason(id, retired, event);
       if (refused !== null) return sentAgain(event, `${refused} (retired through ${new Date(retired.through).toISOString()})`);
-      rediscover(retired, event);
       book.discoveries.record(event.type, event.ts);
       book.dirty = true;
+      if (event.ts <= retired.since) {
+        // From before an earlier retirement: its registration's counts were let go at the next
+        // one, so it counts in its type's frequency and is kept to recognise a re-send, but the
+        // retired row (a later registration's) is not its own (found by a review: it raised that
+        // row's seenCount and moved its firstSeenAt back, unlike the same discovery arriving in time).
+        insertDiscovery(retired.discoveredAt, event.ts);
+        const reason = `an earlier discovery (${new Date(event.ts).toISOString()}) of a strategy retired more than once arrived after its retirement through ${new Date(retired.since).toISOString()}: counted in its type's frequency`;
+        return { record: null, rejection: null, decision: this.decision('strategy.updated', event, time, reason, { strategyId: id }) };
+      }
+      rediscover(retired, event);
       const reason = `an earlier discovery (${new Date(event.ts).toISOString()}) of a retired strategy arrived after its retirement: counted (seen ${retired.seenCount} times), ${existing === undefined ? 'it stays retired' : 'the strategy discovered since stands'}`;
       const { type, parameters } = parsed.value;
       return {

@@ -85,8 +85,9 @@ export const volumeStrategies: readonly StrategyDefinition[] = [
       // volume / SMA against the multiplier, not volume against multiplier × SMA: the product rounds
       // away from a tie the table's decimals make (2.2 × 95 = 209.00000000000003, so a volume of
       // exactly 209 exited under the strict `<`; found by a bug hunt), while the quotient of two
-      // exact values that equal the multiplier rounds to the multiplier's own double. An SMA of 0
-      // gives Infinity or NaN, both failing both comparisons, as volume against 0 · m did.
+      // exact values that equal the multiplier rounds to the multiplier's own double. An SMA of 0 (no
+      // volume for 20 bars) gives Infinity for a volume, which enters, and NaN for none, which does
+      // neither: as volume against 0 · m did.
       return {
         entry: (c) => c.volume / avgVolume.value > m && c.close > avgClose.value,
         exit: (c) => c.volume / avgVolume.value < m || crossesDown(price, avgClose),

@@ -241,25 +241,25 @@ export class StrategyBook {
       };
       return { record: null, rejection, decision: null };
     }
-    const book = this.book(event.symbol);
     const id = `${event.symbol}:${parsed.value.canonicalKey}`;
+    // A refusal decided by the registry's state: a rejection and a strategy.rejected decision.
+    const refuse = (code: 'ts_too_far_ahead' | 'not_registered' | 'stale_retirement', field: string, reason: string): StrategyChange => ({
+      record: null,
+      rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code, reason, field, symbol: event.symbol },
+      decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code }),
+    });
     if (event.ts - time > this.cfg.maxTimeJump) {
       const what = event.retired ? 'retirement' : 'discovery';
-      const reason = `${what} of ${id}: discoveredAt ${new Date(event.ts).toISOString()} is ${event.ts - time} ms ahead of the market clock ${new Date(time).toISOString()}, more than evaluation.maxTimeJump ${this.cfg.maxTimeJump} ms`;
-      return {
-        record: null,
-        rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code: 'ts_too_far_ahead', reason, field: 'discoveredAt', symbol: event.symbol },
-        decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code: 'ts_too_far_ahead' }),
-      };
+      return refuse(
+        'ts_too_far_ahead',
+        'discoveredAt',
+        `${what} of ${id}: discoveredAt ${new Date(event.ts).toISOString()} is ${event.ts - time} ms ahead of the market clock ${new Date(time).toISOString()}, more than evaluation.maxTimeJump ${this.cfg.maxTimeJump} ms`,
+      );
     }
+    const book = this.book(event.symbol);
     const built = book.byId.get(id);
     const existing = book.registration(id);
     if (event.retired) {
-      const refuse = (code: 'not_registered' | 'stale_retirement', field: string, reason: string): StrategyChange => ({
-        record: null,
-        rejection: { kind: 'rejection', seq: event.seq, source: 'strategy', code, reason, field, symbol: event.symbol },
-        decision: this.decision('strategy.rejected', event, time, reason, { strategyId: id, code }),
-      });
       if (existing === undefined) return refuse('not_registered', 'retired', `retirement of ${id}, which is not registered`);
       // By event time the strategy was discovered again after this retirement, whatever the order
       // the two arrived in (found by a bug hunt: a late retirement retired a rediscovered strategy).

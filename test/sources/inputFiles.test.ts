@@ -14,6 +14,17 @@ async function collect(iterable: AsyncIterable<PublishMessage>): Promise<Publish
   return out;
 }
 
+/** The msgId of a one-line prices file holding each of `lines`, each file read on its own. */
+async function tickIds(...lines: string[]): Promise<(string | undefined)[]> {
+  const ids: (string | undefined)[] = [];
+  for (const [n, line] of lines.entries()) {
+    const file = join(dir, `one-tick-${n}.jsonl`);
+    await writeFile(file, `${line}\n`);
+    ids.push((await collect(readPrices(file)))[0]?.msgId);
+  }
+  return ids;
+}
+
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tradestream-inputs-'));
@@ -133,7 +144,7 @@ describe('readPrices', () => {
   it('keeps apart two trades of one price, size and millisecond that the lines tell apart, published from two files', async () => {
     // A trade id, a venue or a sub-millisecond time: the engine reads none of them, but they are two
     // trades (two sizes of volume), and each file alone numbers no repeat; the stream must keep both.
-    const pairs = [
+    const pairs: [string, string][] = [
       ['{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"id":7001}', '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"id":7002}'],
       [
         '{"symbol":"BTC/USD","ts":1795168920000,"price":100,"size":0.1,"venue":"A"}',
@@ -145,12 +156,7 @@ describe('readPrices', () => {
       ],
     ];
     for (const [a, b] of pairs) {
-      const fa = join(dir, 'part-a.jsonl');
-      const fb = join(dir, 'part-b.jsonl');
-      await writeFile(fa, `${a}\n`);
-      await writeFile(fb, `${b}\n`);
-      const [ia] = (await collect(readPrices(fa))).map((m) => m.msgId);
-      const [ib] = (await collect(readPrices(fb))).map((m) => m.msgId);
+      const [ia, ib] = await tickIds(a, b);
       expect(ia, `${a} / ${b}`).toMatch(/^tick:BTC\/USD:\d+:[0-9a-f]{16}$/);
       expect(ib, `${a} / ${b}`).not.toBe(ia);
     }
@@ -166,16 +172,11 @@ describe('readPrices', () => {
     ];
     for (const [a, b] of pairs) {
       expect(JSON.parse(trade(a))).toEqual(JSON.parse(trade(b)));
-      const fa = join(dir, 'big-a.jsonl');
-      const fb = join(dir, 'big-b.jsonl');
-      await writeFile(fa, `${trade(a)}\n`);
-      await writeFile(fb, `${trade(b)}\n`);
-      const [ia] = (await collect(readPrices(fa))).map((m) => m.msgId);
-      const [ib] = (await collect(readPrices(fb))).map((m) => m.msgId);
+      const [ia, ib] = await tickIds(trade(a), trade(b));
       expect(ia, `${a} / ${b}`).toMatch(/^tick:BTC\/USD:1795168920000:[0-9a-f]{16}$/);
       expect(ib, `${a} / ${b}`).not.toBe(ia);
       // The line as written is its identity: the same file read again repeats the id.
-      expect((await collect(readPrices(fa)))[0]?.msgId).toBe(ia);
+      expect((await tickIds(trade(a)))[0]).toBe(ia);
     }
   });
 
@@ -199,12 +200,7 @@ describe('readPrices', () => {
       ],
     ];
     for (const [a, b] of pairs) {
-      const fa = join(dir, 'canon-a.jsonl');
-      const fb = join(dir, 'canon-b.jsonl');
-      await writeFile(fa, `${a}\n`);
-      await writeFile(fb, `${b}\n`);
-      const [ia] = (await collect(readPrices(fa))).map((m) => m.msgId);
-      const [ib] = (await collect(readPrices(fb))).map((m) => m.msgId);
+      const [ia, ib] = await tickIds(a, b);
       expect(ia, a).toBe(canonicalId(a));
       expect(ib, b).toBe(ia);
     }

@@ -21,16 +21,20 @@ function decisions(batches: readonly OutputBatch[]): string[] {
   return batches.flatMap((b) => b.outputs.filter((o) => o.kind === 'decision').map((o) => JSON.stringify({ ...o, seq: 0 })));
 }
 
+/** The events numbered 1, 2, ... in their order. */
+const renumber = (events: readonly SourceInput[]) => events.map((e, i) => ({ ...e, seq: i + 1 }));
+
+/** Every rejection the run's batches hold. */
+const rejections = (batches: readonly OutputBatch[]) => batches.flatMap((b) => b.outputs).filter((o): o is Rejection => o.kind === 'rejection');
+
 describe('a price stamped far ahead of the market clock', () => {
   it('is refused with its time named, and changes nothing else', async () => {
     const at = Math.floor(demo.length * 0.6);
     const tick = demo.slice(0, at).findLast((e) => e.kind === 'tick');
     if (tick?.kind !== 'tick') throw new Error('the demo feed has no tick');
     const wrong: InputEvent = { ...tick, seq: 0, ts: Date.UTC(2206, 0, 1) };
-    const renumber = (events: readonly SourceInput[]) => events.map((e, i) => ({ ...e, seq: i + 1 }));
     const clean = await run(renumber(demo));
     const withWrong = await run(renumber([...demo.slice(0, at), wrong, ...demo.slice(at)]));
-    const rejections = (batches: readonly OutputBatch[]) => batches.flatMap((b) => b.outputs).filter((o): o is Rejection => o.kind === 'rejection');
     const refused = rejections(withWrong).filter((r) => r.code === 'ts_too_far_ahead');
     expect(rejections(withWrong)).toHaveLength(rejections(clean).length + 1);
     expect(refused).toEqual([
@@ -73,10 +77,8 @@ describe('a discovery stamped far ahead of the market clock', () => {
     const known = demo.slice(0, at).find((e) => e.kind === 'strategy' && !e.retired);
     if (known?.kind !== 'strategy') throw new Error('the demo feed has no discovery');
     const wrong: InputEvent = { ...known, seq: 0, ts: Date.UTC(2099, 0, 1) };
-    const renumber = (events: readonly SourceInput[]) => events.map((e, i) => ({ ...e, seq: i + 1 }));
     const clean = await run(renumber(demo));
     const withWrong = await run(renumber([...demo.slice(0, at), wrong, ...demo.slice(at)]));
-    const rejections = (batches: readonly OutputBatch[]) => batches.flatMap((b) => b.outputs).filter((o): o is Rejection => o.kind === 'rejection');
     expect(rejections(withWrong)).toHaveLength(rejections(clean).length + 1);
     expect(rejections(withWrong).filter((r) => r.code === 'ts_too_far_ahead')).toEqual([
       expect.objectContaining({
